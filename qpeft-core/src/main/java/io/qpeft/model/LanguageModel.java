@@ -1,0 +1,25 @@
+package io.qpeft.model;
+
+import java.util.List;
+
+/**
+ * A frozen causal language model. It computes log-likelihoods of target tokens, batched, and the
+ * gradient of the mean negative log-likelihood with respect to spliced-in soft vectors. The weights
+ * never receive gradients. Implementations are safe to share between threads for scoring.
+ */
+public interface LanguageModel extends AutoCloseable {
+
+  ModelConfig config();
+
+  /** Log-probabilities of each request's target tokens, in input order. */
+  List<TargetScore> score(List<ScoreRequest> requests);
+
+  /**
+   * Scores the requests and returns, for each, the gradient of its own mean target NLL
+   * ({@code -meanLogprob}) with respect to each of its soft segments' vectors.
+   */
+  List<SoftGradient> scoreWithGradient(List<ScoreRequest> requests);
+
+  @Override
+  void close();
+}

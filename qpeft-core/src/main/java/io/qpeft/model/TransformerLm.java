@@ -33,7 +33,6 @@ public abstract class TransformerLm implements LanguageModel {
 
   protected final ModelConfig config;
   protected final NDManager weights;
-  private volatile int batchTokens = 8192;
 
   protected TransformerLm(ModelConfig config, NDManager weights) {
     this.config = config;
@@ -49,23 +48,20 @@ public abstract class TransformerLm implements LanguageModel {
   /** The LM head weight {@code (vocab, hidden)}: logits = h W^T. */
   protected abstract NDArray head();
 
+  /**
+   * The frozen input embedding table {@code (vocab, hidden)}, owned by the model. Read it (e.g. to
+   * initialise a trainable copy with {@code duplicate()} into your own manager); never modify it.
+   */
+  public abstract NDArray inputEmbeddings();
+
   @Override
   public ModelConfig config() {
     return config;
   }
 
-  /** Padded tokens (batch x longest sequence) per forward pass; larger is faster but uses more memory. */
-  public void setBatchTokens(int batchTokens) {
-    if (batchTokens <= 0) throw new IllegalArgumentException("batch tokens must be positive, got " + batchTokens);
-    this.batchTokens = batchTokens;
-  }
-
-  public int batchTokens() {
-    return batchTokens;
-  }
-
   @Override
-  public List<TargetScore> score(List<ScoreRequest> requests) {
+  public List<TargetScore> score(List<ScoreRequest> requests, int batchTokens) {
+    checkBudget(batchTokens);
     TargetScore[] out = new TargetScore[requests.size()];
     for (int[] batch : Batching.plan(requests, batchTokens)) {
       List<ScoreRequest> part = select(requests, batch);
@@ -78,7 +74,8 @@ public abstract class TransformerLm implements LanguageModel {
   }
 
   @Override
-  public List<SoftGradient> scoreWithGradient(List<ScoreRequest> requests) {
+  public List<SoftGradient> scoreWithGradient(List<ScoreRequest> requests, int batchTokens) {
+    checkBudget(batchTokens);
     SoftGradient[] out = new SoftGradient[requests.size()];
     for (int[] batch : Batching.plan(requests, batchTokens)) {
       List<ScoreRequest> part = select(requests, batch);
@@ -157,6 +154,43 @@ public abstract class TransformerLm implements LanguageModel {
     NDArray logp = logits.logSoftmax(1);
     NDArray targets = manager.create(layout.targetIds(), new Shape(layout.targetIds().length, 1));
     return logp.gather(targets, 1).reshape(-1);
+  }
+
+  /**
+   * The straightforward scorer, as the UPR reference code does it: fixed-size batches in input
+   * order, padded to the longest, logits over the whole vocabulary at every position, then the
+   * target tokens picked out. Same numbers as {@link #score}, much slower; the baseline of
+   * {@code qpeft bench} and of the optimized-vs-naive tests. Soft segments are not supported.
+   */
+  public List<TargetScore> scoreFullVocabulary(List<ScoreRequest> requests, int batchSize) {
+    if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+    TargetScore[] out = new TargetScore[requests.size()];
+    for (int start = 0; start < requests.size(); start += batchSize) {
+      int[] idx = indices(Math.min(batchSize, requests.size() - start));
+      for (int i = 0; i < idx.length; i++) idx[i] += start;
+      List<ScoreRequest> part = select(requests, idx);
+      if (part.stream().anyMatch(r -> r.softLength() > 0)) {
+        throw new IllegalArgumentException("the full-vocabulary reference scorer takes no soft segments");
+      }
+      validate(part);
+      Batching.Layout layout = Batching.layout(part);
+      try (NDManager m = weights.getEngine().newBaseManager()) {
+        int b = part.size();
+        int t = layout.tokens();
+        NDArray h = body(embedTokens(m.create(layout.ids(), new Shape(b, t))));
+        NDArray logp = Linear.linear(h, head()).singletonOrThrow().logSoftmax(2); // (b, t, vocab)
+        NDArray flat = logp.reshape(b * t, config.vocabSize());
+        NDArray rows = Embedding.embedding(m.create(layout.predictRows()), flat, SparseFormat.DENSE)
+            .singletonOrThrow();
+        NDArray targets = m.create(layout.targetIds(), new Shape(layout.targetIds().length, 1));
+        split(part, rows.gather(targets, 1).reshape(-1).toFloatArray(), idx, out);
+      }
+    }
+    return Arrays.asList(out);
+  }
+
+  private static void checkBudget(int batchTokens) {
+    if (batchTokens <= 0) throw new IllegalArgumentException("batch tokens must be positive, got " + batchTokens);
   }
 
   private void validate(List<ScoreRequest> requests) {

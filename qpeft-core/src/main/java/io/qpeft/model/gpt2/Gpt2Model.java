@@ -65,6 +65,11 @@ public final class Gpt2Model extends TransformerLm {
   }
 
   @Override
+  public NDArray inputEmbeddings() {
+    return wte;
+  }
+
+  @Override
   protected NDArray head() {
     return wte;
   }

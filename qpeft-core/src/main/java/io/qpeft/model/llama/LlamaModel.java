@@ -69,6 +69,11 @@ public final class LlamaModel extends TransformerLm {
   }
 
   @Override
+  public NDArray inputEmbeddings() {
+    return embed;
+  }
+
+  @Override
   protected NDArray head() {
     return head;
   }

@@ -4,7 +4,6 @@ import io.qpeft.hub.HubClient;
 import io.qpeft.hub.HubModelId;
 import io.qpeft.model.LanguageModel;
 import io.qpeft.model.Models;
-import io.qpeft.model.TransformerLm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -40,13 +39,17 @@ public final class ModelOptions {
     return HubClient.fromEnvironment().download(HubModelId.parse(model), Progress.downloads());
   }
 
-  /** Loads the model in {@code dir} with the batch budget applied. */
+  /** Loads the model in {@code dir}. */
   LanguageModel load(Path dir) {
+    batchTokens();
+    return Models.load(dir);
+  }
+
+  /** {@code --batch-tokens}, checked. */
+  int batchTokens() {
     if (batchTokens <= 0) {
       throw new IllegalArgumentException("--batch-tokens must be positive, got " + batchTokens);
     }
-    TransformerLm lm = Models.load(dir);
-    lm.setBatchTokens(batchTokens);
-    return lm;
+    return batchTokens;
   }
 }

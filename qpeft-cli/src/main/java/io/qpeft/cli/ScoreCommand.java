@@ -91,12 +91,12 @@ public final class ScoreCommand implements Callable<Integer> {
         tokens += line.request == null ? 0 : line.request.length();
         Progress.step(bar, text.getBytes(StandardCharsets.UTF_8).length + 1L);
         if (tokens >= chunkTokens || chunk.size() >= 4096) {
-          write(model, chunk, out.writer());
+          write(model, chunk, modelOptions.batchTokens(), out.writer());
           chunk.clear();
           tokens = 0;
         }
       }
-      write(model, chunk, out.writer());
+      write(model, chunk, modelOptions.batchTokens(), out.writer());
       Progress.close(bar);
       out.commit();
     }
@@ -155,9 +155,9 @@ public final class ScoreCommand implements Callable<Integer> {
     return out;
   }
 
-  private static void write(LanguageModel model, List<Line> chunk, Writer out) throws IOException {
+  private static void write(LanguageModel model, List<Line> chunk, int batchTokens, Writer out) throws IOException {
     List<ScoreRequest> requests = chunk.stream().filter(l -> l.request != null).map(Line::request).toList();
-    List<TargetScore> scores = requests.isEmpty() ? List.of() : model.score(requests);
+    List<TargetScore> scores = requests.isEmpty() ? List.of() : model.score(requests, batchTokens);
     int next = 0;
     for (Line line : chunk) {
       ObjectNode o = JSON.createObjectNode();

@@ -6,6 +6,7 @@ import io.qpeft.model.LanguageModel;
 import io.qpeft.model.Models;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
@@ -14,6 +15,9 @@ import picocli.CommandLine.Option;
  * downloaded once into the huggingface_hub cache (see {@link HubClient}).
  */
 public final class ModelOptions {
+  /** The HF_* variables the hub client reads; tests point this at a loopback hub. */
+  static volatile Map<String, String> environment = System.getenv();
+
   @Option(
       names = "--model",
       required = true,
@@ -36,7 +40,7 @@ public final class ModelOptions {
       throw new IllegalArgumentException(
           "--model " + model + ": no such folder, and not a hub id (org/name[@revision])");
     }
-    return HubClient.fromEnvironment().download(HubModelId.parse(model), Progress.downloads());
+    return HubClient.fromEnvironment(environment).download(HubModelId.parse(model), Progress.downloads());
   }
 
   /** Loads the model in {@code dir}. */

@@ -137,6 +137,50 @@ class RerankCommandTest {
     }
   }
 
+
+  @Test
+  void trecRunWithCorpusAndQueriesAndDprJsonGiveTheSameRanking() throws IOException {
+    // the example as a TREC run + BEIR corpus/queries, and as DPR retriever JSON
+    ObjectMapper json = new ObjectMapper();
+    List<String> run = new ArrayList<>();
+    List<String> corpus = new ArrayList<>();
+    List<String> queries = new ArrayList<>();
+    com.fasterxml.jackson.databind.node.ArrayNode dpr = json.createArrayNode();
+    for (String line : Files.readAllLines(EXAMPLE)) {
+      JsonNode r = json.readTree(line);
+      String qid = r.get("query").get("qid").asText();
+      queries.add(json.createObjectNode().put("_id", qid).put("text", r.get("query").get("text").asText()).toString());
+      var q = dpr.addObject().put("qid", qid).put("question", r.get("query").get("text").asText());
+      q.putArray("answers");
+      var ctxs = q.putArray("ctxs");
+      int rank = 1;
+      for (JsonNode c : r.get("candidates")) {
+        String docid = c.get("docid").asText();
+        run.add(qid + " Q0 " + docid + " " + rank++ + " " + c.get("score").asText() + " bm25");
+        corpus.add(json.createObjectNode().put("_id", docid).put("title", c.get("doc").get("title").asText())
+            .put("text", c.get("doc").get("text").asText()).toString());
+        ctxs.addObject().put("id", docid).put("title", c.get("doc").get("title").asText())
+            .put("text", c.get("doc").get("text").asText()).put("score", c.get("score").asDouble());
+      }
+    }
+    Path runFile = Files.write(tmp.resolve("bm25.trec"), run);
+    Path corpusFile = Files.write(tmp.resolve("corpus.jsonl"), corpus.stream().distinct().toList());
+    Path queriesFile = Files.write(tmp.resolve("queries.jsonl"), queries);
+    Path dprFile = Files.writeString(tmp.resolve("retrieved.json"), dpr.toString());
+
+    Path fromTrec = tmp.resolve("from-trec.txt");
+    CliRun trec = CliRun.of("rerank", "--model", MODEL, "--input", runFile.toString(), "--corpus", corpusFile.toString(),
+        "--queries", queriesFile.toString(), "--output", fromTrec.toString());
+    assertEquals(0, trec.exitCode(), trec.err());
+    assertEquals(expected, Files.readAllLines(fromTrec));
+
+    Path fromDpr = tmp.resolve("from-dpr.txt");
+    CliRun dprRun = CliRun.of("rerank", "--model", MODEL, "--input", dprFile.toString(), "--output", fromDpr.toString(),
+        "--format", "trec");
+    assertEquals(0, dprRun.exitCode(), dprRun.err());
+    assertEquals(expected, Files.readAllLines(fromDpr));
+  }
+
   @Test
   void badOptionsAreOneLineErrors() {
     Path out = tmp.resolve("run.trec");

@@ -1,23 +1,16 @@
 package io.qpeft.cli;
 
-import io.qpeft.hub.HubClient;
-import io.qpeft.hub.HubModelId;
 import io.qpeft.model.LanguageModel;
 import io.qpeft.model.Models;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
  * {@code --model} and {@code --batch-tokens}, shared by the commands that load an LM. {@code
  * --model} is a local Hugging Face model folder or a hub id {@code org/name[@revision]}, which is
- * downloaded once into the huggingface_hub cache (see {@link HubClient}).
+ * downloaded once into the huggingface_hub cache (see {@link ModelResolver}).
  */
 public final class ModelOptions {
-  /** The HF_* variables the hub client reads; tests point this at a loopback hub. */
-  static volatile Map<String, String> environment = System.getenv();
-
   @Option(
       names = "--model",
       required = true,
@@ -34,13 +27,7 @@ public final class ModelOptions {
 
   /** The local folder of {@code --model}, downloading a hub model first if needed. */
   Path modelDir() {
-    Path dir = Path.of(model);
-    if (Files.isDirectory(dir)) return dir;
-    if (!HubModelId.looksLikeHubId(model)) {
-      throw new IllegalArgumentException(
-          "--model " + model + ": no such folder, and not a hub id (org/name[@revision])");
-    }
-    return HubClient.fromEnvironment(environment).download(HubModelId.parse(model), Progress.downloads());
+    return ModelResolver.resolve(model);
   }
 
   /** Loads the model in {@code dir}. */

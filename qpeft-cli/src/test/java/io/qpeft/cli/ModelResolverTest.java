@@ -16,14 +16,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code --model org/name}: the tiny Llama fixture served by a loopback hub, then from the cache. */
-class ModelOptionsTest {
+class ModelResolverTest {
   static final String COMMIT = "abcdefabcdefabcdefabcdefabcdefabcdefabcd";
 
   @TempDir Path tmp;
 
   @AfterEach
   void restoreEnvironment() {
-    ModelOptions.environment = System.getenv();
+    ModelResolver.environment = System.getenv();
   }
 
   @Test
@@ -37,14 +37,14 @@ class ModelOptionsTest {
     assertEquals(0, local.exitCode(), local.err());
 
     try (FakeHub hub = new FakeHub().commit("qpeft-test/tiny-llama", "main", COMMIT, files)) {
-      ModelOptions.environment = Map.of("HF_HOME", tmp.resolve("hf").toString(), "HF_ENDPOINT", hub.endpoint());
+      ModelResolver.environment = Map.of("HF_HOME", tmp.resolve("hf").toString(), "HF_ENDPOINT", hub.endpoint());
       CliRun fromHub = CliRun.of("score", "--model", "qpeft-test/tiny-llama", "--input", in.toString());
       assertEquals(0, fromHub.exitCode(), fromHub.err());
       assertEquals(local.out(), fromHub.out());
       assertTrue(Files.isRegularFile(tmp.resolve("hf/hub/models--qpeft-test--tiny-llama/snapshots/" + COMMIT + "/model.safetensors")));
 
       hub.clearSeen();
-      ModelOptions.environment = Map.of("HF_HOME", tmp.resolve("hf").toString(), "HF_ENDPOINT", hub.endpoint(),
+      ModelResolver.environment = Map.of("HF_HOME", tmp.resolve("hf").toString(), "HF_ENDPOINT", hub.endpoint(),
           "HF_HUB_OFFLINE", "1");
       CliRun offline = CliRun.of("score", "--model", "qpeft-test/tiny-llama@main", "--input", in.toString());
       assertEquals(local.out(), offline.out());

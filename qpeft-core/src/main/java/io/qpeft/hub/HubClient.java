@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p>Only the files a causal LM needs are fetched: config, tokenizer files, and {@code
  * model.safetensors} or the index plus its shards. Downloads resume with HTTP Range from {@code
  * blobs/{etag}.incomplete}, as huggingface_hub does. A model already in the cache is used without
- * any file request; with {@code HF_HUB_OFFLINE=1}, or when the hub cannot be reached, no request is
- * made at all and the cached snapshot of the revision is used.
+ * any file request; with {@code HF_HUB_OFFLINE=1} no request is made at all, and when the hub cannot
+ * be reached or refuses, the cached snapshot of the revision is used (with a warning).
  *
  * <p>Environment (see {@link #fromEnvironment}): {@code HF_ENDPOINT}, {@code HF_TOKEN}, {@code
  * HF_HOME}, {@code HF_HUB_CACHE}, {@code HF_HUB_OFFLINE}.
@@ -136,7 +136,8 @@ public final class HubClient {
     try {
       info = repoInfo(id);
     } catch (HubException e) {
-      if (e.statusCode() == -1 && cached.isPresent()) {
+      // like huggingface_hub: a revision already in the cache survives an outage or an expired token
+      if (cached.isPresent()) {
         LOG.warn("{}; using the cached snapshot {}", e.getMessage(), cached.get());
         return cached.get();
       }

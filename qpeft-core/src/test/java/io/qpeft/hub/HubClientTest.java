@@ -108,6 +108,10 @@ class HubClientTest {
     // unreachable hub: the cached snapshot is used
     HubClient unreachable = HubClient.builder().setCacheDir(cache).optEndpoint("http://127.0.0.1:" + freePort()).build();
     assertEquals(first, unreachable.download(HubModelId.parse("acme/tiny"), DownloadListener.NONE));
+    // a refusal (here: the repository became gated) falls back to the cache too
+    hub.gate("acme/tiny", "s3cret");
+    assertEquals(first, client().download(HubModelId.parse("acme/tiny"), DownloadListener.NONE));
+    hub.clearSeen();
     // a commit hash that is cached needs no request at all
     assertEquals(first, client().download(new HubModelId("acme/tiny", C1), DownloadListener.NONE));
     assertEquals(List.of(), hub.seen());

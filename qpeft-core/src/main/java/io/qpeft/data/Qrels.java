@@ -14,6 +14,7 @@ import java.util.Set;
  * judged. A document judged twice keeps its last grade.
  */
 public final class Qrels {
+  private static final Set<String> HEADER_IDS = Set.of("query-id", "query_id", "qid", "query");
   private final Map<String, Map<String, Integer>> byQuery;
 
   public Qrels(Map<String, Map<String, Integer>> byQuery) {
@@ -71,7 +72,7 @@ public final class Qrels {
         try {
           grade = Integer.parseInt(rel);
         } catch (NumberFormatException e) {
-          if (lines.lineNumber() == 1) continue; // BEIR header "query-id corpus-id score"
+          if (lines.lineNumber() == 1 && HEADER_IDS.contains(qid)) continue; // BEIR "query-id corpus-id score"
           throw lines.bad("relevance '" + rel + "' is not an integer");
         }
         out.computeIfAbsent(qid, k -> new LinkedHashMap<>()).put(docid, grade);

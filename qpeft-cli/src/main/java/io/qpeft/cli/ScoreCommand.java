@@ -73,7 +73,7 @@ public final class ScoreCommand implements Callable<Integer> {
     try (LanguageModel model = modelOptions.load(dir);
         TextTokenizer tokenizer = TextTokenizer.load(dir);
         BufferedReader in = Files.newBufferedReader(input, StandardCharsets.UTF_8);
-        AtomicOutput out = new AtomicOutput(output, spec.commandLine().getOut())) {
+        OutputTarget out = new OutputTarget(output, spec.commandLine().getOut())) {
       // a chunk spans several forward passes so the model can group similar lengths
       long chunkTokens = 4L * modelOptions.batchTokens;
       List<Line> chunk = new ArrayList<>();

@@ -18,7 +18,7 @@ import java.nio.file.StandardOpenOption;
  * folder, forced to disk and atomically renamed by {@link #commit}; closed without a commit, the
  * temporary file is deleted and an existing target is left as it was. A null target means stdout.
  */
-final class AtomicOutput implements AutoCloseable {
+final class OutputTarget implements AutoCloseable {
   private final Path target;
   private final Path temp;
   private final FileChannel channel;
@@ -29,7 +29,7 @@ final class AtomicOutput implements AutoCloseable {
    * @param target the file to write, or null for {@code stdout}
    * @param stdout where a null target writes (not closed)
    */
-  AtomicOutput(Path target, Writer stdout) throws IOException {
+  OutputTarget(Path target, Writer stdout) throws IOException {
     this.target = target;
     if (target == null) {
       temp = null;

@@ -25,8 +25,8 @@ import java.util.Objects;
  * {"i":0,"qid":"q1","scores":[-3.25,-4.5,...]}       query 0 of the input, scores in input order
  * </pre>
  *
- * Doubles are written in their shortest round-trip form, so resumed results are bit-identical to an
- * uninterrupted run. A torn last line (the process died while writing it) is cut off on open. A
+ * Doubles are written in their shortest round-trip form, so journaled scores come back
+ * bit-identical. A torn last line (the process died while writing it) is cut off on open. A
  * journal written with other settings is refused rather than mixed in.
  */
 final class RerankJournal implements AutoCloseable {

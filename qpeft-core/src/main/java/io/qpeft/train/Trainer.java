@@ -96,6 +96,12 @@ public final class Trainer {
       double trainLoss = s.lossSum / Math.max(1, s.lossCount);
       double devLoss = dev.isEmpty() ? Double.NaN : evaluate(dev);
       double decisive = dev.isEmpty() ? trainLoss : devLoss;
+      if (!Double.isFinite(decisive)) {
+        throw new TrainingDivergedException((dev.isEmpty() ? "train" : "dev") + " loss is " + decisive
+            + " after epoch " + (s.epoch + 1) + "; training stopped." + (output == null ? ""
+            : " The last good checkpoint (step " + Checkpoint.savedStep(output) + ") is kept in "
+            + Checkpoint.dir(output) + "."));
+      }
       boolean best = s.best == null || decisive < s.bestLoss;
       if (best) {
         s.best = params.copy();
@@ -130,28 +136,46 @@ public final class Trainer {
 
   /** One optimizer step; returns the batch loss. */
   private double step(TrainingBatch batch, Rng dropout, double lr, Checkpoint.State s) {
-    List<PeftModel.Prepared> pairs = prepare(batch);
-    double loss;
-    try (NDManager m = engine.newBaseManager()) {
-      Binding b = new Binding(m, params, model.embeddingRows(pairs), true);
-      try (GradientCollector gc = engine.newGradientCollector()) {
-        NDArray nll = model.meanLogprobs(b, pairs, dropout).neg(); // (pairs)
-        NDArray l = batch.loss(m, nll, cfg);
-        loss = l.getFloat();
-        if (!Double.isFinite(loss)) {
-          throw new TrainingDivergedException("loss is " + loss + " at epoch " + (s.epoch + 1) + ", step "
-              + (s.step + 1) + "; stopped. " + (output == null ? "" : "The last good checkpoint (step "
-              + Checkpoint.savedStep(output) + ") is kept in " + Checkpoint.dir(output) + ". ")
-              + "Try a lower --lr or --clip-norm.");
-        }
-        gc.backward(l);
-      }
-      b.addGradientsTo(grads);
+    double loss = lossAndGradients(batch, dropout, grads);
+    if (!Double.isFinite(loss)) {
+      throw new TrainingDivergedException("loss is " + loss + " at epoch " + (s.epoch + 1) + ", step "
+          + (s.step + 1) + "; training stopped. " + (output == null ? "" : "The last good checkpoint (step "
+          + Checkpoint.savedStep(output) + ") is kept in " + Checkpoint.dir(output) + ". ")
+          + "Try a lower --lr or --clip-norm.");
     }
     clip();
     adam.step(params, grads, lr);
     for (float[] g : grads.values()) java.util.Arrays.fill(g, 0f);
     return loss;
+  }
+
+  /**
+   * The batch loss and its gradient, added into {@code into} (name -> buffer of the parameter's
+   * size, trainable parameters only). Nothing is added when the loss is not finite.
+   */
+  public double lossAndGradients(TrainingBatch batch, Rng dropout, Map<String, float[]> into) {
+    List<PeftModel.Prepared> pairs = prepare(batch);
+    try (NDManager m = engine.newBaseManager()) {
+      Binding b = new Binding(m, params, model.embeddingRows(pairs), true);
+      try (GradientCollector gc = engine.newGradientCollector()) {
+        NDArray nll = model.meanLogprobs(b, pairs, dropout).neg(); // (pairs)
+        NDArray l = batch.loss(m, nll, cfg);
+        double loss = l.getFloat();
+        if (!Double.isFinite(loss)) return loss;
+        gc.backward(l);
+        b.addGradientsTo(into);
+        return loss;
+      }
+    }
+  }
+
+  /** The batch loss without gradient or dropout. */
+  public double loss(TrainingBatch batch) {
+    List<PeftModel.Prepared> pairs = prepare(batch);
+    try (NDManager m = engine.newBaseManager()) {
+      Binding b = new Binding(m, params, model.embeddingRows(pairs), false);
+      return batch.loss(m, model.meanLogprobs(b, pairs, null).neg(), cfg).getFloat();
+    }
   }
 
   private void clip() {
@@ -176,13 +200,8 @@ public final class Trainer {
     double sum = 0;
     int n = 0;
     for (int start = 0; start < dev.size(); start += cfg.batchQueries()) {
-      TrainingBatch batch = TrainingBatch.of(dev.subList(start, Math.min(dev.size(), start + cfg.batchQueries())), cfg, null);
-      List<PeftModel.Prepared> pairs = prepare(batch);
-      try (NDManager m = engine.newBaseManager()) {
-        Binding b = new Binding(m, params, model.embeddingRows(pairs), false);
-        sum += batch.loss(m, model.meanLogprobs(b, pairs, null).neg(), cfg).getFloat();
-        n++;
-      }
+      sum += loss(TrainingBatch.of(dev.subList(start, Math.min(dev.size(), start + cfg.batchQueries())), cfg, null));
+      n++;
     }
     return sum / n;
   }

@@ -9,7 +9,16 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "qpeft 0.1.0",
     description = "Rerank retrieved passages with a frozen LLM (UPR and Q-PEFT).",
-    subcommands = {CommandLine.HelpCommand.class, TrainCommand.class, BenchTrainCommand.class})
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      TrainCommand.class,
+      BenchTrainCommand.class,
+      ScoreCommand.class,
+      RerankCommand.class,
+      BenchCommand.class,
+      EvalCommand.class,
+      BenchFormatsCommand.class
+    })
 public final class Main implements Runnable {
   public static void main(String[] args) {
     System.setProperty("ai.djl.offline", "true");

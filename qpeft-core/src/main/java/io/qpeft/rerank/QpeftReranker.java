@@ -48,6 +48,11 @@ public final class QpeftReranker implements Reranker {
     }
   }
 
+  /** The same adapter scored in passes of at most {@code batchTokens} padded tokens. */
+  public QpeftReranker withBatchTokens(int batchTokens) {
+    return new QpeftReranker(model, batchTokens);
+  }
+
   public PeftModel model() {
     return model;
   }

@@ -11,14 +11,28 @@ public interface LanguageModel extends AutoCloseable {
 
   ModelConfig config();
 
-  /** Log-probabilities of each request's target tokens, in input order. */
-  List<TargetScore> score(List<ScoreRequest> requests);
+  /** Default padded-token budget of one forward pass. */
+  int DEFAULT_BATCH_TOKENS = 8192;
+
+  /**
+   * Log-probabilities of each request's target tokens, in input order. Requests are grouped longest
+   * first into forward passes of at most {@code batchTokens} padded tokens (batch x longest).
+   */
+  List<TargetScore> score(List<ScoreRequest> requests, int batchTokens);
+
+  default List<TargetScore> score(List<ScoreRequest> requests) {
+    return score(requests, DEFAULT_BATCH_TOKENS);
+  }
 
   /**
    * Scores the requests and returns, for each, the gradient of its own mean target NLL
    * ({@code -meanLogprob}) with respect to each of its soft segments' vectors.
    */
-  List<SoftGradient> scoreWithGradient(List<ScoreRequest> requests);
+  List<SoftGradient> scoreWithGradient(List<ScoreRequest> requests, int batchTokens);
+
+  default List<SoftGradient> scoreWithGradient(List<ScoreRequest> requests) {
+    return scoreWithGradient(requests, DEFAULT_BATCH_TOKENS);
+  }
 
   @Override
   void close();

@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -76,6 +77,7 @@ public final class RerankServer implements AutoCloseable {
   private ExecutorService executor;
   private BatchScheduler scheduler;
   private boolean stopped;
+  private final CountDownLatch terminated = new CountDownLatch(1);
 
   private RerankServer(Builder b) {
     this.reranker = Objects.requireNonNull(b.reranker, "reranker must be set");
@@ -175,9 +177,18 @@ public final class RerankServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      if (closeReranker) reranker.close();
-      LOG.info("server stopped");
+      try {
+        if (closeReranker) reranker.close();
+      } finally {
+        terminated.countDown();
+        LOG.info("server stopped");
+      }
     }
+  }
+
+  /** Blocks until {@link #stop} has finished (from any thread, e.g. a shutdown hook). */
+  public void awaitStop() throws InterruptedException {
+    terminated.await();
   }
 
   @Override

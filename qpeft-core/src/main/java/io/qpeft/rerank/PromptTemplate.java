@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param addEos put the model's EOS token after the target (when the model has one)
  */
 public record PromptTemplate(String prompt, String target, boolean addBos, boolean addEos) {
+  // Declared before UPR: static initialisers run in order and UPR's constructor reads it.
+  private static final String[] PASSAGE_FIELDS = {"{passage}", "{title}", "{text}"};
 
   /**
    * UPR (Sachan et al., 2022, "Improving Passage Retrieval with Zero-Shot Question Generation"):
@@ -46,9 +48,13 @@ public record PromptTemplate(String prompt, String target, boolean addBos, boole
     return new PromptTemplate(prompt, target, true, true);
   }
 
-  /** The prompt text before the passage span. */
+  /**
+   * The prompt text before the passage span, without trailing whitespace: that whitespace starts
+   * the passage span instead, so that piecewise tokenization equals tokenizing the whole prompt
+   * for tokenizers that attach a space to the following word (byte-level BPE, SentencePiece).
+   */
   public String prefix() {
-    return prompt.substring(0, passageStart(prompt));
+    return stripTrailingWhitespace(prompt.substring(0, passageStart(prompt)));
   }
 
   /** The prompt text after the passage span. */
@@ -58,7 +64,9 @@ public record PromptTemplate(String prompt, String target, boolean addBos, boole
 
   /** The passage span rendered for {@code p}. */
   public String renderPassage(Passage p) {
-    String span = prompt.substring(passageStart(prompt), passageEnd(prompt));
+    String before = prompt.substring(0, passageStart(prompt));
+    String span = before.substring(stripTrailingWhitespace(before).length())
+        + prompt.substring(passageStart(prompt), passageEnd(prompt));
     String joined = p.title().isEmpty() ? p.text() : p.title() + " " + p.text();
     return span.replace("{passage}", joined).replace("{title}", p.title()).replace("{text}", p.text());
   }
@@ -67,7 +75,11 @@ public record PromptTemplate(String prompt, String target, boolean addBos, boole
     return target.replace("{query}", query);
   }
 
-  private static final String[] PASSAGE_FIELDS = {"{passage}", "{title}", "{text}"};
+  private static String stripTrailingWhitespace(String s) {
+    int end = s.length();
+    while (end > 0 && Character.isWhitespace(s.charAt(end - 1))) end--;
+    return s.substring(0, end);
+  }
 
   private static int passageStart(String s) {
     int best = -1;

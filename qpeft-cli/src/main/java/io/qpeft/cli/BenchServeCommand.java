@@ -150,6 +150,10 @@ public final class BenchServeCommand implements Callable<Integer> {
     RerankServer server = RerankServer.builder().setReranker(reranker).optPort(0)
         .optBatchPolicy(policy).optCloseReranker(false).build().start();
     try {
+      // warm-up, not measured: the first scoring calls of each batch shape are slow
+      Options warmup = new Options(options.clients(), Math.min(options.maxRequests(),
+          2 * options.clients()), options.maxDuration(), null);
+      LoadBenchmark.run(server.baseUri(), items, null, warmup);
       return LoadBenchmark.run(server.baseUri(), items, expected, options);
     } finally {
       server.stop(Duration.ofSeconds(30));

@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * threads each send one request at a time until {@code maxRequests} have been sent or {@code
  * maxDuration} has passed, so it always stops by itself. Every 200 answer is compared with the
  * offline ranking of the same input ({@code Reranker.rerank}): same order, bit-identical scores.
+ * A request sent before the time limit may finish up to min(limit, 30 s) after it; one that gets
+ * no answer by then counts as status 0 ("error").
  */
 public final class LoadBenchmark {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -166,6 +168,8 @@ public final class LoadBenchmark {
             .connectTimeout(Duration.ofSeconds(5)).build();
     long start = System.nanoTime();
     long deadline = start + options.maxDuration().toNanos();
+    // a request sent before the deadline may take this long past it; then it counts as an error
+    long grace = Math.min(options.maxDuration().toNanos(), Duration.ofSeconds(30).toNanos());
     AtomicInteger next = new AtomicInteger();
     long[] latencies = new long[options.maxRequests()];
     int[] statuses = new int[options.maxRequests()];
@@ -179,7 +183,7 @@ public final class LoadBenchmark {
           if (k >= options.maxRequests() || now >= deadline) return;
           int i = k % items.size();
           HttpRequest.Builder request = HttpRequest.newBuilder(endpoint)
-              .timeout(Duration.ofNanos(Math.max(deadline - now, 1_000_000_000L)))
+              .timeout(Duration.ofNanos(deadline - now + grace))
               .header("Content-Type", "application/json")
               .POST(HttpRequest.BodyPublishers.ofByteArray(bodies.get(i)));
           if (options.bearerToken() != null) {

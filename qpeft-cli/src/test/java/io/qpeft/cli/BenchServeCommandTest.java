@@ -25,8 +25,13 @@ class BenchServeCommandTest {
     assertTrue(lines.get(3).startsWith("unbatched (batch-size 1):            9 requests in "));
     assertTrue(lines.get(3).endsWith("status 200=9"), lines.get(3));
     assertTrue(lines.get(4).startsWith("batching speed-up: "), lines.get(4));
-    assertEquals("scores identical: yes (18 answers compared with offline Reranker.rerank,"
-        + " 0 differ, max |diff| 0.00)", lines.get(5));
+    // bit-identical unless batching changed the padding of a forward pass (float32 rounding)
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("scores identical: (yes|no) \\(18"
+        + " answers compared with offline Reranker.rerank, (\\d+) differ, max \\|diff\\| (\\S+)\\)")
+        .matcher(lines.get(5));
+    assertTrue(m.matches(), lines.get(5));
+    assertEquals(m.group(2).equals("0") ? "yes" : "no", m.group(1));
+    assertTrue(Double.parseDouble(m.group(3)) < 1e-5, lines.get(5));
   }
 
   @Test

@@ -47,7 +47,8 @@ class UprServerTest {
         assertEquals(offline.size(), results.size());
         for (int j = 0; j < offline.size(); j++) {
           assertEquals(offline.get(j).index(), results.get(j).get("index").asInt());
-          assertEquals(offline.get(j).score(), results.get(j).get("relevance_score").asDouble());
+          // float32 sums may round differently when batching changes a forward pass's padding
+          assertEquals(offline.get(j).score(), results.get(j).get("relevance_score").asDouble(), 1e-5);
         }
       }
       server.stop(Duration.ofSeconds(10));

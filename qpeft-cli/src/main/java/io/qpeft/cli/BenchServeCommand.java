@@ -73,6 +73,11 @@ public final class BenchServeCommand implements Callable<Integer> {
       description = "Distinct requests, sent round-robin (default: ${DEFAULT-VALUE}).")
   int distinct;
 
+  @Option(names = "--rounds", defaultValue = "2", paramLabel = "N",
+      description = "In-process: split each configuration's requests and time into N runs,"
+          + " alternating batched and unbatched (default: ${DEFAULT-VALUE}).")
+  int rounds;
+
   @Option(names = "--seed", defaultValue = "42", paramLabel = "N",
       description = "Seed of the synthetic requests (default: ${DEFAULT-VALUE}).")
   long seed;
@@ -101,11 +106,12 @@ public final class BenchServeCommand implements Callable<Integer> {
   private int bench() throws IOException, InterruptedException {
     Options options = new Options(clients, requests, Duration.ofSeconds(maxSeconds), token());
     if (url != null) LoadBenchmark.requireLoopback(url);
+    if (rounds <= 0) throw new IllegalArgumentException("--rounds must be positive, got " + rounds);
     List<Item> items = LoadBenchmark.synthetic(distinct, documents, words, seed);
     PrintWriter out = spec.commandLine().getOut();
     try (UprReranker reranker = modelOptions.reranker(maxPassageTokens, true)) {
-      out.printf(Locale.ROOT, "bench-serve: model %s, %d clients, up to %d requests or %d s per run,"
-          + " %d documents of %d words per request, %d distinct requests%n",
+      out.printf(Locale.ROOT, "bench-serve: model %s, %d clients, up to %d requests or %d s per"
+          + " configuration, %d documents of %d words per request, %d distinct requests%n",
           modelOptions.model, clients, requests, maxSeconds, documents, words, distinct);
       long t0 = System.nanoTime();
       List<List<Scored>> expected = new ArrayList<>(items.size());
@@ -123,11 +129,21 @@ public final class BenchServeCommand implements Callable<Integer> {
       } else {
         BatchPolicy batched = new BatchPolicy(batchSize, batchDocuments, maxBatchWaitMs,
             Math.max(256, 2 * clients));
-        Report b = runInProcess(reranker, batched, items, expected, options);
+        // rounds alternate the order (B U, U B, ...) so that drift in machine load cancels out
+        Options round = new Options(clients, Math.max(1, requests / rounds),
+            Duration.ofMillis(Math.max(1, maxSeconds * 1000L / rounds)), null);
+        List<Report> batchedRuns = new ArrayList<>();
+        List<Report> unbatchedRuns = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+          for (boolean batchedFirst : new boolean[] {r % 2 == 0, r % 2 != 0}) {
+            if (batchedFirst) batchedRuns.add(runInProcess(reranker, batched, items, expected, round));
+            else unbatchedRuns.add(runInProcess(reranker, batched.unbatched(), items, expected, round));
+          }
+        }
+        Report b = Report.combine(batchedRuns);
+        Report u = Report.combine(unbatchedRuns);
         out.printf(Locale.ROOT, "batched   (batch-size %d, wait %d ms): %s%n", batchSize,
             maxBatchWaitMs, LoadBenchmark.describe(b));
-        out.flush();
-        Report u = runInProcess(reranker, batched.unbatched(), items, expected, options);
         out.printf(Locale.ROOT, "unbatched (batch-size 1):            %s%n", LoadBenchmark.describe(u));
         out.printf(Locale.ROOT, "batching speed-up: %.2fx req/s (batched / unbatched, same run)%n",
             b.requestsPerSecond() / u.requestsPerSecond());

@@ -64,17 +64,55 @@ public final class LoadBenchmark {
     }
   }
 
-  /** What one load run measured. Status 0 counts requests that got no HTTP answer. */
+  /**
+   * What one load run measured. Status 0 counts requests that got no HTTP answer.
+   *
+   * @param latencyNanos the latency of every answered request, sorted
+   */
   public record Report(
       int requests,
       double seconds,
       Map<Integer, Integer> statusCounts,
       long documents,
-      double p50Millis,
-      double p99Millis,
+      long[] latencyNanos,
       int compared,
       int mismatched,
       double maxAbsDiff) {
+
+    public double p50Millis() {
+      return percentile(latencyNanos, 0.50);
+    }
+
+    public double p99Millis() {
+      return percentile(latencyNanos, 0.99);
+    }
+
+    /** Several runs of the same configuration as one: counts and times add up. */
+    public static Report combine(List<Report> runs) {
+      Map<Integer, Integer> counts = new TreeMap<>();
+      int requests = 0;
+      int compared = 0;
+      int mismatched = 0;
+      long documents = 0;
+      double seconds = 0;
+      double maxAbsDiff = 0;
+      long[] latencies = new long[0];
+      for (Report r : runs) {
+        requests += r.requests;
+        seconds += r.seconds;
+        documents += r.documents;
+        compared += r.compared;
+        mismatched += r.mismatched;
+        maxAbsDiff = Math.max(maxAbsDiff, r.maxAbsDiff);
+        r.statusCounts.forEach((k, v) -> counts.merge(k, v, Integer::sum));
+        long[] merged = java.util.Arrays.copyOf(latencies, latencies.length + r.latencyNanos.length);
+        System.arraycopy(r.latencyNanos, 0, merged, latencies.length, r.latencyNanos.length);
+        latencies = merged;
+      }
+      java.util.Arrays.sort(latencies);
+      return new Report(requests, seconds, counts, documents, latencies, compared, mismatched,
+          maxAbsDiff);
+    }
 
     public double requestsPerSecond() {
       return requests / seconds;
@@ -223,8 +261,8 @@ public final class LoadBenchmark {
       if (statuses[k] == 200) documents += items.get(k % items.size()).passages().size();
     }
     long[] sorted = answered.stream().mapToLong(Long::longValue).sorted().toArray();
-    return new Report(requests, seconds, counts, documents, percentile(sorted, 0.50),
-        percentile(sorted, 0.99), comparison.compared.get(), comparison.mismatched.get(),
+    return new Report(requests, seconds, counts, documents, sorted,
+        comparison.compared.get(), comparison.mismatched.get(),
         comparison.maxAbsDiff());
   }
 

@@ -10,7 +10,8 @@ import java.util.function.ToIntFunction;
 
 /**
  * A parsed {@code POST /v1/rerank} body in the Cohere/Jina shape: {@code {model?, query, documents:
- * [string | {text, title?}], top_n?, return_documents?}}. Unknown fields are ignored, as Cohere
+ * [string | {text, title?}], top_n?, return_documents?}}, or a {@code POST /rerank} body in the
+ * text-embeddings-inference shape {@code {query, texts: [string], return_text?}}. Unknown fields are ignored, as Cohere
  * clients send options we do not use ({@code rank_fields}, {@code max_chunks_per_doc}).
  *
  * @param model the model the client asked for, or null
@@ -33,6 +34,29 @@ record RerankRequest(
    */
   static RerankRequest parse(
       ObjectMapper mapper, byte[] body, Limits limits, ToIntFunction<String> tokenCounter) {
+    return parse(mapper, body, limits, tokenCounter, Shape.COHERE);
+  }
+
+  /**
+   * The request shapes served: Cohere/Jina ({@code documents}, {@code top_n}, {@code
+   * return_documents}) and Hugging Face text-embeddings-inference ({@code texts}, {@code
+   * return_text}; its {@code raw_scores} and {@code truncate} are ignored).
+   */
+  enum Shape {
+    COHERE("documents", "return_documents"),
+    TEI("texts", "return_text");
+
+    final String documents;
+    final String returnDocuments;
+
+    Shape(String documents, String returnDocuments) {
+      this.documents = documents;
+      this.returnDocuments = returnDocuments;
+    }
+  }
+
+  static RerankRequest parse(ObjectMapper mapper, byte[] body, Limits limits,
+      ToIntFunction<String> tokenCounter, Shape shape) {
     JsonNode root;
     try {
       root = mapper.readTree(body);
@@ -54,9 +78,10 @@ record RerankRequest(
       throw ApiException.badRequest(
           "query", "field 'query' must be a non-empty string, got " + describe(queryNode));
     }
-    List<Passage> passages = documents(root.get("documents"), limits, tokenCounter);
+    List<Passage> passages = documents(root.get(shape.documents), shape.documents, limits,
+        tokenCounter);
     int topN = 0;
-    JsonNode topNode = root.get("top_n");
+    JsonNode topNode = shape == Shape.COHERE ? root.get("top_n") : null;
     if (topNode != null && !topNode.isNull()) {
       if (!topNode.isIntegralNumber() || !topNode.canConvertToInt() || topNode.asInt() < 1) {
         throw ApiException.badRequest(
@@ -65,12 +90,13 @@ record RerankRequest(
       topN = topNode.asInt();
     }
     boolean returnDocuments = false;
-    JsonNode returnNode = root.get("return_documents");
+    JsonNode returnNode = root.get(shape.returnDocuments);
     if (returnNode != null && !returnNode.isNull()) {
       if (!returnNode.isBoolean()) {
         throw ApiException.badRequest(
-            "return_documents",
-            "field 'return_documents' must be true or false, got " + describe(returnNode));
+            shape.returnDocuments,
+            "field '" + shape.returnDocuments + "' must be true or false, got "
+                + describe(returnNode));
       }
       returnDocuments = returnNode.asBoolean();
     }
@@ -78,18 +104,18 @@ record RerankRequest(
   }
 
   private static List<Passage> documents(
-      JsonNode node, Limits limits, ToIntFunction<String> tokenCounter) {
+      JsonNode node, String name, Limits limits, ToIntFunction<String> tokenCounter) {
     if (node == null || node.isNull()) {
       throw ApiException.badRequest(
-          "documents", "missing field 'documents' (an array of strings or {text, title?} objects)");
+          name, "missing field '" + name + "' (an array of strings or {text, title?} objects)");
     }
     if (!node.isArray()) {
       throw ApiException.badRequest(
-          "documents", "field 'documents' must be an array, got " + describe(node));
+          name, "field '" + name + "' must be an array, got " + describe(node));
     }
     if (node.size() > limits.maxDocuments()) {
       throw ApiException.tooLarge(
-          "documents",
+          name,
           "too many documents: " + node.size() + ", the limit (--max-documents) is "
               + limits.maxDocuments(),
           limits.maxDocuments(),
@@ -97,7 +123,7 @@ record RerankRequest(
     }
     List<Passage> out = new ArrayList<>(node.size());
     for (int i = 0; i < node.size(); i++) {
-      String field = "documents[" + i + "]";
+      String field = name + "[" + i + "]";
       JsonNode doc = node.get(i);
       String title = "";
       String text;

@@ -1,5 +1,6 @@
 package io.qpeft.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -37,6 +38,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@code POST /v1/rerank}: Cohere/Jina-compatible reranking (see {@link RerankRequest}).
+ *   <li>{@code POST /rerank}: the same in the text-embeddings-inference shape.
  *   <li>{@code GET /healthz}, {@code GET /v1/models}, {@code GET /openapi.json}, {@code GET
  *       /metrics} (Prometheus text).
  * </ul>
@@ -49,9 +51,11 @@ import org.slf4j.LoggerFactory;
 public final class RerankServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RerankServer.class);
   static final String RERANK = "/v1/rerank";
+  static final String TEI_RERANK = "/rerank";
   private static final Map<String, Set<String>> ROUTES =
       Map.of(
           RERANK, Set.of("POST"),
+          TEI_RERANK, Set.of("POST"),
           "/healthz", Set.of("GET"),
           "/v1/models", Set.of("GET"),
           "/openapi.json", Set.of("GET"),
@@ -223,7 +227,8 @@ public final class RerankServer implements AutoCloseable {
             null, Map.of("WWW-Authenticate", "Bearer"));
       }
       switch (path) {
-        case RERANK -> rerank(ex, endpoint, start);
+        case RERANK -> rerank(ex, endpoint, start, RerankRequest.Shape.COHERE);
+        case TEI_RERANK -> rerank(ex, endpoint, start, RerankRequest.Shape.TEI);
         case "/healthz" -> sendJson(ex, endpoint, start, 200, health());
         case "/v1/models" -> sendJson(ex, endpoint, start, 200, models());
         case "/openapi.json" -> send(ex, endpoint, start, 200, "application/json", openApi());
@@ -239,26 +244,30 @@ public final class RerankServer implements AutoCloseable {
     }
   }
 
-  private void rerank(HttpExchange ex, String endpoint, long start) {
-    RerankRequest request = RerankRequest.parse(mapper, readBody(ex), limits, tokenCounter);
+  private void rerank(HttpExchange ex, String endpoint, long start, RerankRequest.Shape shape) {
+    RerankRequest request =
+        RerankRequest.parse(mapper, readBody(ex), limits, tokenCounter, shape);
     if (request.model() != null && !request.model().equals(modelId)) {
       LOG.debug("request names model {}, serving {}", request.model(), modelId);
     }
     if (request.passages().isEmpty()) {
-      sendJson(ex, endpoint, start, 200, rerankResponse(request, List.of(), null));
+      sendJson(ex, endpoint, start, 200, shape == RerankRequest.Shape.TEI
+          ? mapper.createArrayNode() : rerankResponse(request, List.of(), null));
       return;
     }
     Query query = new Query("q" + queryIds.incrementAndGet(), request.query());
     scheduler
         .submit(query, request.passages())
         .whenCompleteAsync(
-            (result, error) -> answer(ex, endpoint, start, request, result, error), executor);
+            (result, error) -> answer(ex, endpoint, start, shape, request, result, error),
+            executor);
   }
 
   private void answer(
       HttpExchange ex,
       String endpoint,
       long start,
+      RerankRequest.Shape shape,
       RerankRequest request,
       BatchScheduler.Result result,
       Throwable error) {
@@ -266,7 +275,8 @@ public final class RerankServer implements AutoCloseable {
       if (error == null) {
         List<Scored> ranked =
             Reranker.sortScores(request.passages(), result.scores(), request.topN());
-        sendJson(ex, endpoint, start, 200, rerankResponse(request, ranked, result));
+        sendJson(ex, endpoint, start, 200, shape == RerankRequest.Shape.TEI
+            ? teiResponse(request, ranked) : rerankResponse(request, ranked, result));
         return;
       }
       Throwable cause = error instanceof CompletionException ? error.getCause() : error;
@@ -309,6 +319,18 @@ public final class RerankServer implements AutoCloseable {
       meta.put("queue_ms", result.queueNanos() / 1e6);
     }
     return root;
+  }
+
+  /** The text-embeddings-inference answer: {@code [{index, score, text?}]}, best first. */
+  private ArrayNode teiResponse(RerankRequest request, List<Scored> ranked) {
+    ArrayNode out = mapper.createArrayNode();
+    for (Scored s : ranked) {
+      ObjectNode r = out.addObject();
+      r.put("index", s.index());
+      r.put("score", s.score());
+      if (request.returnDocuments()) r.put("text", s.passage().text());
+    }
+    return out;
   }
 
   private ObjectNode health() {
@@ -388,7 +410,8 @@ public final class RerankServer implements AutoCloseable {
     sendJson(ex, endpoint, start, e.status, root);
   }
 
-  private void sendJson(HttpExchange ex, String endpoint, long start, int status, ObjectNode body) {
+  private void sendJson(
+      HttpExchange ex, String endpoint, long start, int status, JsonNode body) {
     byte[] bytes;
     try {
       bytes = mapper.writeValueAsBytes(body);

@@ -50,7 +50,7 @@ public final class ServerMetrics {
     }
     double seconds = nanos / 1e9;
     latency.computeIfAbsent(endpoint, k -> new Histogram(LATENCY_BUCKETS)).observe(seconds);
-    if (endpoint.equals("/v1/rerank") && status == 200) {
+    if ((endpoint.equals("/v1/rerank") || endpoint.equals("/rerank")) && status == 200) {
       synchronized (window) {
         window[(int) (windowCount++ % WINDOW)] = seconds;
       }
@@ -104,7 +104,7 @@ public final class ServerMetrics {
       e.getValue().render(out, "qpeft_http_request_duration_seconds", "endpoint", e.getKey());
     }
     header(out, "qpeft_rerank_latency_seconds", "summary",
-        "Latency of successful /v1/rerank requests over the last " + WINDOW + " of them.");
+        "Latency of successful rerank requests over the last " + WINDOW + " of them.");
     for (double q : new double[] {0.5, 0.9, 0.99}) {
       sample(out, "qpeft_rerank_latency_seconds", labels("quantile", Double.toString(q)),
           rerankLatencyQuantile(q));

@@ -122,6 +122,23 @@ class RerankServerTest {
   }
 
   @Test
+  void textEmbeddingsInferenceShape() throws Exception {
+    HttpResponse<String> r = post(server, "/rerank",
+        "{\"query\":\"red apple\",\"texts\":[\"green\",\"red apple\",\"apple\"],"
+            + "\"return_text\":true,\"raw_scores\":false}");
+    assertEquals(200, r.statusCode());
+    JsonNode results = json(r);
+    assertTrue(results.isArray());
+    assertEquals(List.of(1, 2, 0), List.of(results.get(0).get("index").asInt(),
+        results.get(1).get("index").asInt(), results.get(2).get("index").asInt()));
+    assertEquals(2.0, results.get(0).get("score").asDouble());
+    assertEquals("red apple", results.get(0).get("text").asText());
+    HttpResponse<String> bad = post(server, "/rerank", "{\"query\":\"q\",\"documents\":[\"a\"]}");
+    assertEquals(400, bad.statusCode());
+    assertEquals("texts", json(bad).get("error").get("field").asText());
+  }
+
+  @Test
   void errorsAnswerJsonNamingTheField() throws Exception {
     HttpResponse<String> malformed = post(server, "/v1/rerank", "{\"query\":");
     assertEquals(400, malformed.statusCode());

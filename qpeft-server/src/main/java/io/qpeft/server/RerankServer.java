@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -73,6 +72,7 @@ public final class RerankServer implements AutoCloseable {
   private final boolean closeReranker;
   private final ObjectMapper mapper = new ObjectMapper();
   private final ServerMetrics metrics = new ServerMetrics();
+  private final ResponseBodies bodies;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicLong queryIds = new AtomicLong();
   private final long createdEpochSeconds = System.currentTimeMillis() / 1000;
@@ -94,6 +94,7 @@ public final class RerankServer implements AutoCloseable {
     this.tokenCounter = b.tokenCounter;
     this.handlerThreads = b.handlerThreads;
     this.closeReranker = b.closeReranker;
+    this.bodies = new ResponseBodies(mapper, modelId);
     if (limits.maxDocumentTokens() > 0 && tokenCounter == null) {
       throw new IllegalArgumentException("--max-document-tokens needs a tokenizer to count tokens");
     }
@@ -230,7 +231,7 @@ public final class RerankServer implements AutoCloseable {
         case RERANK -> rerank(ex, endpoint, start, RerankRequest.Shape.COHERE);
         case TEI_RERANK -> rerank(ex, endpoint, start, RerankRequest.Shape.TEI);
         case "/healthz" -> sendJson(ex, endpoint, start, 200, health());
-        case "/v1/models" -> sendJson(ex, endpoint, start, 200, models());
+        case "/v1/models" -> sendJson(ex, endpoint, start, 200, bodies.models(createdEpochSeconds));
         case "/openapi.json" -> send(ex, endpoint, start, 200, "application/json", openApi());
         case "/metrics" -> send(ex, endpoint, start, 200, "text/plain; version=0.0.4; charset=utf-8",
             metrics.render().getBytes(StandardCharsets.UTF_8));
@@ -252,7 +253,7 @@ public final class RerankServer implements AutoCloseable {
     }
     if (request.passages().isEmpty()) {
       sendJson(ex, endpoint, start, 200, shape == RerankRequest.Shape.TEI
-          ? mapper.createArrayNode() : rerankResponse(request, List.of(), null));
+          ? mapper.createArrayNode() : bodies.rerank(request, List.of(), null));
       return;
     }
     Query query = new Query("q" + queryIds.incrementAndGet(), request.query());
@@ -276,7 +277,7 @@ public final class RerankServer implements AutoCloseable {
         List<Scored> ranked =
             Reranker.sortScores(request.passages(), result.scores(), request.topN());
         sendJson(ex, endpoint, start, 200, shape == RerankRequest.Shape.TEI
-            ? teiResponse(request, ranked) : rerankResponse(request, ranked, result));
+            ? bodies.tei(request, ranked) : bodies.rerank(request, ranked, result));
         return;
       }
       Throwable cause = error instanceof CompletionException ? error.getCause() : error;
@@ -293,63 +294,12 @@ public final class RerankServer implements AutoCloseable {
     }
   }
 
-  private ObjectNode rerankResponse(
-      RerankRequest request, List<Scored> ranked, BatchScheduler.Result result) {
-    ObjectNode root = mapper.createObjectNode();
-    root.put("id", UUID.randomUUID().toString());
-    root.put("model", modelId);
-    ArrayNode results = root.putArray("results");
-    for (Scored s : ranked) {
-      ObjectNode r = results.addObject();
-      r.put("index", s.index());
-      r.put("relevance_score", s.score());
-      if (request.returnDocuments()) {
-        ObjectNode doc = r.putObject("document");
-        doc.put("text", s.passage().text());
-        if (!s.passage().title().isEmpty()) doc.put("title", s.passage().title());
-      }
-    }
-    ObjectNode meta = root.putObject("meta");
-    meta.putObject("api_version").put("version", "1");
-    meta.put("model", modelId);
-    meta.put("documents", request.passages().size());
-    if (result != null) {
-      meta.put("batch_requests", result.batchRequests());
-      meta.put("batch_documents", result.batchDocuments());
-      meta.put("queue_ms", result.queueNanos() / 1e6);
-    }
-    return root;
-  }
-
-  /** The text-embeddings-inference answer: {@code [{index, score, text?}]}, best first. */
-  private ArrayNode teiResponse(RerankRequest request, List<Scored> ranked) {
-    ArrayNode out = mapper.createArrayNode();
-    for (Scored s : ranked) {
-      ObjectNode r = out.addObject();
-      r.put("index", s.index());
-      r.put("score", s.score());
-      if (request.returnDocuments()) r.put("text", s.passage().text());
-    }
-    return out;
-  }
-
   private ObjectNode health() {
     ObjectNode n = mapper.createObjectNode();
     n.put("status", "ok");
     n.put("model", modelId);
     n.put("queue_depth", scheduler.queueDepth());
     return n;
-  }
-
-  private ObjectNode models() {
-    ObjectNode root = mapper.createObjectNode();
-    root.put("object", "list");
-    ObjectNode m = root.putArray("data").addObject();
-    m.put("id", modelId);
-    m.put("object", "model");
-    m.put("created", createdEpochSeconds);
-    m.put("owned_by", "qpeft");
-    return root;
   }
 
   private byte[] openApi() {

@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
     })
 public final class BenchServeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
-  @Mixin ServeCommand.ModelArgs modelOptions;
+  @Mixin ModelOptions modelOptions;
 
   @Option(names = "--url", paramLabel = "URL",
       description = "Target a running server at this loopback URL instead of starting one.")
@@ -100,7 +100,7 @@ public final class BenchServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    return ServeCommand.guarded(spec, this::bench);
+    return Cli.run(spec, this::bench);
   }
 
   private int bench() throws IOException, InterruptedException {
@@ -109,7 +109,7 @@ public final class BenchServeCommand implements Callable<Integer> {
     if (rounds <= 0) throw new IllegalArgumentException("--rounds must be positive, got " + rounds);
     List<Item> items = LoadBenchmark.synthetic(distinct, documents, words, seed);
     PrintWriter out = spec.commandLine().getOut();
-    try (UprReranker reranker = modelOptions.reranker(maxPassageTokens, true)) {
+    try (UprReranker reranker = ServeCommand.reranker(modelOptions, maxPassageTokens, true)) {
       out.printf(Locale.ROOT, "bench-serve: model %s, %d clients, up to %d requests or %d s per"
           + " configuration, %d documents of %d words per request, %d distinct requests%n",
           modelOptions.model, clients, requests, maxSeconds, documents, words, distinct);

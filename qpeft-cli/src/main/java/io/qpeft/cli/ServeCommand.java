@@ -1,7 +1,6 @@
 package io.qpeft.cli;
 
 import io.qpeft.model.LanguageModel;
-import io.qpeft.model.Models;
 import io.qpeft.rerank.UprReranker;
 import io.qpeft.server.BatchPolicy;
 import io.qpeft.server.Limits;
@@ -38,41 +37,20 @@ import picocli.CommandLine.Spec;
     })
 public final class ServeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
-  @Mixin ModelArgs modelOptions;
+  @Mixin ModelOptions modelOptions;
 
-  /**
-   * {@code --model} (a Hugging Face model folder) and {@code --batch-tokens}, shared with {@code
-   * bench-serve}. To be replaced by the common {@code ModelOptions} (which also resolves hub ids)
-   * once it is on main.
-   */
-  static final class ModelArgs {
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-        description = "Model folder in Hugging Face layout (config.json, *.safetensors, tokenizer.json).")
-    String model;
-
-    @Option(names = "--batch-tokens", defaultValue = "8192", paramLabel = "N",
-        description = "Padded tokens per forward pass (default: ${DEFAULT-VALUE}); lower it if memory runs out.")
-    int batchTokens;
-
-    /** A UPR reranker over the model, which it owns when {@code owns}. */
-    UprReranker reranker(int maxPassageTokens, boolean owns) {
-      Path dir = Path.of(model);
-      if (!Files.isDirectory(dir)) {
-        throw new IllegalArgumentException("--model " + model + ": no such folder");
-      }
-      if (batchTokens <= 0) {
-        throw new IllegalArgumentException("--batch-tokens must be positive, got " + batchTokens);
-      }
-      LanguageModel lm = Models.load(dir);
-      try {
-        TextTokenizer tokenizer = TextTokenizer.load(dir);
-        return UprReranker.builder().setModel(lm).setTokenizer(tokenizer)
-            .optMaxPassageTokens(maxPassageTokens).optBatchTokens(batchTokens)
-            .optOwnsModel(owns).build();
-      } catch (RuntimeException e) {
-        lm.close();
-        throw e;
-      }
+  /** A UPR reranker over {@code --model}, which it owns when {@code owns}. */
+  static UprReranker reranker(ModelOptions options, int maxPassageTokens, boolean owns) {
+    Path dir = options.modelDir();
+    LanguageModel lm = options.load(dir);
+    try {
+      TextTokenizer tokenizer = TextTokenizer.load(dir);
+      return UprReranker.builder().setModel(lm).setTokenizer(tokenizer)
+          .optMaxPassageTokens(maxPassageTokens).optBatchTokens(options.batchTokens())
+          .optOwnsModel(owns).build();
+    } catch (RuntimeException e) {
+      lm.close();
+      throw e;
     }
   }
 
@@ -147,27 +125,14 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    return guarded(spec, this::serve);
-  }
-
-  /** Runs {@code body}; bad input or environment prints {@code qpeft <command>: <message>}, exit 1. */
-  static int guarded(CommandSpec spec, Callable<Integer> body) throws Exception {
-    try {
-      return body.call();
-    } catch (IllegalArgumentException | UnsupportedOperationException | IOException
-        | java.io.UncheckedIOException e) {
-      String message = e.getMessage() == null ? e.toString() : e.getMessage();
-      spec.commandLine().getErr().println(spec.qualifiedName() + ": " + message);
-      spec.commandLine().getErr().flush();
-      return 1;
-    }
+    return Cli.run(spec, this::serve);
   }
 
   private int serve() throws IOException, InterruptedException {
     Limits limits = new Limits(maxBodyBytes, maxDocuments, maxDocumentChars, maxDocumentTokens);
     BatchPolicy policy = new BatchPolicy(batchSize, batchDocuments, maxBatchWaitMs, queue);
     String bearer = bearerToken();
-    UprReranker reranker = modelOptions.reranker(maxPassageTokens, true);
+    UprReranker reranker = reranker(modelOptions, maxPassageTokens, true);
     TextTokenizer tokenizer = reranker.tokenizer();
     RerankServer server;
     try {

@@ -69,5 +69,6 @@ class ServeCommandTest {
     assertEquals("qpeft serve: --queue must be positive, got 0\n", queue.err());
     CliRunner.Result noModel = CliRunner.run("serve", "--model", tmp.resolve("m").toString());
     assertTrue(noModel.err().startsWith("qpeft serve: --model "), noModel.err());
+    assertTrue(noModel.err().contains("no such folder"), noModel.err());
   }
 }

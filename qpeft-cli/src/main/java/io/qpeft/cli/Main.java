@@ -17,7 +17,9 @@ import picocli.CommandLine.Command;
       RerankCommand.class,
       BenchCommand.class,
       EvalCommand.class,
-      BenchFormatsCommand.class
+      BenchFormatsCommand.class,
+      ServeCommand.class,
+      BenchServeCommand.class
     })
 public final class Main implements Runnable {
   public static void main(String[] args) {

@@ -9,7 +9,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "qpeft 0.1.0",
     description = "Rerank retrieved passages with a frozen LLM (UPR and Q-PEFT).",
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      IndexCommand.class,
+      RetrieveCommand.class,
+      BenchRetrievalCommand.class
+    })
 public final class Main implements Runnable {
   public static void main(String[] args) {
     System.setProperty("ai.djl.offline", "true");

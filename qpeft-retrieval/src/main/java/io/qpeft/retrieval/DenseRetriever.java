@@ -30,10 +30,18 @@ public final class DenseRetriever implements Retriever {
 
   /** Opens a dense index with the encoder recorded in its metadata (owned by the retriever). */
   public static DenseRetriever open(Path path) {
+    return open(path, 0);
+  }
+
+  /**
+   * Like {@link #open(Path)}, the encoder running {@code intraOpThreads} ONNX threads per call (see
+   * {@link SentenceEncoder#builtin(int)}).
+   */
+  public static DenseRetriever open(Path path, int intraOpThreads) {
     LuceneIndex index = LuceneIndex.open(path);
     try {
       requireDense(index);
-      return new DenseRetriever(index, SentenceEncoder.load(index.metadata.encoder()), true);
+      return new DenseRetriever(index, SentenceEncoder.load(index.metadata.encoder(), intraOpThreads), true);
     } catch (RuntimeException e) {
       index.close();
       throw e;

@@ -64,10 +64,19 @@ public final class SentenceEncoder implements AutoCloseable {
 
   /** The built-in quantised bge-small-en-v1.5, loaded from the classpath. */
   public static SentenceEncoder builtin() {
+    return builtin(0);
+  }
+
+  /**
+   * The built-in encoder with {@code intraOpThreads} ONNX Runtime threads per call (0: one per core).
+   * Callers that encode from several threads at once should pass about {@code cores / callers}, or
+   * the threads oversubscribe the cores.
+   */
+  public static SentenceEncoder builtin(int intraOpThreads) {
     try (InputStream model = resource(BUILTIN_ONNX);
         InputStream tok = resource(BUILTIN_TOKENIZER)) {
       HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(tok, tokenizerOptions());
-      return create(BUILTIN_NAME, tokenizer, model.readAllBytes(), null);
+      return create(BUILTIN_NAME, tokenizer, model.readAllBytes(), null, intraOpThreads);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the built-in " + BUILTIN_NAME + " encoder", e);
     }
@@ -75,6 +84,11 @@ public final class SentenceEncoder implements AutoCloseable {
 
   /** An ONNX export folder holding {@code model.onnx} and {@code tokenizer.json}. */
   public static SentenceEncoder open(Path dir) {
+    return open(dir, 0);
+  }
+
+  /** {@link #open(Path)} with {@code intraOpThreads} as in {@link #builtin(int)}. */
+  public static SentenceEncoder open(Path dir, int intraOpThreads) {
     Path model = dir.resolve("model.onnx");
     Path tok = dir.resolve("tokenizer.json");
     for (Path p : List.of(model, tok)) {
@@ -85,23 +99,30 @@ public final class SentenceEncoder implements AutoCloseable {
     }
     try {
       HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(tok, tokenizerOptions());
-      return create(dir.toAbsolutePath().toString(), tokenizer, null, model);
+      return create(dir.toAbsolutePath().toString(), tokenizer, null, model, intraOpThreads);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read encoder tokenizer " + tok, e);
     }
   }
 
-  /** {@link #builtin()} for {@link #BUILTIN_NAME}, otherwise {@link #open(Path)}. */
-  public static SentenceEncoder load(String nameOrFolder) {
-    return BUILTIN_NAME.equals(nameOrFolder) ? builtin() : open(Path.of(nameOrFolder));
+  /** {@link #builtin(int)} for {@link #BUILTIN_NAME}, otherwise {@link #open(Path, int)}. */
+  public static SentenceEncoder load(String nameOrFolder, int intraOpThreads) {
+    return BUILTIN_NAME.equals(nameOrFolder)
+        ? builtin(intraOpThreads)
+        : open(Path.of(nameOrFolder), intraOpThreads);
   }
 
   private static SentenceEncoder create(
-      String name, HuggingFaceTokenizer tokenizer, byte[] modelBytes, Path modelPath) {
+      String name, HuggingFaceTokenizer tokenizer, byte[] modelBytes, Path modelPath, int intraOpThreads) {
+    if (intraOpThreads < 0) {
+      tokenizer.close();
+      throw new IllegalArgumentException("intra-op threads must be >= 0, got " + intraOpThreads);
+    }
     try {
       OrtEnvironment env = OrtEnvironment.getEnvironment();
       OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
       opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      if (intraOpThreads > 0) opts.setIntraOpNumThreads(intraOpThreads);
       OrtSession session =
           modelBytes != null
               ? env.createSession(modelBytes, opts)

@@ -11,6 +11,9 @@ import picocli.CommandLine.Command;
     description = "Rerank retrieved passages with a frozen LLM (UPR and Q-PEFT).",
     subcommands = {
       CommandLine.HelpCommand.class,
+      BenchCommand.class,
+      EvalCommand.class,
+      BenchFormatsCommand.class,
       IndexCommand.class,
       RetrieveCommand.class,
       BenchRetrievalCommand.class

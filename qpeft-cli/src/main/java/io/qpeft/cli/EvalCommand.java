@@ -1,0 +1,276 @@
+package io.qpeft.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qpeft.data.AnswerMatcher;
+import io.qpeft.data.AtomicOutput;
+import io.qpeft.data.CandidatesRecord;
+import io.qpeft.data.CandidatesSource;
+import io.qpeft.data.CandidatesReader;
+import io.qpeft.data.ErrorPolicy;
+import io.qpeft.data.Qrels;
+import io.qpeft.data.RecordReader;
+import io.qpeft.data.TrecRun;
+import io.qpeft.eval.AnswerJudgments;
+import io.qpeft.eval.Evaluation;
+import io.qpeft.eval.Measure;
+import io.qpeft.eval.Rankings;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code qpeft eval}: evaluates one or more runs against qrels or gold answers and compares them
+ * with the first run (relative change and paired t-test p-value per measure).
+ */
+@Command(
+    name = "eval",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Evaluate runs against qrels (trec_eval semantics) or answers (DPR has_answer).",
+      "Runs: TREC run files, DPR/UPR JSON or JSONL rerank output. The first run is the baseline."
+    })
+public final class EvalCommand implements Callable<Integer> {
+  static final String QRELS_MEASURES = "nDCG@10,RR@10,R@100,AP";
+  static final String ANSWER_MEASURES = "Hit@1,Hit@5,Hit@10,Hit@20,Recall@10";
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--run", required = true, paramLabel = "FILE", description = "Run to evaluate; repeat to compare.")
+  List<Path> runs;
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Relevance relevance;
+
+  static final class Relevance {
+    @Option(names = "--qrels", paramLabel = "FILE", description = "TREC/BEIR qrels (or a BEIR folder).")
+    Path qrels;
+
+    @Option(names = "--answers", paramLabel = "FILE", description = "DPR JSON or JSONL with gold answers per question.")
+    Path answers;
+  }
+
+  @Option(names = "--regex", description = "With --answers: answers are regular expressions (CuratedTREC).")
+  boolean regex;
+
+  @Option(names = "--passages", paramLabel = "FILE", description = "Collection for JSON runs whose ctxs lack text.")
+  Path passages;
+
+  @Option(names = "--measures", paramLabel = "LIST",
+      description = "Comma-separated measures (default: " + QRELS_MEASURES + " with --qrels, " + ANSWER_MEASURES + " with --answers).")
+  String measures;
+
+  @Option(names = "--rel-threshold", defaultValue = "1", paramLabel = "N", description = "Minimum grade that counts as relevant (default: ${DEFAULT-VALUE}).")
+  int threshold;
+
+  @Option(names = "--depth", defaultValue = "0", paramLabel = "N", description = "Cut every ranking to its top N first (0 = all).")
+  int depth;
+
+  @Option(names = "--per-query", description = "Also print run, measure, qid and value per query.")
+  boolean perQuery;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write all results as JSON.")
+  Path json;
+
+  @Override
+  public Integer call() {
+    try {
+      return evaluate();
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      spec.commandLine().getErr().println("error: " + e.getMessage());
+      spec.commandLine().getErr().flush();
+      return 2;
+    }
+  }
+
+  private int evaluate() {
+    if (depth < 0) throw new IllegalArgumentException("--depth must be >= 0, got " + depth);
+    if (regex && relevance.answers == null) throw new IllegalArgumentException("--regex needs --answers");
+    List<Measure> ms =
+        Measure.parseList(measures != null ? measures : relevance.qrels != null ? QRELS_MEASURES : ANSWER_MEASURES, threshold);
+    if (ms.isEmpty()) throw new IllegalArgumentException("--measures is empty");
+    for (Path r : runs) if (!Files.isRegularFile(r)) throw new IllegalArgumentException("run " + r + " does not exist");
+
+    // 1. rankings per run (and, with answers, judgments grown from every run's passages)
+    Map<String, Map<String, Integer>> judgments;
+    List<Map<String, List<String>>> rankings = new ArrayList<>();
+    if (relevance.qrels != null) {
+      judgments = Qrels.read(relevance.qrels).asMap();
+      for (Path r : runs) rankings.add(readRanking(r, null));
+    } else {
+      AnswerJudgments answers = new AnswerJudgments(regex ? AnswerMatcher.REGEX : AnswerMatcher.STRING);
+      if (TrecRunCheck.isTrec(relevance.answers)) {
+        throw new IllegalArgumentException("--answers " + relevance.answers + " must be DPR JSON or JSONL with \"answers\"");
+      }
+      try (RecordReader<CandidatesRecord> in = records(relevance.answers)) {
+        in.forEachRemaining(answers::addAnswers);
+      }
+      for (Path r : runs) rankings.add(readRanking(r, answers));
+      judgments = answers.judgments();
+    }
+    if (depth > 0) {
+      for (Map<String, List<String>> run : rankings) run.replaceAll((q, list) -> list.subList(0, Math.min(depth, list.size())));
+    }
+
+    // 2. evaluate and report
+    List<Evaluation> evals = new ArrayList<>();
+    for (Map<String, List<String>> run : rankings) evals.add(Evaluation.of(run, judgments, ms));
+    List<String> names = runNames();
+    PrintWriter out = spec.commandLine().getOut();
+    if (perQuery) printPerQuery(out, names, evals);
+    printSummary(out, names, evals);
+    if (json != null) writeJson(names, evals);
+    out.flush();
+    return 0;
+  }
+
+  private RecordReader<CandidatesRecord> records(Path file) {
+    return CandidatesReader.openRecords(CandidatesSource.detect(file, passages, null), ErrorPolicy.FAIL);
+  }
+
+  /** Rankings of one run: trec_eval order for TREC runs, list order for JSON runs. */
+  private Map<String, List<String>> readRanking(Path run, AnswerJudgments answers) {
+    if (TrecRunCheck.isTrec(run)) return new LinkedHashMap<>(Rankings.fromRun(TrecRun.read(run), run.toString()));
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    try (RecordReader<CandidatesRecord> in = records(run)) {
+      while (in.hasNext()) {
+        CandidatesRecord rec = in.next();
+        List<String> ranking =
+            answers != null ? answers.judge(rec) : rec.candidates().passages().stream().map(p -> p.docid()).toList();
+        if (ranking == null) continue; // a question without answers: not judged, ignored
+        if (out.put(rec.query().qid(), ranking) != null) {
+          throw new IllegalArgumentException(run + ": query " + rec.query().qid() + " appears twice");
+        }
+      }
+    }
+    return out;
+  }
+
+  private List<String> runNames() {
+    List<String> names = new ArrayList<>();
+    for (Path r : runs) names.add(String.valueOf(r.getFileName()));
+    if (names.stream().distinct().count() < names.size()) {
+      names.clear();
+      for (Path r : runs) names.add(r.toString());
+    }
+    return names;
+  }
+
+  private static String num(double v) {
+    return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.4f", v);
+  }
+
+  private static String change(double v, double base) {
+    if (Double.isNaN(v) || Double.isNaN(base) || base == 0) return "n/a";
+    return String.format(Locale.ROOT, "%+.1f%%", 100 * (v - base) / base);
+  }
+
+  private void printPerQuery(PrintWriter out, List<String> names, List<Evaluation> evals) {
+    for (int r = 0; r < evals.size(); r++) {
+      Evaluation e = evals.get(r);
+      for (int m = 0; m < e.measures().size(); m++) {
+        for (int q = 0; q < e.qids().size(); q++) {
+          out.println(names.get(r) + "\t" + e.measures().get(m).name() + "\t" + e.qids().get(q) + "\t" + num(e.values()[m][q]));
+        }
+      }
+    }
+  }
+
+  private void printSummary(PrintWriter out, List<String> names, List<Evaluation> evals) {
+    Evaluation base = evals.get(0);
+    out.println("queries: " + base.qids().size());
+    for (int r = 0; r < evals.size(); r++) {
+      if (evals.get(r).missing() > 0) {
+        out.println(names.get(r) + ": " + evals.get(r).missing() + " judged queries not in the run (scored 0)");
+      }
+    }
+    List<List<String>> rows = new ArrayList<>();
+    List<String> header = new ArrayList<>(List.of("measure", names.get(0)));
+    for (int r = 1; r < evals.size(); r++) header.addAll(List.of(names.get(r), "change", "p-value"));
+    rows.add(header);
+    for (int m = 0; m < base.measures().size(); m++) {
+      List<String> row = new ArrayList<>(List.of(base.measures().get(m).name(), num(base.mean(m))));
+      for (int r = 1; r < evals.size(); r++) {
+        Evaluation e = evals.get(r);
+        row.addAll(List.of(num(e.mean(m)), change(e.mean(m), base.mean(m)), num(e.pValue(m, base))));
+      }
+      rows.add(row);
+    }
+    int[] width = new int[header.size()];
+    for (List<String> row : rows) for (int c = 0; c < row.size(); c++) width[c] = Math.max(width[c], row.get(c).length());
+    for (List<String> row : rows) {
+      StringBuilder sb = new StringBuilder(String.format("%-" + width[0] + "s", row.get(0)));
+      for (int c = 1; c < row.size(); c++) sb.append("  ").append(String.format("%" + width[c] + "s", row.get(c)));
+      out.println(sb.toString().stripTrailing());
+    }
+  }
+
+  private void writeJson(List<String> names, List<Evaluation> evals) {
+    ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    ObjectNode root = mapper.createObjectNode();
+    root.put("queries", evals.get(0).qids().size());
+    var runsNode = root.putArray("runs");
+    for (int r = 0; r < evals.size(); r++) {
+      Evaluation e = evals.get(r);
+      ObjectNode run = runsNode.addObject();
+      run.put("name", names.get(r));
+      run.put("path", runs.get(r).toString());
+      run.put("missing_queries", e.missing());
+      ObjectNode means = run.putObject("measures");
+      ObjectNode vs = run.putObject("vs_first");
+      ObjectNode per = run.putObject("per_query");
+      for (int m = 0; m < e.measures().size(); m++) {
+        String name = e.measures().get(m).name();
+        putNumber(means, name, e.mean(m));
+        if (r > 0) {
+          ObjectNode cmp = vs.putObject(name);
+          putNumber(cmp, "change", evals.get(0).mean(m) == 0 ? Double.NaN : (e.mean(m) - evals.get(0).mean(m)) / evals.get(0).mean(m));
+          putNumber(cmp, "p_value", e.pValue(m, evals.get(0)));
+        }
+        for (int q = 0; q < e.qids().size(); q++) {
+          ObjectNode qn = per.has(e.qids().get(q)) ? (ObjectNode) per.get(e.qids().get(q)) : per.putObject(e.qids().get(q));
+          putNumber(qn, name, e.values()[m][q]);
+        }
+      }
+      if (r == 0) run.remove("vs_first");
+    }
+    try (AtomicOutput out = new AtomicOutput(json)) {
+      out.write(mapper.writeValueAsString(root) + "\n");
+      out.commit();
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void putNumber(ObjectNode node, String field, double v) {
+    if (Double.isNaN(v)) node.putNull(field);
+    else node.put(field, v);
+  }
+
+  /** Format sniffing for run files: JSON starts with '[' or '{', anything else is a TREC run. */
+  static final class TrecRunCheck {
+    static boolean isTrec(Path file) {
+      try (var r = Files.newBufferedReader(file)) {
+        for (int c; (c = r.read()) >= 0; ) {
+          if (Character.isWhitespace(c) || c == '\uFEFF') continue;
+          return c != '[' && c != '{';
+        }
+        return true;
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot read " + file, e);
+      }
+    }
+  }
+}

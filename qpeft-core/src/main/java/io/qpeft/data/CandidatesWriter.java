@@ -1,0 +1,189 @@
+package io.qpeft.data;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Writes reranked candidates, one query at a time, to a temporary file that {@link #commit()} moves
+ * atomically onto the target; {@link #close()} without a commit discards it. Candidates are written
+ * by descending new score, ties in input order. Formats:
+ *
+ * <ul>
+ *   <li>{@link Format#TREC}: {@code qid Q0 docid rank score tag};
+ *   <li>{@link Format#JSONL}: the request shape plus {@code rerank_score} on every candidate; a JSONL
+ *       input's own fields are kept;
+ *   <li>{@link Format#DPR}: a DPR JSON array with {@code ctxs} reordered; every field of the input
+ *       element and of each ctx is kept and {@code rerank_score} is added.
+ * </ul>
+ */
+public final class CandidatesWriter implements AutoCloseable {
+  /** Output formats. */
+  public enum Format {
+    TREC,
+    JSONL,
+    DPR;
+
+    /** From the file name: {@code .jsonl} is JSONL, {@code .json} DPR, anything else TREC. */
+    public static Format of(Path file) {
+      String name = TextFiles.baseName(file);
+      if (name.endsWith(".jsonl")) return JSONL;
+      if (name.endsWith(".json")) return DPR;
+      return TREC;
+    }
+
+    public static Format parse(String name) {
+      try {
+        return valueOf(name.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("unknown output format '" + name + "', expected trec, jsonl or dpr");
+      }
+    }
+  }
+
+  public static final String RERANK_SCORE = "rerank_score";
+
+  private final Format format;
+  private final String tag;
+  private final AtomicOutput out;
+  private boolean first = true;
+  private final AnswerMatcher matcher = AnswerMatcher.STRING;
+
+  private CandidatesWriter(Path target, Format format, String tag) {
+    this.format = format;
+    this.tag = tag;
+    this.out = new AtomicOutput(target);
+    if (format == Format.DPR) out.write("[\n");
+  }
+
+  /** Opens {@code target}; {@code tag} is the TREC run tag (ignored by the JSON formats). */
+  public static CandidatesWriter open(Path target, Format format, String tag) {
+    if (format == Format.TREC) TrecRun.checkTag(tag);
+    return new CandidatesWriter(target, format, tag);
+  }
+
+  /** Writes one query; {@code scores[i]} is the new score of candidate {@code i} of the input. */
+  public void write(CandidatesRecord input, double[] scores) {
+    List<Candidate> cands = input.candidates().candidates();
+    if (scores.length != cands.size()) {
+      throw new IllegalArgumentException(
+          "got " + scores.length + " scores for " + cands.size() + " candidates of query " + input.query().qid());
+    }
+    List<Integer> order = new ArrayList<>(cands.size());
+    for (int i = 0; i < scores.length; i++) order.add(i);
+    order.sort(Comparator.comparingDouble((Integer i) -> scores[i]).reversed()); // stable
+    try {
+      switch (format) {
+        case TREC -> {
+          int rank = 1;
+          for (int i : order) {
+            out.write(TrecRun.format(new RunEntry(input.query().qid(), cands.get(i).docid(), rank++, scores[i]), tag));
+          }
+        }
+        case JSONL -> out.write(PassageLines.JSON.writeValueAsString(jsonl(input, scores, order)) + "\n");
+        case DPR -> {
+          out.write(first ? "" : ",\n");
+          out.write(PassageLines.JSON.writeValueAsString(dpr(input, scores, order)));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + out.target(), e);
+    }
+    first = false;
+  }
+
+  /** Writes candidates in their given order, scoring them by position (n, n-1, ..., 1). */
+  public void write(CandidatesRecord input) {
+    int n = input.candidates().candidates().size();
+    double[] scores = new double[n];
+    for (int i = 0; i < n; i++) scores[i] = n - i;
+    write(input, scores);
+  }
+
+  private ObjectNode jsonl(CandidatesRecord input, double[] scores, List<Integer> order) {
+    List<Candidate> cands = input.candidates().candidates();
+    boolean fromJsonl = input.source() != null && input.source().get("candidates") instanceof ArrayNode;
+    ObjectNode root = fromJsonl ? input.source().deepCopy() : PassageLines.JSON.createObjectNode();
+    if (!fromJsonl) {
+      ObjectNode q = root.putObject("query");
+      q.put("qid", input.query().qid());
+      q.put("text", input.query().text());
+      if (!input.answers().isEmpty()) {
+        ArrayNode a = root.putArray("answers");
+        input.answers().forEach(a::add);
+      }
+    }
+    ArrayNode outCands = PassageLines.JSON.createArrayNode();
+    for (int i : order) {
+      ObjectNode c;
+      if (fromJsonl) {
+        c = ((ObjectNode) input.source().get("candidates").get(i)).deepCopy();
+      } else {
+        Candidate cand = cands.get(i);
+        c = PassageLines.JSON.createObjectNode();
+        c.put("docid", cand.docid());
+        c.put("score", cand.score());
+        ObjectNode doc = c.putObject("doc");
+        doc.put("title", cand.passage().title());
+        doc.put("text", cand.passage().text());
+      }
+      c.put(RERANK_SCORE, scores[i]);
+      outCands.add(c);
+    }
+    root.set("candidates", outCands);
+    return root;
+  }
+
+  private ObjectNode dpr(CandidatesRecord input, double[] scores, List<Integer> order) {
+    List<Candidate> cands = input.candidates().candidates();
+    JsonNode srcCtxs = input.source() == null ? null
+        : input.source().has("ctxs") ? input.source().get("ctxs") : input.source().get("contexts");
+    boolean fromDpr = srcCtxs instanceof ArrayNode;
+    ObjectNode root = fromDpr ? input.source().deepCopy() : PassageLines.JSON.createObjectNode();
+    if (!fromDpr) {
+      root.put("qid", input.query().qid());
+      root.put("question", input.query().text());
+      ArrayNode a = root.putArray("answers");
+      input.answers().forEach(a::add);
+    }
+    ArrayNode ctxs = PassageLines.JSON.createArrayNode();
+    for (int i : order) {
+      ObjectNode c;
+      if (fromDpr) {
+        c = ((ObjectNode) srcCtxs.get(i)).deepCopy();
+      } else {
+        Passage p = cands.get(i).passage();
+        c = PassageLines.JSON.createObjectNode();
+        c.put("id", p.docid());
+        c.put("title", p.title());
+        c.put("text", p.text());
+        c.put("score", cands.get(i).score());
+        if (!input.answers().isEmpty()) c.put("has_answer", matcher.hasAnswer(input.answers(), p.text()));
+      }
+      c.put(RERANK_SCORE, scores[i]);
+      ctxs.add(c);
+    }
+    root.remove("contexts");
+    root.set("ctxs", ctxs);
+    return root;
+  }
+
+  /** Finishes the file and moves it onto the target. */
+  public void commit() {
+    if (format == Format.DPR) out.write(first ? "]\n" : "\n]\n");
+    out.commit();
+  }
+
+  /** Discards the output unless it was committed. */
+  @Override
+  public void close() {
+    out.close();
+  }
+}

@@ -1,0 +1,39 @@
+package io.qpeft.model;
+
+import java.util.List;
+
+/**
+ * A frozen causal language model. It computes log-likelihoods of target tokens, batched, and the
+ * gradient of the mean negative log-likelihood with respect to spliced-in soft vectors. The weights
+ * never receive gradients. Implementations are safe to share between threads for scoring.
+ */
+public interface LanguageModel extends AutoCloseable {
+
+  ModelConfig config();
+
+  /** Default padded-token budget of one forward pass. */
+  int DEFAULT_BATCH_TOKENS = 8192;
+
+  /**
+   * Log-probabilities of each request's target tokens, in input order. Requests are grouped longest
+   * first into forward passes of at most {@code batchTokens} padded tokens (batch x longest).
+   */
+  List<TargetScore> score(List<ScoreRequest> requests, int batchTokens);
+
+  default List<TargetScore> score(List<ScoreRequest> requests) {
+    return score(requests, DEFAULT_BATCH_TOKENS);
+  }
+
+  /**
+   * Scores the requests and returns, for each, the gradient of its own mean target NLL
+   * ({@code -meanLogprob}) with respect to each of its soft segments' vectors.
+   */
+  List<SoftGradient> scoreWithGradient(List<ScoreRequest> requests, int batchTokens);
+
+  default List<SoftGradient> scoreWithGradient(List<ScoreRequest> requests) {
+    return scoreWithGradient(requests, DEFAULT_BATCH_TOKENS);
+  }
+
+  @Override
+  void close();
+}

@@ -1,5 +1,8 @@
 package io.qpeft.cli;
 
+import io.qpeft.data.CorpusReader;
+import io.qpeft.data.Passage;
+import io.qpeft.data.RecordReader;
 import io.qpeft.retrieval.IndexMetadata;
 import io.qpeft.retrieval.LuceneIndexer;
 import io.qpeft.retrieval.SentenceEncoder;
@@ -53,7 +56,7 @@ public final class IndexCommand implements Callable<Integer> {
     long start = System.nanoTime();
     IndexMetadata meta;
     try (SentenceEncoder enc = withVectors ? loadEncoder() : null;
-        StopgapFormats.PassageReader passages = StopgapFormats.openCorpus(corpus);
+        RecordReader<Passage> passages = CorpusReader.open(corpus);
         ProgressBar bar = Progress.bar("Indexing", "passages", expected)) {
       meta =
           LuceneIndexer.builder()

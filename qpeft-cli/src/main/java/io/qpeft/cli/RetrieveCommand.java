@@ -2,6 +2,7 @@ package io.qpeft.cli;
 
 import io.qpeft.data.Candidate;
 import io.qpeft.data.Query;
+import io.qpeft.data.QueryReader;
 import io.qpeft.retrieval.Bm25Params;
 import io.qpeft.retrieval.Bm25Retriever;
 import io.qpeft.retrieval.DenseRetriever;
@@ -87,8 +88,11 @@ public final class RetrieveCommand implements Callable<Integer> {
     if (threads <= 0) throw new ParameterException(spec.commandLine(), "--threads must be positive, got " + threads);
     if (batchSize <= 0) throw new ParameterException(spec.commandLine(), "--batch-size must be positive, got " + batchSize);
     Bm25Params params = new Bm25Params(k1, b);
-    List<Query> qs = StopgapFormats.readQueries(queries);
+    List<Query> qs = QueryReader.read(queries);
     String runTag = tag != null ? tag : "qpeft-" + mode;
+    if (runTag.isEmpty() || runTag.chars().anyMatch(Character::isWhitespace)) {
+      throw new ParameterException(spec.commandLine(), "--tag must be non-empty without spaces, got '" + runTag + "'");
+    }
     long start = System.nanoTime();
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try (SentenceEncoder enc =

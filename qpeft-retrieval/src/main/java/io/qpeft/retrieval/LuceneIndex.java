@@ -73,13 +73,21 @@ final class LuceneIndex implements AutoCloseable {
       for (ScoreDoc sd : top.scoreDocs) {
         Document d = stored.document(sd.doc);
         Passage p = new Passage(d.get(IndexLayout.DOCID), d.get(IndexLayout.TITLE), d.get(IndexLayout.TEXT));
-        out.add(new Candidate(p, score.applyAsDouble(sd.score)));
+        out.add(new Candidate(p, floatPrecision(score.applyAsDouble(sd.score))));
       }
       out.sort(RANKING);
       return out.size() > hits ? List.copyOf(out.subList(0, hits)) : out;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read stored passages from " + path, e);
     }
+  }
+
+  /**
+   * The double nearest to the shortest decimal of {@code (float) x}: Lucene scores are floats, and
+   * their exact double expansion (0.5117194056510925 for 0.5117194f) claims digits that are noise.
+   */
+  static double floatPrecision(double x) {
+    return Double.parseDouble(Float.toString((float) x));
   }
 
   @Override

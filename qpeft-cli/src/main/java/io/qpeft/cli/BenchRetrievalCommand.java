@@ -79,16 +79,18 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
     boolean temporary = work == null;
     Path dir = temporary ? Files.createTempDirectory("qpeft-bench-") : Files.createDirectories(work);
     SyntheticCorpus corpus = new SyntheticCorpus(vocabulary, zipf);
-    System.out.printf(Locale.ROOT, "bench-retrieval: %d passages, ~%d words each, Zipf s=%.2f over %d words, %d threads, %d cores, Java %s%n",
-        passages, words, zipf, vocabulary, threads, Runtime.getRuntime().availableProcessors(), Runtime.version());
+    System.out.printf(Locale.ROOT, "bench-retrieval: %d passages, ~%d words each, Zipf s=%.2f over %d words, %d threads, %d cores, load average %.1f, Java %s%n",
+        passages, words, zipf, vocabulary, threads, Runtime.getRuntime().availableProcessors(),
+        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), Runtime.version());
     try {
       bm25(corpus, dir);
       if (densePassages > 0) dense(corpus, dir);
     } finally {
       if (temporary) deleteTree(dir);
     }
-    System.out.printf(Locale.ROOT, "memory: peak heap %.0f MB (max %d MB), peak RSS (VmHWM) %s%n",
-        peakHeapBytes() / 1e6, Runtime.getRuntime().maxMemory() / 1_000_000, vmHwm());
+    System.out.printf(Locale.ROOT, "memory: peak heap %.0f MB (max %d MB), peak RSS (VmHWM) %s; load average at the end %.1f%n",
+        peakHeapBytes() / 1e6, Runtime.getRuntime().maxMemory() / 1_000_000, vmHwm(),
+        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     return 0;
   }
 
@@ -97,18 +99,20 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
     long ref = Math.min(referencePassages, passages);
     double t = seconds(() -> drain(corpus.passages(ref, words, seed)));
     double gen = ref / t;
-    row("generator alone (reference)", "%.0f passages/s", gen);
+    row("generator alone (reference)", "%.0f passages/s, %.0f per CPU-s", gen, ref / lastCpu);
     // reference 2: one indexing thread on the sample
     double one = ref / seconds(() -> index(dir.resolve("ref1"), corpus.passages(ref, words, seed), 1, null));
+    double oneCpu = ref / lastCpu;
+    row("BM25 index, 1 thread, " + ref + " passages", "%.0f passages/s, %.0f per CPU-s", one, oneCpu);
     double many = ref / seconds(() -> index(dir.resolve("refN"), corpus.passages(ref, words, seed), threads, null));
-    row("BM25 index, 1 thread, " + ref + " passages", "%.0f passages/s", one);
-    row("BM25 index, " + threads + " threads, " + ref + " passages", "%.0f passages/s (%.2fx one thread)", many, many / one);
+    row("BM25 index, " + threads + " threads, " + ref + " passages", "%.0f passages/s (%.2fx one thread), %.0f per CPU-s",
+        many, many / one, ref / lastCpu);
     deleteTree(dir.resolve("ref1"));
     deleteTree(dir.resolve("refN"));
     Path idx = dir.resolve("bm25");
     double full = seconds(() -> index(idx, corpus.passages(passages, words, seed), threads, null));
-    row("BM25 index, " + threads + " threads, " + passages + " passages", "%.0f passages/s (%.1f s, %.0f MB on disk)",
-        passages / full, full, size(idx) / 1e6);
+    row("BM25 index, " + threads + " threads, " + passages + " passages", "%.0f passages/s, %.0f per CPU-s (%.1f s, %.0f MB on disk)",
+        passages / full, passages / lastCpu, full, size(idx) / 1e6);
     List<Query> qs = corpus.queries(queries, seed + 1);
     try (Bm25Retriever r = Bm25Retriever.open(idx, Bm25Params.ANSERINI)) {
       search("BM25", r, qs);
@@ -123,11 +127,11 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
     try (SentenceEncoder enc = SentenceEncoder.builtin(IndexCommand.intraOpThreads(threads))) {
       List<String> texts = sample.stream().map(p -> p.title() + "\n" + p.text()).toList();
       double encodeOnly = sample.size() / seconds(() -> enc.encode(texts)); // reference: 1 caller thread
-      row("dense encode alone, 1 caller thread (reference)", "%.1f passages/s", encodeOnly);
+      row("dense encode alone, 1 caller thread (reference)", "%.1f passages/s, %.1f per CPU-s", encodeOnly, sample.size() / lastCpu);
       Path idx = dir.resolve("dense");
       double indexing = sample.size() / seconds(() -> index(idx, sample.iterator(), threads, enc));
-      row("dense index, " + threads + " threads, " + sample.size() + " passages", "%.1f passages/s (%.2fx encode alone)",
-          indexing, indexing / encodeOnly);
+      row("dense index, " + threads + " threads, " + sample.size() + " passages", "%.1f passages/s (%.2fx encode alone), %.1f per CPU-s",
+          indexing, indexing / encodeOnly, sample.size() / lastCpu);
       long[] encodeNs = new long[qs.size()];
       for (int i = 0; i < qs.size(); i++) {
         String text = SentenceEncoder.BGE_QUERY_PREFIX + qs.get(i).text();
@@ -146,6 +150,7 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
   private void search(String name, Retriever r, List<Query> qs) throws Exception {
     for (int i = 0; i < Math.min(50, qs.size()); i++) r.search(qs.get(i), hits); // warm-up
     long[] ns = new long[qs.size()];
+    long cpu0 = cpuNanos();
     long start = System.nanoTime();
     for (int i = 0; i < qs.size(); i++) {
       long s = System.nanoTime();
@@ -153,15 +158,19 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
       ns[i] = System.nanoTime() - s;
     }
     double single = qs.size() / ((System.nanoTime() - start) / 1e9);
-    row(name + " search, 1 thread, " + hits + " hits", "p50 %.2f ms, p99 %.2f ms, %.1f queries/s", pct(ns, 50), pct(ns, 99), single);
+    double singleCpu = qs.size() / ((cpuNanos() - cpu0) / 1e9);
+    row(name + " search, 1 thread, " + hits + " hits", "p50 %.2f ms, p99 %.2f ms, %.1f queries/s, %.1f per CPU-s",
+        pct(ns, 50), pct(ns, 99), single, singleCpu);
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
+      cpu0 = cpuNanos();
       start = System.nanoTime();
       List<Future<?>> fs = new ArrayList<>();
       for (Query q : qs) fs.add(pool.submit(() -> r.search(q, hits)));
       for (Future<?> f : fs) f.get();
       double multi = qs.size() / ((System.nanoTime() - start) / 1e9);
-      row(name + " search, " + threads + " threads, " + hits + " hits", "%.1f queries/s (%.2fx one thread)", multi, multi / single);
+      row(name + " search, " + threads + " threads, " + hits + " hits", "%.1f queries/s (%.2fx one thread), %.1f per CPU-s",
+          multi, multi / single, qs.size() / ((cpuNanos() - cpu0) / 1e9));
     } finally {
       pool.shutdownNow();
     }
@@ -182,10 +191,28 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
     void run() throws Exception;
   }
 
-  private static double seconds(Step step) throws Exception {
+  /** Process CPU seconds of the last {@link #seconds} step (all threads), or NaN if unknown. */
+  private double lastCpu = Double.NaN;
+
+  /** Wall-clock seconds of {@code step}; its process CPU time goes to {@link #lastCpu}. */
+  private double seconds(Step step) throws Exception {
+    long c = cpuNanos();
     long s = System.nanoTime();
     step.run();
-    return (System.nanoTime() - s) / 1e9;
+    double wall = (System.nanoTime() - s) / 1e9;
+    lastCpu = c < 0 ? Double.NaN : (cpuNanos() - c) / 1e9;
+    return wall;
+  }
+
+  /**
+   * CPU time of this process in ns, -1 if the JVM cannot tell. On a shared machine wall-clock
+   * figures depend on the neighbours; work per CPU-second does much less.
+   */
+  static long cpuNanos() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return -1;
   }
 
   private static double pct(long[] ns, int p) {

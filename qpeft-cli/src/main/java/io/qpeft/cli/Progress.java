@@ -31,11 +31,12 @@ final class Progress {
 
   /**
    * Newline count of a file (or of {@code corpus.jsonl} in a folder), read in 1 MB blocks: about
-   * one record per line in every corpus format, which gives the bar its ETA. 0 when unknown.
+   * one record per line in every corpus format, which gives the bar its ETA. 0 when unknown
+   * (no such file, or gzip).
    */
   static long countLines(Path corpus) {
     Path file = Files.isDirectory(corpus) ? corpus.resolve("corpus.jsonl") : corpus;
-    if (!Files.isRegularFile(file)) return 0;
+    if (!Files.isRegularFile(file) || file.getFileName().toString().endsWith(".gz")) return 0;
     long lines = 0;
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -111,7 +112,14 @@ public final class RetrieveCommand implements Callable<Integer> {
       }
       // write in query order while later batches are still searched
       for (int i = 0; i < batches.size(); i++) {
-        List<List<Candidate>> results = batches.get(i).get();
+        List<List<Candidate>> results;
+        try {
+          results = batches.get(i).get();
+        } catch (ExecutionException e) {
+          // rethrow the search's own exception, whose message names the bad input
+          if (e.getCause() instanceof RuntimeException re) throw re;
+          throw e;
+        }
         for (int j = 0; j < results.size(); j++) out.write(qs.get(i * batchSize + j), results.get(j));
       }
       out.commit();

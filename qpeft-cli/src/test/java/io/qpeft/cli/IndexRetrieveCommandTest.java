@@ -4,6 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.qpeft.data.Candidate;
+import io.qpeft.data.Candidates;
+import io.qpeft.data.CandidatesReader;
+import io.qpeft.data.CandidatesSource;
+import io.qpeft.data.ErrorPolicy;
+import io.qpeft.data.Passage;
+import io.qpeft.data.Query;
+import io.qpeft.data.RecordReader;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -74,6 +82,14 @@ class IndexRetrieveCommandTest {
         + "{\"docid\":\"d2\",\"score\":0.35863683,\"doc\":{\"title\":\"\",\"text\":\"cat cat fish\"}}]}",
         lines.get(1));
     assertEquals("{\"query\":{\"qid\":\"q3\",\"text\":\"unicorn\"},\"candidates\":[]}", lines.get(2));
+    // the JSONL is what the rerankers read: round trip through the data module's reader
+    try (RecordReader<Candidates> r = CandidatesReader.open(CandidatesSource.jsonl(jsonl), ErrorPolicy.FAIL)) {
+      Candidates q1 = r.next();
+      assertEquals(new Query("q1", "cats and birds"), q1.query());
+      assertEquals(List.of("d3", "d2", "d1"), q1.candidates().stream().map(Candidate::docid).toList());
+      assertEquals(0.5117194, q1.candidates().get(0).score(), 0);
+      assertEquals(new Passage("d3", "", "dog bird bird bird"), q1.candidates().get(0).passage());
+    }
     try (var files = Files.list(runFile.getParent())) {
       assertEquals(2, files.count(), "no temporary files left behind");
     }

@@ -26,12 +26,14 @@ import org.apache.lucene.search.similarities.BM25Similarity;
  */
 public final class Bm25Retriever implements Retriever {
   private final LuceneIndex index;
-  private final BM25Similarity similarity;
+  private final IndexSearcher searcher;
   private final Analyzer analyzer = IndexLayout.newAnalyzer();
 
   private Bm25Retriever(LuceneIndex index, Bm25Params params) {
     this.index = index;
-    this.similarity = new BM25Similarity(params.k1(), params.b());
+    // a searcher of our own: the similarity is set once, before any thread can see it
+    this.searcher = new IndexSearcher(index.reader);
+    this.searcher.setSimilarity(new BM25Similarity(params.k1(), params.b()));
   }
 
   /** Opens the index at {@code path} for BM25 search with {@code params}. */
@@ -50,9 +52,6 @@ public final class Bm25Retriever implements Retriever {
     org.apache.lucene.search.Query q = bagOfWords(query.text());
     if (q == null) return List.of(); // nothing left after analysis (empty or only stop words)
     try {
-      // a searcher per call is cheap and lets the similarity differ from the shared searcher's
-      IndexSearcher searcher = new IndexSearcher(index.reader);
-      searcher.setSimilarity(similarity);
       return index.candidates(searcher.search(q, hits), hits, s -> s);
     } catch (IOException e) {
       throw new UncheckedIOException("BM25 search failed on " + index.path, e);

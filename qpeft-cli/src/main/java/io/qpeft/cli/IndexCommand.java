@@ -6,7 +6,13 @@ import io.qpeft.data.RecordReader;
 import io.qpeft.retrieval.IndexMetadata;
 import io.qpeft.retrieval.LuceneIndexer;
 import io.qpeft.retrieval.SentenceEncoder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
@@ -52,12 +58,12 @@ public final class IndexCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     boolean withVectors = dense || encoder != null;
-    long expected = Progress.countLines(corpus);
+    long expected = countLines(corpus);
     long start = System.nanoTime();
     IndexMetadata meta;
     try (SentenceEncoder enc = withVectors ? loadEncoder() : null;
         RecordReader<Passage> passages = CorpusReader.open(corpus);
-        ProgressBar bar = Progress.bar("Indexing", "passages", expected)) {
+        ProgressBar bar = Progress.bar("Indexing", expected > 0 ? expected : -1, 0, "passages")) {
       meta =
           LuceneIndexer.builder()
               .setIndexDir(index)
@@ -66,10 +72,10 @@ public final class IndexCommand implements Callable<Integer> {
               .optEncoder(enc)
               .optQueryPrefix(queryPrefix)
               .optForceMerge(optimize)
-              .optProgress(bar::stepBy)
+              .optProgress(n -> Progress.step(bar, n))
               .build()
               .index(passages);
-      bar.maxHint(meta.passages());
+      if (bar != null) bar.maxHint(meta.passages());
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     System.out.printf(
@@ -82,6 +88,28 @@ public final class IndexCommand implements Callable<Integer> {
   private SentenceEncoder loadEncoder() {
     int intraOp = intraOpThreads(threads);
     return encoder == null ? SentenceEncoder.builtin(intraOp) : SentenceEncoder.open(encoder, intraOp);
+  }
+
+  /**
+   * Newline count of a file (or of {@code corpus.jsonl} in a folder), read in 1 MB blocks: about
+   * one record per line in every corpus format, which gives the progress bar its ETA. 0 when
+   * unknown (no such file, or gzip).
+   */
+  static long countLines(Path corpus) {
+    Path file = Files.isDirectory(corpus) ? corpus.resolve("corpus.jsonl") : corpus;
+    if (!Files.isRegularFile(file) || file.getFileName().toString().endsWith(".gz")) return 0;
+    long lines = 0;
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+      while (ch.read(buf) > 0) {
+        buf.flip();
+        while (buf.hasRemaining()) if (buf.get() == '\n') lines++;
+        buf.clear();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+    return lines;
   }
 
   /** ONNX threads per encoder call when {@code callers} threads encode at once: share the cores. */

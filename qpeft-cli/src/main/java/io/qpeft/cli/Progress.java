@@ -1,53 +1,75 @@
 package io.qpeft.cli;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.time.temporal.ChronoUnit;
+import io.qpeft.hub.DownloadListener;
+import java.time.Duration;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
-/** Progress bars on stderr (stdout stays clean for results) for the retrieval commands. */
+/**
+ * Progress bars on stderr, shown only when a person is watching (a console is attached): in logs
+ * and pipes a bar is noise made of carriage returns.
+ */
 final class Progress {
   private Progress() {}
 
-  /** A bar counting {@code unit}s per second, with an ETA when {@code total > 0}. */
-  static ProgressBar bar(String task, String unit, long total) {
+  static boolean interactive() {
+    return System.console() != null;
+  }
+
+  /** A bar counting {@code unit}s up to {@code max}, starting at {@code done}; null when not shown. */
+  static ProgressBar bar(String task, long max, long done, String unit) {
+    if (!interactive()) return null;
     return new ProgressBarBuilder()
         .setTaskName(task)
-        .setInitialMax(total > 0 ? total : -1)
+        .setInitialMax(max)
+        .startsFrom(done, Duration.ZERO)
         .setUnit(" " + unit, 1)
-        .showSpeed()
-        .setSpeedUnit(ChronoUnit.SECONDS)
         .setStyle(ProgressBarStyle.ASCII)
-        .setUpdateIntervalMillis(500)
+        .setConsumer(new ConsoleProgressBarConsumer(System.err))
+        .showSpeed()
         .build();
   }
 
-  /**
-   * Newline count of a file (or of {@code corpus.jsonl} in a folder), read in 1 MB blocks: about
-   * one record per line in every corpus format, which gives the bar its ETA. 0 when unknown
-   * (no such file, or gzip).
-   */
-  static long countLines(Path corpus) {
-    Path file = Files.isDirectory(corpus) ? corpus.resolve("corpus.jsonl") : corpus;
-    if (!Files.isRegularFile(file) || file.getFileName().toString().endsWith(".gz")) return 0;
-    long lines = 0;
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
-      while (ch.read(buf) > 0) {
-        buf.flip();
-        while (buf.hasRemaining()) if (buf.get() == '\n') lines++;
-        buf.clear();
+  static void step(ProgressBar bar, long n) {
+    if (bar != null) bar.stepBy(n);
+  }
+
+  static void close(ProgressBar bar) {
+    if (bar != null) bar.close();
+  }
+
+  /** One bar per downloaded file, in MiB. */
+  static DownloadListener downloads() {
+    if (!interactive()) return DownloadListener.NONE;
+    return new DownloadListener() {
+      private ProgressBar bar;
+
+      @Override
+      public void started(String file, long totalBytes, long resumedFrom) {
+        if (bar != null) bar.close();
+        bar = new ProgressBarBuilder()
+            .setTaskName(file)
+            .setInitialMax(totalBytes)
+            .startsFrom(resumedFrom, Duration.ZERO)
+            .setUnit(" MiB", 1 << 20)
+            .setStyle(ProgressBarStyle.ASCII)
+            .setConsumer(new ConsoleProgressBarConsumer(System.err))
+            .showSpeed()
+            .build();
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file, e);
-    }
-    return lines;
+
+      @Override
+      public void progressed(String file, long bytesDone) {
+        if (bar != null) bar.stepTo(bytesDone);
+      }
+
+      @Override
+      public void finished(String file) {
+        if (bar != null) bar.close();
+        bar = null;
+      }
+    };
   }
 }

@@ -100,13 +100,13 @@ public final class RetrieveCommand implements Callable<Integer> {
             encoder == null ? null : SentenceEncoder.open(encoder, IndexCommand.intraOpThreads(threads));
         Retriever retriever = open(params, enc);
         RunOutput out = new RunOutput(run, jsonl, runTag);
-        ProgressBar bar = Progress.bar("Retrieving", "queries", qs.size())) {
+        ProgressBar bar = Progress.bar("Retrieving", qs.size(), 0, "queries")) {
       List<Future<List<List<Candidate>>>> batches = new ArrayList<>();
       for (int i = 0; i < qs.size(); i += batchSize) {
         List<Query> batch = qs.subList(i, Math.min(qs.size(), i + batchSize));
         batches.add(pool.submit(() -> {
           List<List<Candidate>> r = retriever.searchAll(batch, hits);
-          bar.stepBy(batch.size());
+          Progress.step(bar, batch.size());
           return r;
         }));
       }

@@ -1,0 +1,227 @@
+package io.qpeft.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qpeft.data.BadRecordException;
+import io.qpeft.data.Candidates;
+import io.qpeft.data.CandidatesReader;
+import io.qpeft.data.CandidatesRecord;
+import io.qpeft.data.CandidatesSource;
+import io.qpeft.data.CandidatesWriter;
+import io.qpeft.data.ErrorPolicy;
+import io.qpeft.data.Passage;
+import io.qpeft.data.Query;
+import io.qpeft.data.RecordReader;
+import io.qpeft.model.LanguageModel;
+import io.qpeft.rerank.Aggregation;
+import io.qpeft.rerank.PromptTemplate;
+import io.qpeft.rerank.Reranker;
+import io.qpeft.rerank.UprReranker;
+import io.qpeft.tokenizer.TextTokenizer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code qpeft rerank}: reorders each query's candidates by UPR query likelihood (or a Q-PEFT
+ * adapter, once issue 4 lands). Long runs are resumable: each finished query's scores are appended
+ * to {@code OUT.partial} and forced to disk; running the same command again skips them. The output
+ * is written atomically once every query is scored, and the journal is then deleted.
+ */
+@Command(
+    name = "rerank",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Rerank each query's candidate passages with a frozen LLM (UPR query likelihood).",
+      "Input: JSONL requests, DPR retriever JSON (+ --passages), or a TREC run (+ --corpus and --queries).",
+      "Interrupted runs resume: rerun the same command; finished queries are kept in OUTPUT.partial."
+    })
+public final class RerankCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Passages scored together; several queries share forward passes up to this many. */
+  private static final int GROUP_PASSAGES = 256;
+
+  @Spec CommandSpec spec;
+  @Mixin ModelOptions modelOptions;
+
+  @Option(names = "--adapter", paramLabel = "DIR", description = "A trained Q-PEFT adapter folder (not available yet: issue 4).")
+  Path adapter;
+
+  @Option(names = "--input", required = true, paramLabel = "FILE", description = "Candidates: JSONL requests, DPR JSON or a TREC run (detected from the content).")
+  Path input;
+
+  @Option(names = "--output", required = true, paramLabel = "FILE", description = "Reranked output, written atomically at the end.")
+  Path output;
+
+  @Option(names = "--format", paramLabel = "FMT", description = "Output format: trec, jsonl or dpr (default: from the --output name: .jsonl, .json = dpr, else trec).")
+  String format;
+
+  @Option(names = "--passages", paramLabel = "TSV", description = "DPR passages (id, text, title) for DPR input whose ctxs have no text.")
+  Path passages;
+
+  @Option(names = "--corpus", paramLabel = "FILE", description = "Collection for a TREC run: BEIR corpus.jsonl (or folder) or a TSV.")
+  Path corpus;
+
+  @Option(names = "--queries", paramLabel = "FILE", description = "Query texts for a TREC run: BEIR queries.jsonl or a TSV.")
+  Path queries;
+
+  @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Rerank only each query's first K candidates (the retriever's top K); 0 = all (default).")
+  int topK;
+
+  @Option(names = "--template", paramLabel = "PROMPT", defaultValue = "upr",
+      description = "'upr' (default) or a prompt with {passage}, {title}, {text}; \\n means a newline.")
+  String template;
+
+  @Option(names = "--target-template", paramLabel = "TARGET", defaultValue = " {query}", description = "The scored text, with {query} (default: '${DEFAULT-VALUE}').")
+  String targetTemplate;
+
+  @Option(names = "--max-passage-tokens", paramLabel = "N", defaultValue = "300", description = "Passage tokens kept (the start of the passage; default: ${DEFAULT-VALUE}).")
+  int maxPassageTokens;
+
+  @Option(names = "--aggregation", paramLabel = "AGG", defaultValue = "mean", description = "Query token log-likelihoods -> score: mean (default) or sum.")
+  String aggregation;
+
+  @Option(names = "--tag", paramLabel = "TAG", defaultValue = "qpeft", description = "Run tag in TREC output (default: ${DEFAULT-VALUE}).")
+  String tag;
+
+  @Option(names = "--on-error", paramLabel = "POLICY", defaultValue = "fail", converter = OnErrorConverter.class,
+      description = "fail: stop at a malformed input record; skip: report it on stderr and leave it out (default: ${DEFAULT-VALUE}).")
+  OnError onError;
+
+  @Override
+  public Integer call() throws Exception {
+    return Cli.run(spec, this::rerank);
+  }
+
+  private int rerank() throws IOException {
+    PrintWriter err = spec.commandLine().getErr();
+    if (topK < 0) throw new IllegalArgumentException("--top-k must be >= 0 (0 = all), got " + topK);
+    if (maxPassageTokens <= 0) throw new IllegalArgumentException("--max-passage-tokens must be positive, got " + maxPassageTokens);
+    if (passages != null && corpus != null) throw new IllegalArgumentException("give --passages (DPR) or --corpus (TREC), not both");
+    CandidatesWriter.Format outFormat = format == null ? CandidatesWriter.Format.of(output) : CandidatesWriter.Format.parse(format);
+    PromptTemplate prompt = promptTemplate();
+    Aggregation agg = Aggregation.parse(aggregation);
+    CandidatesSource source =
+        CandidatesSource.detect(input, passages != null ? passages : corpus, queries).withDepth(topK);
+    if (adapter != null) {
+      throw new UnsupportedOperationException("--adapter " + adapter + ": Q-PEFT adapters need issue 4, which is not implemented yet; drop --adapter for zero-shot UPR");
+    }
+    Path modelDir = modelOptions.modelDir();
+    ObjectNode settings = JSON.createObjectNode();
+    settings.put("model", modelDir.toAbsolutePath().normalize().toString());
+    settings.put("input", input.toAbsolutePath().normalize().toString());
+    settings.put("collection", source.collection() == null ? null : source.collection().toAbsolutePath().normalize().toString());
+    settings.put("queries", source.queries() == null ? null : source.queries().toAbsolutePath().normalize().toString());
+    settings.put("top_k", topK);
+    settings.put("template", prompt.prompt());
+    settings.put("target_template", prompt.target());
+    settings.put("max_passage_tokens", maxPassageTokens);
+    settings.put("aggregation", agg.name().toLowerCase(java.util.Locale.ROOT));
+
+    int total = count(source); // malformed records are reported by the scoring pass
+    Path journalFile = RerankJournal.nextTo(output);
+    try (RerankJournal journal = RerankJournal.open(journalFile, settings)) {
+      if (journal.size() > 0) err.println("qpeft rerank: resuming: " + journal.size() + " of " + total + " queries already scored in " + journalFile);
+      if (journal.size() < total) {
+        try (LanguageModel model = modelOptions.load(modelDir);
+            TextTokenizer tokenizer = TextTokenizer.load(modelDir);
+            Reranker reranker = UprReranker.builder().setModel(model).setTokenizer(tokenizer).optTemplate(prompt)
+                .optMaxPassageTokens(maxPassageTokens).optBatchTokens(modelOptions.batchTokens()).optAggregation(agg).build()) {
+          score(source, reranker, journal, total, err);
+        }
+      }
+      try (RecordReader<CandidatesRecord> in = CandidatesReader.openRecords(source, quiet());
+          CandidatesWriter out = CandidatesWriter.open(output, outFormat, tag)) {
+        for (int i = 0; in.hasNext(); i++) {
+          CandidatesRecord rec = in.next();
+          RerankJournal.Entry done = journal.done(i, rec.query().qid(), rec.candidates().candidates().size());
+          if (done == null) throw new IllegalStateException("query " + i + " (" + rec.query().qid() + ") was not scored");
+          out.write(rec, done.scores());
+        }
+        out.commit();
+      }
+      journal.finish();
+    }
+    err.println("qpeft rerank: wrote " + total + " queries to " + output + " (" + outFormat.name().toLowerCase(java.util.Locale.ROOT) + ")");
+    return 0;
+  }
+
+  /** Scores the queries the journal lacks, a group of queries at a time, journaling each. */
+  private void score(CandidatesSource source, Reranker reranker, RerankJournal journal, int total, PrintWriter err)
+      throws IOException {
+    ErrorPolicy policy = onError == OnError.FAIL ? ErrorPolicy.FAIL
+        : ErrorPolicy.skip(e -> err.println("qpeft rerank: skipped " + e.getMessage()));
+    ProgressBar bar = Progress.bar("rerank", total, journal.size(), "queries");
+    try (RecordReader<Candidates> in = CandidatesReader.open(source, policy)) {
+      List<Integer> ids = new ArrayList<>();
+      List<Query> qs = new ArrayList<>();
+      List<List<Passage>> ps = new ArrayList<>();
+      int passagesInGroup = 0;
+      for (int i = 0; in.hasNext(); i++) {
+        Candidates c = in.next();
+        if (journal.done(i, c.query().qid(), c.candidates().size()) != null) continue;
+        ids.add(i);
+        qs.add(c.query());
+        ps.add(c.passages());
+        passagesInGroup += c.candidates().size();
+        if (passagesInGroup >= GROUP_PASSAGES) {
+          flush(reranker, journal, ids, qs, ps, bar);
+          passagesInGroup = 0;
+        }
+      }
+      flush(reranker, journal, ids, qs, ps, bar);
+    } finally {
+      Progress.close(bar);
+    }
+  }
+
+  private static void flush(Reranker reranker, RerankJournal journal, List<Integer> ids, List<Query> qs,
+      List<List<Passage>> ps, ProgressBar bar) throws IOException {
+    if (ids.isEmpty()) return;
+    List<double[]> scores = reranker.scoreAll(qs, ps);
+    for (int k = 0; k < ids.size(); k++) {
+      journal.add(ids.get(k), qs.get(k).qid(), scores.get(k));
+      Progress.step(bar, 1);
+    }
+    ids.clear();
+    qs.clear();
+    ps.clear();
+  }
+
+  /** The number of (well-formed) queries in the input, for the progress bar and the resume check. */
+  private int count(CandidatesSource source) {
+    int n = 0;
+    try (RecordReader<CandidatesRecord> in = CandidatesReader.openRecords(source, quiet())) {
+      for (; in.hasNext(); in.next()) n++;
+    }
+    return n;
+  }
+
+  /** Reading passes after the first: malformed records were reported already (or failed the run). */
+  private ErrorPolicy quiet() {
+    return onError == OnError.FAIL ? ErrorPolicy.FAIL : ErrorPolicy.skip((BadRecordException e) -> {});
+  }
+
+  private PromptTemplate promptTemplate() {
+    String target = unescape(targetTemplate);
+    if (template.equalsIgnoreCase("upr")) {
+      return " {query}".equals(target) ? PromptTemplate.UPR
+          : new PromptTemplate(PromptTemplate.UPR.prompt(), target, true, true);
+    }
+    return PromptTemplate.of(unescape(template), target);
+  }
+
+  /** Shell-friendly escapes in templates: {@code \n} and {@code \t}. */
+  static String unescape(String s) {
+    return s.replace("\\n", "\n").replace("\\t", "\t");
+  }
+}

@@ -22,11 +22,10 @@ import picocli.CommandLine.Option;
 @Command(
     name = "index",
     mixinStandardHelpOptions = true,
-    description = {
-      "Build a Lucene index from a corpus: BM25 over title + text (English analyzer, Porter stemming),",
-      "and with --dense also bge-small-en-v1.5 embeddings in an HNSW graph. Docid, title and text are",
-      "stored, so retrieved candidates carry their text."
-    })
+    description =
+        "Build a Lucene index from a corpus: BM25 over title + text (English analyzer, Porter"
+            + " stemming), and with --dense also bge-small-en-v1.5 embeddings in an HNSW graph. Docid,"
+            + " title and text are stored, so retrieved candidates carry their text.")
 public final class IndexCommand implements Callable<Integer> {
   @Option(names = "--corpus", required = true, paramLabel = "PATH",
       description = "JSONL (_id/id, title, text), a BEIR folder (corpus.jsonl), DPR psgs TSV or MS MARCO collection TSV.")

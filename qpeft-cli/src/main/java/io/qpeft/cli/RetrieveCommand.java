@@ -29,10 +29,10 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(
     name = "retrieve",
     mixinStandardHelpOptions = true,
-    description = {
-      "Retrieve the top passages for every query from an index built by 'qpeft index', with BM25,",
-      "dense retrieval or their reciprocal-rank fusion, and write a TREC run and/or rerank-ready JSONL."
-    })
+    description =
+        "Retrieve the top passages for every query from an index built by 'qpeft index', with BM25,"
+            + " dense retrieval or their reciprocal-rank fusion, and write a TREC run and/or"
+            + " rerank-ready JSONL.")
 public final class RetrieveCommand implements Callable<Integer> {
   /** Retrieval modes. */
   enum Mode { bm25, dense, hybrid }

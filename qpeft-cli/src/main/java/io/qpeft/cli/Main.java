@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
     description = "Rerank retrieved passages with a frozen LLM (UPR and Q-PEFT).",
     subcommands = {
       CommandLine.HelpCommand.class,
+      TrainCommand.class,
+      BenchTrainCommand.class,
       ScoreCommand.class,
       RerankCommand.class,
       BenchCommand.class,

@@ -1,0 +1,205 @@
+package io.qpeft.peft;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
+import io.qpeft.data.Passage;
+import io.qpeft.data.Query;
+import io.qpeft.model.ScoreRequest;
+import io.qpeft.model.SoftSegment;
+import io.qpeft.model.TransformerLm;
+import io.qpeft.tokenizer.TextTokenizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+/**
+ * A frozen LM plus an adapter: builds the Q-PEFT input of a (query, passage) pair and computes the
+ * query's mean token log-likelihood, differentiably with respect to the adapter's parameters.
+ *
+ * <pre>
+ *   prompt = &lt;bos&gt; [soft prompt] Passage: {title} {text}\nhints: [hints]\nQuestion:\n
+ *   target = &lt;bos&gt; {query} &lt;eos&gt;        score = mean_t log P(target_t | prompt, target_&lt;t)
+ * </pre>
+ *
+ * The passage is cut (its start kept) so the whole sequence fits {@code maxTokens}; the query is
+ * never cut. Without a QD module the {@code hints:} text is left out. Thread-safe for scoring.
+ */
+public final class PeftModel {
+  /** A pair laid out for the LM: the request (soft vectors are placeholders) and the module's input. */
+  public record Prepared(ScoreRequest request, QueryDependentModule.Input input, int softPromptLength, int hintCount) {}
+
+  private final TransformerLm lm;
+  private final TextTokenizer tokenizer;
+  private final PeftConfig config;
+  private final ParameterSet params;
+  private final QueryDependentModule module;
+  private final int[] bos;
+  private final int[] passagePrefixIds;
+  private final int[] hintsIds;
+  private final int[] questionIds;
+
+  public PeftModel(TransformerLm lm, TextTokenizer tokenizer, PeftConfig config, ParameterSet params) {
+    this.lm = lm;
+    this.tokenizer = tokenizer;
+    this.config = config;
+    this.params = params;
+    this.module = createModule(lm, tokenizer, config);
+    int b = lm.config().bosTokenId();
+    this.bos = b >= 0 ? new int[] {b} : new int[0];
+    this.passagePrefixIds = tokenizer.encode(config.passagePrefix());
+    this.hintsIds = module == null ? new int[0] : tokenizer.encode(config.hintsText());
+    this.questionIds = tokenizer.encode(config.questionText());
+    for (String name : module == null ? List.of(ParameterSet.SOFT_PROMPT) : module.parameterNames()) {
+      params.get(name); // fails early, naming the missing tensor
+    }
+  }
+
+  /**
+   * Fresh parameters for {@code config}: the embedding copy (modules only), the module's weights
+   * (seeded) and the soft prompt, the input embeddings of {@link PeftConfig#softPromptText()}.
+   */
+  public static ParameterSet initialParameters(TransformerLm lm, TextTokenizer tokenizer, PeftConfig config, long seed) {
+    ParameterSet p = new ParameterSet();
+    int d = lm.config().hiddenSize();
+    int[] promptIds = tokenizer.encode(config.softPromptText());
+    if (promptIds.length == 0) throw new IllegalArgumentException("the soft prompt text has no tokens");
+    try (NDManager m = lm.inputEmbeddings().getManager().getEngine().newBaseManager()) {
+      NDArray rows = Embedding.embedding(m.create(Arrays.stream(promptIds).asLongStream().toArray()),
+          lm.inputEmbeddings(), SparseFormat.DENSE).singletonOrThrow();
+      p.put(ParameterSet.SOFT_PROMPT, new Tensor(new int[] {promptIds.length, d}, rows.toFloatArray()),
+          config.trainSoftPrompt());
+      if (config.variant().hasModule()) {
+        float[] table = lm.inputEmbeddings().toFloatArray();
+        p.put(ParameterSet.EMBEDDING, new Tensor(new int[] {lm.config().vocabSize(), d}, table), true);
+      }
+    }
+    QueryDependentModule module = createModule(lm, tokenizer, config);
+    if (module != null) {
+      for (Map.Entry<String, Tensor> e : module.initialParameters(d, new Rng(seed)).entrySet()) {
+        p.put(e.getKey(), e.getValue(), true);
+      }
+    }
+    return p;
+  }
+
+  private static QueryDependentModule createModule(TransformerLm lm, TextTokenizer tokenizer, PeftConfig config) {
+    TokenFilter filter = new TokenFilter(tokenizer, lm.config());
+    return switch (config.variant()) {
+      case RETRIEVAL -> new RetrievalModule(lm, filter, config);
+      case ATTENTION -> new AttentionModule(lm, filter, config);
+      case PROMPT, INSTRUCTION -> null;
+    };
+  }
+
+  public TransformerLm lm() {
+    return lm;
+  }
+
+  public PeftConfig config() {
+    return config;
+  }
+
+  public ParameterSet parameters() {
+    return params;
+  }
+
+  /** Lays out one pair: token ids, the passage cut to the budget, soft segments, the module's input. */
+  public Prepared prepare(Query query, Passage passage) {
+    int[] queryIds = tokenizer.encode(config.queryPrefix() + query.text());
+    int eos = lm.config().eosTokenId();
+    int[] target = concat(bos, queryIds, eos >= 0 ? new int[] {eos} : new int[0]);
+    int softLength = params.get(ParameterSet.SOFT_PROMPT).shape()[0];
+    int hintBound = module == null ? 0 : config.variant() == Variant.RETRIEVAL ? config.topK() : queryIds.length;
+    int fixed = bos.length + softLength + passagePrefixIds.length + hintsIds.length + hintBound
+        + questionIds.length + target.length;
+    String joined = passage.title().isEmpty() ? passage.text() : passage.title() + " " + passage.text();
+    int[] passageIds = tokenizer.encode(" " + joined);
+    int budget = Math.max(0, config.maxTokens() - fixed);
+    if (passageIds.length > budget) passageIds = Arrays.copyOf(passageIds, budget); // keep the start
+    QueryDependentModule.Input input = module == null ? null : module.prepare(queryIds, passageIds);
+    int hints = module == null ? 0 : module.hintCount(input);
+    int[] beforeHints = concat(bos, passagePrefixIds, passageIds, hintsIds);
+    int[] prompt = concat(beforeHints, questionIds);
+    int d = lm.config().hiddenSize();
+    List<SoftSegment> segments = new ArrayList<>();
+    segments.add(new SoftSegment(bos.length, new float[softLength * d], softLength));
+    if (hints > 0) segments.add(new SoftSegment(beforeHints.length, new float[hints * d], hints));
+    return new Prepared(new ScoreRequest(prompt, target, segments), input, softLength, hints);
+  }
+
+  /** Learnable-embedding rows the pairs' hints read. */
+  public int[] embeddingRows(List<Prepared> pairs) {
+    if (module == null) return new int[0];
+    return pairs.stream().flatMapToInt(p -> Arrays.stream(module.embeddingRows(p.input()))).distinct().toArray();
+  }
+
+  /**
+   * Mean target log-likelihood of each pair {@code (pairs.size())}, differentiable with respect to
+   * the parameters bound in {@code b} (bind with {@link #embeddingRows}). {@code dropout} is the
+   * training stream, {@code null} at inference.
+   */
+  public NDArray meanLogprobs(Binding b, List<Prepared> pairs, Rng dropout) {
+    NDManager m = b.manager();
+    List<NDArray> rows = new ArrayList<>();
+    NDArray softPrompt = b.get(ParameterSet.SOFT_PROMPT); // (s, d)
+    List<ScoreRequest> requests = new ArrayList<>(pairs.size());
+    for (Prepared p : pairs) {
+      requests.add(p.request());
+      rows.add(softPrompt);
+      if (p.hintCount() > 0) rows.add(module.hints(b, p.input(), dropout)); // (hints, d)
+    }
+    NDArray soft = NDArrays.concat(new NDList(rows), 0); // (all soft vectors, d)
+    NDArray lp = lm.targetLogprobs(m, requests, soft); // (all target tokens)
+    // Per-pair mean as one matrix product: W[i, t] = 1 / |target_i| on pair i's tokens.
+    int total = (int) lp.getShape().get(0);
+    float[] w = new float[pairs.size() * total];
+    int at = 0;
+    for (int i = 0; i < pairs.size(); i++) {
+      int n = pairs.get(i).request().targetIds().length;
+      Arrays.fill(w, i * total + at, i * total + at + n, 1f / n);
+      at += n;
+    }
+    return m.create(w, new Shape(pairs.size(), total)).matMul(lp.reshape(total, 1)).reshape(pairs.size());
+  }
+
+  /** Scores without gradient, in passes of at most {@code batchTokens} padded tokens, input order. */
+  public double[] score(List<Prepared> pairs, int batchTokens) {
+    double[] out = new double[pairs.size()];
+    Integer[] order = IntStream.range(0, pairs.size()).boxed().toArray(Integer[]::new);
+    Arrays.sort(order, Comparator.comparingInt((Integer i) -> -pairs.get(i).request().length()));
+    int start = 0;
+    while (start < order.length) {
+      int longest = pairs.get(order[start]).request().length();
+      int count = Math.max(1, Math.min(order.length - start, batchTokens / Math.max(1, longest)));
+      List<Prepared> part = new ArrayList<>(count);
+      for (int k = 0; k < count; k++) part.add(pairs.get(order[start + k]));
+      try (NDManager m = lm.inputEmbeddings().getManager().getEngine().newBaseManager()) {
+        Binding b = new Binding(m, params, embeddingRows(part), false);
+        float[] s = meanLogprobs(b, part, null).toFloatArray();
+        for (int k = 0; k < count; k++) out[order[start + k]] = s[k];
+      }
+      start += count;
+    }
+    return out;
+  }
+
+  static int[] concat(int[]... parts) {
+    int n = 0;
+    for (int[] p : parts) n += p.length;
+    int[] out = new int[n];
+    int at = 0;
+    for (int[] p : parts) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
+    return out;
+  }
+}

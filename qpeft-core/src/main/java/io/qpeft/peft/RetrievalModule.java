@@ -1,0 +1,124 @@
+package io.qpeft.peft;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
+import io.qpeft.model.TransformerLm;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Q-PEFT-R: each passage token scores its best cosine similarity to any query token; the {@code k}
+ * best distinct tokens (special tokens, and optionally stop words and non-alphabetic tokens, removed)
+ * are looked up in the learnable embedding copy and passed through the MLP, one hint per token, in
+ * score order (ties: earlier passage position first).
+ *
+ * <p>The similarity uses the frozen input embeddings on both sides. Top-k selection is not
+ * differentiable, so a learnable query side would receive no gradient through it; the frozen table
+ * equals the learnable copy at initialisation and makes the selection a fixed function of the pair,
+ * computed once per pair. Gradients reach the selected rows of the embedding copy and the MLP.
+ */
+public final class RetrievalModule implements QueryDependentModule {
+  private final TransformerLm lm;
+  private final TokenFilter filter;
+  private final PeftConfig config;
+
+  public RetrievalModule(TransformerLm lm, TokenFilter filter, PeftConfig config) {
+    this.lm = lm;
+    this.filter = filter;
+    this.config = config;
+  }
+
+  @Override
+  public List<String> parameterNames() {
+    return List.of(ParameterSet.EMBEDDING, Mlp.W1, Mlp.B1, Mlp.W2, Mlp.B2);
+  }
+
+  @Override
+  public Map<String, Tensor> initialParameters(int hidden, Rng rng) {
+    Map<String, Tensor> out = new TreeMap<>();
+    Mlp.init(out, hidden, rng);
+    return out;
+  }
+
+  @Override
+  public Input prepare(int[] queryIds, int[] passageIds) {
+    return new Input(queryIds, passageIds, select(queryIds, passageIds));
+  }
+
+  /** The top-k distinct allowed passage tokens by max cosine similarity to the query tokens. */
+  int[] select(int[] queryIds, int[] passageIds) {
+    int[] q = Arrays.stream(queryIds).filter(id -> !filter.isSpecial(id)).toArray();
+    List<Integer> positions = new ArrayList<>();
+    for (int j = 0; j < passageIds.length; j++) {
+      if (filter.allowed(passageIds[j], config.stopWords(), config.alphabeticOnly())) positions.add(j);
+    }
+    if (q.length == 0 || positions.isEmpty()) return new int[0];
+    int d = lm.config().hiddenSize();
+    int[] p = positions.stream().mapToInt(j -> passageIds[j]).toArray();
+    float[] qe;
+    float[] pe;
+    try (NDManager m = lm.inputEmbeddings().getManager().getEngine().newBaseManager()) {
+      qe = frozenRows(m, q).toFloatArray();
+      pe = frozenRows(m, p).toFloatArray();
+    }
+    normalize(qe, d);
+    normalize(pe, d);
+    double[] score = new double[p.length];
+    for (int j = 0; j < p.length; j++) {
+      double best = Double.NEGATIVE_INFINITY;
+      for (int i = 0; i < q.length; i++) {
+        double dot = 0;
+        for (int k = 0; k < d; k++) dot += (double) qe[i * d + k] * pe[j * d + k];
+        best = Math.max(best, dot);
+      }
+      score[j] = best;
+    }
+    Integer[] order = new Integer[p.length];
+    for (int j = 0; j < order.length; j++) order[j] = j;
+    Arrays.sort(order, Comparator.comparingDouble((Integer j) -> -score[j])); // stable: position breaks ties
+    Set<Integer> chosen = new LinkedHashSet<>();
+    for (int j : order) {
+      if (chosen.size() == config.topK()) break;
+      chosen.add(p[j]);
+    }
+    return chosen.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private NDArray frozenRows(NDManager m, int[] ids) {
+    long[] idx = Arrays.stream(ids).asLongStream().toArray();
+    return Embedding.embedding(m.create(idx), lm.inputEmbeddings(), SparseFormat.DENSE).singletonOrThrow();
+  }
+
+  private static void normalize(float[] rows, int d) {
+    for (int r = 0; r < rows.length / d; r++) {
+      double n = 0;
+      for (int k = 0; k < d; k++) n += (double) rows[r * d + k] * rows[r * d + k];
+      double inv = n > 0 ? 1 / Math.sqrt(n) : 0;
+      for (int k = 0; k < d; k++) rows[r * d + k] *= (float) inv;
+    }
+  }
+
+  @Override
+  public int[] embeddingRows(Input in) {
+    return in.selected();
+  }
+
+  @Override
+  public int hintCount(Input in) {
+    return in.selected().length;
+  }
+
+  @Override
+  public NDArray hints(Binding b, Input in, Rng dropout) {
+    NDArray e = b.embed(in.selected()); // (k, d) rows of the learnable copy
+    return Mlp.forward(b, e); // (k, d)
+  }
+}

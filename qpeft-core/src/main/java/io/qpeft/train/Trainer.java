@@ -1,0 +1,208 @@
+package io.qpeft.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import io.qpeft.peft.Adapter;
+import io.qpeft.peft.BaseModel;
+import io.qpeft.peft.Binding;
+import io.qpeft.peft.ParameterSet;
+import io.qpeft.peft.PeftModel;
+import io.qpeft.peft.Rng;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Trains an adapter's parameters with the frozen LM (single-threaded: DJL allows one gradient
+ * collector at a time). Each step: build the batch's pairs, forward through the QD module and the
+ * LM, the ranking loss, backward, global-norm clipping, AdamW. After each epoch the dev loss decides
+ * early stopping (patience) and which adapter is kept.
+ *
+ * <p>Repeatable and resumable: every random choice comes from a stream derived from (seed, epoch,
+ * batch), so the checkpoint (parameters, best parameters, AdamW state, position) is all the state
+ * there is, and a resumed run ends with exactly the parameters of an uninterrupted one.
+ *
+ * <p>Files under {@code output} (none when it is null): the best adapter ({@link Adapter}),
+ * {@code training_log.jsonl} (one {@link EpochMetrics} per line) and {@code checkpoint/}.
+ */
+public final class Trainer {
+  private final PeftModel model;
+  private final BaseModel base;
+  private final TrainConfig cfg;
+  private final Path output;
+  private final TrainingListener listener;
+  private final ParameterSet params;
+  private final AdamW adam;
+  private final Map<String, float[]> grads = new LinkedHashMap<>();
+  private final Engine engine = Engine.getEngine("PyTorch");
+
+  /** The outcome: per-epoch metrics, the best adapter's parameters (also left in the model). */
+  public record Result(List<EpochMetrics> history, double bestLoss, int bestEpoch, long steps,
+      boolean earlyStopped, ParameterSet best) {}
+
+  public Trainer(PeftModel model, BaseModel base, TrainConfig cfg, Path output, TrainingListener listener) {
+    if (model.parameters().trainableNames().isEmpty()) {
+      throw new IllegalArgumentException(
+          "variant " + model.config().variant().id() + " has no trainable parameters; nothing to train");
+    }
+    this.model = model;
+    this.base = base;
+    this.cfg = cfg;
+    this.output = output;
+    this.listener = listener == null ? TrainingListener.NONE : listener;
+    this.params = model.parameters();
+    this.adam = new AdamW(cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay());
+    for (String name : params.trainableNames()) grads.put(name, new float[params.get(name).data().length]);
+  }
+
+  public static int stepsPerEpoch(int examples, TrainConfig cfg) {
+    return (examples + cfg.batchQueries() - 1) / cfg.batchQueries();
+  }
+
+  /** Trains; with {@code resume} and a checkpoint under {@code output}, continues from it. */
+  public Result train(List<TrainingExample> train, List<TrainingExample> dev, boolean resume) {
+    if (train.isEmpty()) throw new IllegalArgumentException("the training set is empty");
+    int perEpoch = stepsPerEpoch(train.size(), cfg);
+    long totalSteps = (long) perEpoch * cfg.epochs();
+    String fingerprint = Checkpoint.fingerprint(model.config(), cfg, train.size(), dev.size());
+    Checkpoint.State s = resume && output != null ? Checkpoint.load(output, fingerprint, params, adam) : null;
+    if (s == null) s = Checkpoint.State.fresh();
+    while (s.epoch < cfg.epochs() && !s.stopped) {
+      long epochStart = System.nanoTime();
+      int[] order = new int[train.size()];
+      for (int i = 0; i < order.length; i++) order[i] = i;
+      Rng.derive(cfg.seed(), s.epoch).shuffle(order);
+      for (int b = s.batch; b < perEpoch; b++) {
+        List<TrainingExample> examples = new ArrayList<>();
+        for (int k = b * cfg.batchQueries(); k < Math.min(train.size(), (b + 1) * cfg.batchQueries()); k++) {
+          examples.add(train.get(order[k]));
+        }
+        Rng rng = Rng.derive(cfg.seed(), s.epoch, b);
+        TrainingBatch batch = TrainingBatch.of(examples, cfg, rng);
+        double lr = cfg.linearDecay() ? cfg.learningRate() * (1 - (double) s.step / totalSteps) : cfg.learningRate();
+        double loss = step(batch, rng, lr, s);
+        s.step++;
+        s.batch = b + 1;
+        s.lossSum += loss;
+        s.lossCount++;
+        s.lastLr = lr;
+        if (cfg.checkpointEvery() > 0 && s.step % cfg.checkpointEvery() == 0) save(s, fingerprint);
+        listener.onStep(s.epoch + 1, s.step, totalSteps, loss);
+      }
+      double trainLoss = s.lossSum / Math.max(1, s.lossCount);
+      double devLoss = dev.isEmpty() ? Double.NaN : evaluate(dev);
+      double decisive = dev.isEmpty() ? trainLoss : devLoss;
+      if (!Double.isFinite(decisive)) {
+        throw new TrainingDivergedException((dev.isEmpty() ? "train" : "dev") + " loss is " + decisive
+            + " after epoch " + (s.epoch + 1) + "; training stopped." + (output == null ? ""
+            : " The last good checkpoint (step " + Checkpoint.savedStep(output) + ") is kept in "
+            + Checkpoint.dir(output) + "."));
+      }
+      boolean best = s.best == null || decisive < s.bestLoss;
+      if (best) {
+        s.best = params.copy();
+        s.bestLoss = decisive;
+        s.bestEpoch = s.epoch + 1;
+        s.badEpochs = 0;
+        if (output != null) Adapter.save(output, model.config(), s.best, base, Checkpoint.trainingJson(cfg));
+      } else {
+        s.badEpochs++;
+      }
+      EpochMetrics metrics = new EpochMetrics(s.epoch + 1, s.step, trainLoss, devLoss, s.lastLr, best,
+          (System.nanoTime() - epochStart) / 1e9);
+      s.history.add(metrics);
+      s.epoch++;
+      s.batch = 0;
+      s.lossSum = 0;
+      s.lossCount = 0;
+      s.stopped = s.badEpochs >= cfg.patience();
+      if (output != null) {
+        Checkpoint.writeLog(output, s.history);
+        save(s, fingerprint);
+      }
+      listener.onEpoch(metrics);
+    }
+    if (s.best != null) params.assign(s.best);
+    return new Result(List.copyOf(s.history), s.bestLoss, s.bestEpoch, s.step, s.stopped, s.best);
+  }
+
+  private void save(Checkpoint.State s, String fingerprint) {
+    if (output != null) Checkpoint.save(output, fingerprint, s, params, adam);
+  }
+
+  /** One optimizer step; returns the batch loss. */
+  private double step(TrainingBatch batch, Rng dropout, double lr, Checkpoint.State s) {
+    double loss = lossAndGradients(batch, dropout, grads);
+    if (!Double.isFinite(loss)) {
+      throw new TrainingDivergedException("loss is " + loss + " at epoch " + (s.epoch + 1) + ", step "
+          + (s.step + 1) + "; training stopped. " + (output == null ? "" : "The last good checkpoint (step "
+          + Checkpoint.savedStep(output) + ") is kept in " + Checkpoint.dir(output) + ". ")
+          + "Try a lower --lr or --clip-norm.");
+    }
+    clip();
+    adam.step(params, grads, lr);
+    for (float[] g : grads.values()) java.util.Arrays.fill(g, 0f);
+    return loss;
+  }
+
+  /**
+   * The batch loss and its gradient, added into {@code into} (name -> buffer of the parameter's
+   * size, trainable parameters only). Nothing is added when the loss is not finite.
+   */
+  public double lossAndGradients(TrainingBatch batch, Rng dropout, Map<String, float[]> into) {
+    List<PeftModel.Prepared> pairs = prepare(batch);
+    try (NDManager m = engine.newBaseManager()) {
+      Binding b = new Binding(m, params, model.embeddingRows(pairs), true);
+      try (GradientCollector gc = engine.newGradientCollector()) {
+        NDArray nll = model.meanLogprobs(b, pairs, dropout).neg(); // (pairs)
+        NDArray l = batch.loss(m, nll, cfg);
+        double loss = l.getFloat();
+        if (!Double.isFinite(loss)) return loss;
+        gc.backward(l);
+        b.addGradientsTo(into);
+        return loss;
+      }
+    }
+  }
+
+  /** The batch loss without gradient or dropout. */
+  public double loss(TrainingBatch batch) {
+    List<PeftModel.Prepared> pairs = prepare(batch);
+    try (NDManager m = engine.newBaseManager()) {
+      Binding b = new Binding(m, params, model.embeddingRows(pairs), false);
+      return batch.loss(m, model.meanLogprobs(b, pairs, null).neg(), cfg).getFloat();
+    }
+  }
+
+  private void clip() {
+    if (cfg.clipNorm() <= 0) return;
+    double sq = 0;
+    for (float[] g : grads.values()) for (float x : g) sq += (double) x * x;
+    double norm = Math.sqrt(sq);
+    if (norm > cfg.clipNorm()) {
+      float scale = (float) (cfg.clipNorm() / norm);
+      for (float[] g : grads.values()) for (int i = 0; i < g.length; i++) g[i] *= scale;
+    }
+  }
+
+  private List<PeftModel.Prepared> prepare(TrainingBatch batch) {
+    List<PeftModel.Prepared> pairs = new ArrayList<>(batch.size());
+    for (int i = 0; i < batch.size(); i++) pairs.add(model.prepare(batch.queries().get(i), batch.passages().get(i)));
+    return pairs;
+  }
+
+  /** The mean batch loss over {@code dev} (first positive, first hard negatives, no dropout, no gradient). */
+  public double evaluate(List<TrainingExample> dev) {
+    double sum = 0;
+    int n = 0;
+    for (int start = 0; start < dev.size(); start += cfg.batchQueries()) {
+      sum += loss(TrainingBatch.of(dev.subList(start, Math.min(dev.size(), start + cfg.batchQueries())), cfg, null));
+      n++;
+    }
+    return sum / n;
+  }
+}

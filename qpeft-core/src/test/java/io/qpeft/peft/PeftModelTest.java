@@ -1,0 +1,100 @@
+package io.qpeft.peft;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.qpeft.Fixtures;
+import io.qpeft.data.Passage;
+import io.qpeft.data.Query;
+import io.qpeft.model.Models;
+import io.qpeft.model.TransformerLm;
+import io.qpeft.tokenizer.TextTokenizer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PeftModelTest {
+  static TransformerLm lm;
+  static TextTokenizer tok;
+
+  @BeforeAll
+  static void load() {
+    lm = Models.load(Fixtures.model("tiny-llama"));
+    tok = TextTokenizer.load(Fixtures.model("tiny-llama"));
+  }
+
+  @AfterAll
+  static void close() {
+    lm.close();
+    tok.close();
+  }
+
+  /** The layout equals the golden Q-PEFT case built by the independent reference (seg_00_qpeft_layout). */
+  @Test
+  void layoutMatchesTheGoldenQpeftCase() {
+    JsonNode c = null;
+    for (JsonNode n : Fixtures.golden("tiny-llama").get("segment_cases")) {
+      if (n.get("name").asText().equals("seg_00_qpeft_layout")) c = n;
+    }
+    String part1 = c.get("prompt_text_parts").get(0).asText();
+    String passage = part1.substring("Passage: ".length(), part1.length() - "\nhints:".length());
+    String query = c.get("target_text").asText().substring(1);
+    PeftConfig cfg = PeftConfig.defaults(Variant.RETRIEVAL).withTopK(3);
+    PeftModel m = new PeftModel(lm, tok, cfg, PeftModel.initialParameters(lm, tok, cfg, 1));
+    PeftModel.Prepared p = m.prepare(new Query("q", query), new Passage("d", passage));
+    assertArrayEquals(Fixtures.ints(c.get("prompt_ids")), p.request().promptIds());
+    assertArrayEquals(Fixtures.ints(c.get("target_ids")), p.request().targetIds());
+    assertEquals(1, p.request().softSegments().get(0).position());
+    assertEquals(1 + tok.encode(part1).length, p.request().softSegments().get(1).position());
+    assertEquals(3, p.hintCount());
+  }
+
+  @Test
+  void passageIsCutToTheBudgetButTheQueryIsNot() {
+    PeftConfig cfg = PeftConfig.defaults(Variant.ATTENTION).withMaxTokens(60);
+    PeftModel m = new PeftModel(lm, tok, cfg, PeftModel.initialParameters(lm, tok, cfg, 1));
+    String longText = "word ".repeat(200);
+    PeftModel.Prepared p = m.prepare(new Query("q", "a short query"), new Passage("d", longText));
+    assertEquals(60, p.request().length());
+    String longQuery = "question ".repeat(80);
+    PeftModel.Prepared q = m.prepare(new Query("q", longQuery), new Passage("d", longText));
+    assertEquals(tok.encode(" " + longQuery).length + 2, q.request().targetIds().length);
+  }
+
+  /** Top-k: distinct, special tokens / stop words / punctuation removed, exact matches first. */
+  @Test
+  void retrievalSelectsDistinctAllowedTokensBestFirst() {
+    PeftConfig cfg = PeftConfig.defaults(Variant.RETRIEVAL).withTopK(4);
+    RetrievalModule r = new RetrievalModule(lm, new TokenFilter(tok, lm.config()), cfg);
+    int[] q = tok.encode(" river city");
+    int[] p = PeftModel.concat(new int[] {1}, tok.encode(" the city, the city and the river ... of"), new int[] {2});
+    int[] sel = r.select(q, p);
+    assertEquals(Arrays.stream(sel).distinct().count(), sel.length);
+    TokenFilter f = new TokenFilter(tok, lm.config());
+    for (int id : sel) assertTrue(f.allowed(id, true, true), "token " + id + " '" + f.text(id) + "'");
+    assertTrue(sel.length <= 4);
+    // a query token that occurs in the passage has cosine 1 and comes first
+    assertTrue(Arrays.stream(q).anyMatch(id -> id == sel[0]), "first hint " + f.text(sel[0]) + " is not a query token");
+  }
+
+  @Test
+  void adapterRoundTripsBitForBit(@TempDir Path dir) {
+    PeftConfig cfg = PeftConfig.defaults(Variant.ATTENTION);
+    ParameterSet params = PeftModel.initialParameters(lm, tok, cfg, 5);
+    BaseModel base = BaseModel.of(lm.config(), Fixtures.model("tiny-llama"));
+    Adapter.save(dir, cfg, params, base, null);
+    Adapter.Loaded a = Adapter.load(dir);
+    assertEquals(cfg, a.config());
+    assertEquals(base, a.baseModel());
+    assertTrue(params.sameAs(a.parameters()));
+    Map<String, Tensor> raw = TensorFile.read(dir.resolve(Adapter.WEIGHTS_FILE));
+    assertEquals(params.names(), List.copyOf(raw.keySet()));
+  }
+}

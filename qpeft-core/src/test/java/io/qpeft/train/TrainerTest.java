@@ -1,0 +1,137 @@
+package io.qpeft.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.qpeft.Fixtures;
+import io.qpeft.data.Passage;
+import io.qpeft.model.Models;
+import io.qpeft.model.TransformerLm;
+import io.qpeft.peft.Adapter;
+import io.qpeft.peft.BaseModel;
+import io.qpeft.peft.Mlp;
+import io.qpeft.peft.ParameterSet;
+import io.qpeft.peft.PeftConfig;
+import io.qpeft.peft.PeftModel;
+import io.qpeft.peft.Variant;
+import io.qpeft.rerank.QpeftReranker;
+import io.qpeft.tokenizer.TextTokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainerTest {
+  static TransformerLm lm;
+  static TextTokenizer tok;
+  static final List<TrainingExample> TRAIN = TrainFixtures.examples(4, 11);
+  static final List<TrainingExample> DEV = TrainFixtures.examples(2, 12);
+  static final TrainConfig CFG = TrainConfig.defaults().withBatch(2, 1).withEpochs(2).withCheckpointEvery(1);
+  static final PeftConfig PEFT = PeftConfig.defaults(Variant.RETRIEVAL).withTopK(3);
+
+  @BeforeAll
+  static void load() {
+    lm = Models.load(Fixtures.model("tiny-llama"));
+    tok = TextTokenizer.load(Fixtures.model("tiny-llama"));
+  }
+
+  @AfterAll
+  static void close() {
+    lm.close();
+    tok.close();
+  }
+
+  private static PeftModel fresh() {
+    return new PeftModel(lm, tok, PEFT, PeftModel.initialParameters(lm, tok, PEFT, 42));
+  }
+
+  private static Trainer trainer(PeftModel m, Path out, TrainingListener l) {
+    return new Trainer(m, BaseModel.of(lm.config(), Fixtures.model("tiny-llama")), CFG, out, l);
+  }
+
+  /** 4 steps straight vs. 3 steps, a crash, and a resume from the step-3 checkpoint: identical bits. */
+  @Test
+  void resumedRunEqualsUninterruptedRun(@TempDir Path dir) {
+    PeftModel straight = fresh();
+    Trainer.Result r1 = trainer(straight, dir.resolve("a"), null).train(TRAIN, DEV, false);
+    assertEquals(4, r1.steps());
+
+    PeftModel killed = fresh();
+    TrainingListener crash = new TrainingListener() {
+      @Override
+      public void onStep(int epoch, long step, long total, double loss) {
+        if (step == 3) throw new IllegalStateException("simulated kill");
+      }
+    };
+    assertThrows(IllegalStateException.class, () -> trainer(killed, dir.resolve("b"), crash).train(TRAIN, DEV, false));
+    PeftModel resumed = fresh(); // a new process: fresh parameters, then the checkpoint
+    Trainer.Result r2 = trainer(resumed, dir.resolve("b"), null).train(TRAIN, DEV, true);
+    assertTrue(straight.parameters().sameAs(resumed.parameters()), "final parameters differ");
+    assertEquals(r1.bestLoss(), r2.bestLoss());
+    assertEquals(r1.history().size(), r2.history().size());
+    for (int i = 0; i < r1.history().size(); i++) {
+      assertEquals(r1.history().get(i).trainLoss(), r2.history().get(i).trainLoss());
+      assertEquals(r1.history().get(i).devLoss(), r2.history().get(i).devLoss());
+    }
+    assertTrue(Files.isRegularFile(dir.resolve("b/training_log.jsonl")));
+  }
+
+  @Test
+  void savedAdapterScoresLikeTheTrainedModelAndChecksTheBase(@TempDir Path dir) {
+    PeftModel m = fresh();
+    trainer(m, dir, null).train(TRAIN, DEV, false);
+    assertTrue(Files.isRegularFile(dir.resolve(Adapter.WEIGHTS_FILE)));
+    List<Passage> passages = TRAIN.get(0).positives();
+    double[] direct = new QpeftReranker(m, 4096).score(TRAIN.get(0).query(), passages);
+    try (QpeftReranker r = QpeftReranker.load(lm, tok, dir, Fixtures.model("tiny-llama"))) {
+      assertArrayEquals(direct, r.score(TRAIN.get(0).query(), passages), 1e-6);
+    }
+    try (TransformerLm other = Models.load(Fixtures.model("tiny-gpt2"))) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QpeftReranker.load(other, tok, dir));
+      assertTrue(e.getMessage().contains("llama") && e.getMessage().contains("gpt2"), e.getMessage());
+    }
+  }
+
+  @Test
+  void nanLossStopsAndKeepsTheLastGoodCheckpoint(@TempDir Path dir) {
+    PeftModel m = fresh();
+    TrainingListener poison = new TrainingListener() {
+      @Override
+      public void onStep(int epoch, long step, long total, double loss) {
+        if (step == 2) m.parameters().get(Mlp.B2).data()[0] = Float.NaN;
+      }
+    };
+    TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+        () -> trainer(m, dir, poison).train(TRAIN, DEV, false));
+    assertTrue(e.getMessage().contains("NaN") && e.getMessage().contains("checkpoint (step 2)"), e.getMessage());
+    assertEquals(2, Checkpoint.savedStep(dir));
+    PeftModel again = fresh();
+    Trainer.Result r = trainer(again, dir, null).train(TRAIN, DEV, true);
+    assertEquals(4, r.steps());
+    assertFalse(Float.isNaN(again.parameters().get(Mlp.B2).data()[0]));
+  }
+
+  @Test
+  void resumeWithOtherSettingsIsRefused(@TempDir Path dir) {
+    PeftModel m = fresh();
+    trainer(m, dir, null).train(TRAIN, DEV, false);
+    Trainer other = new Trainer(fresh(), BaseModel.of(lm.config(), null), CFG.withLearningRate(0.1), dir, null);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> other.train(TRAIN, DEV, true));
+    assertTrue(e.getMessage().contains("other settings"), e.getMessage());
+  }
+
+  @Test
+  void nothingToTrainIsAClearError() {
+    PeftConfig c = PeftConfig.defaults(Variant.INSTRUCTION);
+    PeftModel m = new PeftModel(lm, tok, c, PeftModel.initialParameters(lm, tok, c, 42));
+    assertThrows(IllegalArgumentException.class, () -> trainer(m, null, null));
+    assertTrue(m.parameters().trainableNames().isEmpty());
+    assertTrue(m.parameters().contains(ParameterSet.SOFT_PROMPT));
+  }
+}

@@ -73,24 +73,31 @@ public final class TrainCommand implements Callable<Integer> {
     try (TransformerLm lm = modelOptions.load(model); TextTokenizer tok = TextTokenizer.load(model)) {
       PeftModel pm = new PeftModel(lm, tok, peft, PeftModel.initialParameters(lm, tok, peft, seed));
       long total = (long) Trainer.stepsPerEpoch(trainSet.size(), cfg) * epochs;
-      System.err.printf("training %s adapter: %d trainable parameters, %d train / %d dev queries, %d steps planned%n",
+      java.io.PrintWriter out = spec.commandLine().getOut();
+      java.io.PrintWriter err = spec.commandLine().getErr();
+      err.printf("training %s adapter: %d trainable parameters, %d train / %d dev queries, %d steps planned%n",
           v.id(), pm.parameters().trainableCount(), trainSet.size(), devSet.size(), total);
-      try (ProgressBar bar = new ProgressBar("train", total)) {
+      ProgressBar bar = Progress.bar("train", total, 0, "steps");
+      try {
         TrainingListener listener = new TrainingListener() {
           @Override
           public void onStep(int epoch, long step, long totalSteps, double l) {
+            if (bar == null) return;
             bar.stepTo(step);
             bar.setExtraMessage(String.format("epoch %d loss %.4f", epoch, l));
           }
 
           @Override
           public void onEpoch(EpochMetrics m) {
-            System.out.println(m.toJson());
+            out.println(m.toJson());
+            out.flush();
           }
         };
         Trainer.Result r = new Trainer(pm, BaseModel.of(lm.config(), model), cfg, output, listener)
             .train(trainSet, devSet, resume);
-        System.err.printf("best epoch %d (loss %.4f); adapter written to %s%n", r.bestEpoch(), r.bestLoss(), output);
+        err.printf("best epoch %d (loss %.4f); adapter written to %s%n", r.bestEpoch(), r.bestLoss(), output);
+      } finally {
+        Progress.close(bar);
       }
     }
     return 0;

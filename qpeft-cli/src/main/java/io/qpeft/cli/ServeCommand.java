@@ -2,6 +2,9 @@ package io.qpeft.cli;
 
 import io.qpeft.model.LanguageModel;
 import io.qpeft.rerank.UprReranker;
+import io.qpeft.rerank.QpeftReranker;
+import io.qpeft.rerank.Reranker;
+import io.qpeft.model.TransformerLm;
 import io.qpeft.server.BatchPolicy;
 import io.qpeft.server.Limits;
 import io.qpeft.server.RerankServer;
@@ -38,6 +41,30 @@ import picocli.CommandLine.Spec;
 public final class ServeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ModelOptions modelOptions;
+
+  @Option(names = "--adapter", paramLabel = "DIR",
+      description = "Serve a Q-PEFT adapter from qpeft train instead of zero-shot UPR.")
+  Path adapter;
+
+  /**
+   * The served reranker, owning the model and tokenizer: the adapter's when {@code adapter} is
+   * given, else UPR.
+   */
+  static Reranker reranker(ModelOptions options, Path adapter, int maxPassageTokens) {
+    if (adapter == null) return reranker(options, maxPassageTokens, true);
+    Path dir = options.modelDir();
+    TransformerLm lm = options.load(dir);
+    TextTokenizer tokenizer = null;
+    try {
+      tokenizer = TextTokenizer.load(dir);
+      Reranker r = QpeftReranker.load(lm, tokenizer, adapter, dir).withBatchTokens(options.batchTokens());
+      return new ClosingReranker(r, tokenizer, lm);
+    } catch (RuntimeException e) {
+      if (tokenizer != null) tokenizer.close();
+      lm.close();
+      throw e;
+    }
+  }
 
   /** A UPR reranker over {@code --model}, which it owns when {@code owns}. */
   static UprReranker reranker(ModelOptions options, int maxPassageTokens, boolean owns) {
@@ -132,8 +159,8 @@ public final class ServeCommand implements Callable<Integer> {
     Limits limits = new Limits(maxBodyBytes, maxDocuments, maxDocumentChars, maxDocumentTokens);
     BatchPolicy policy = new BatchPolicy(batchSize, batchDocuments, maxBatchWaitMs, queue);
     String bearer = bearerToken();
-    UprReranker reranker = reranker(modelOptions, maxPassageTokens, true);
-    TextTokenizer tokenizer = reranker.tokenizer();
+    Reranker reranker = reranker(modelOptions, adapter, maxPassageTokens);
+    TextTokenizer tokenizer = TextTokenizer.load(modelOptions.modelDir()); // counts tokens for --max-document-tokens
     RerankServer server;
     try {
       server = RerankServer.builder()
@@ -149,6 +176,7 @@ public final class ServeCommand implements Callable<Integer> {
           .start();
     } catch (IOException | RuntimeException e) {
       reranker.close();
+      tokenizer.close();
       throw e;
     }
     CountDownLatch stopped = new CountDownLatch(1);
@@ -172,6 +200,7 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (IllegalStateException alreadyShuttingDown) {
       stopped.await(); // the hook is stopping the server; let it finish
     }
+    tokenizer.close();
     return 0;
   }
 

@@ -29,8 +29,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ModelOptions modelOptions;
   @Option(names = "--variant", defaultValue = "retrieval", description = "retrieval, attention or prompt (default ${DEFAULT-VALUE}).") String variant;
-  @Option(names = "--train", required = true, description = "DPR training JSON: [{question, positive_ctxs, hard_negative_ctxs}].") Path train;
-  @Option(names = "--dev", description = "DPR JSON for early stopping (default: none; the train loss decides).") Path dev;
+  @Option(names = "--train", required = true, description = "DPR training JSON [{question, positive_ctxs, hard_negative_ctxs}], or a BEIR folder (with --index).") Path train;
+  @Option(names = "--dev", description = "DPR JSON or BEIR folder for early stopping (default: none; the train loss decides).") Path dev;
   @Option(names = "--output", required = true, description = "Adapter folder to write (best adapter, log, checkpoint).") Path output;
   @Option(names = "--resume", description = "Continue from the checkpoint in --output.") boolean resume;
   @Option(names = "--epochs", defaultValue = "20") int epochs;
@@ -56,6 +56,17 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-stop-words-filter") boolean keepStopWords;
   @Option(names = "--keep-non-alphabetic") boolean keepNonAlphabetic;
 
+  @Option(names = "--split", defaultValue = "train", description = "BEIR --train: the qrels split (default ${DEFAULT-VALUE}).") String split;
+  @Option(names = "--dev-split", defaultValue = "dev", description = "BEIR --dev: the qrels split (default ${DEFAULT-VALUE}).") String devSplit;
+  @Option(names = "--index", description = "BEIR data: qpeft index of the corpus, to mine hard negatives with BM25.") Path index;
+  @Option(names = "--mine", defaultValue = "10", description = "BEIR data: BM25 hard negatives kept per query (default ${DEFAULT-VALUE}).") int mine;
+
+  private List<TrainingExample> examples(Path path, String qrelsSplit) {
+    java.io.PrintWriter err = spec.commandLine().getErr();
+    if (java.nio.file.Files.isDirectory(path)) return TrainingData.readBeir(path, qrelsSplit, index, mine, err);
+    return TrainingData.read(path, err);
+  }
+
   @Override
   public Integer call() throws Exception {
     return Cli.run(spec, this::train);
@@ -67,8 +78,8 @@ public final class TrainCommand implements Callable<Integer> {
         .withFilters(!keepStopWords, !keepNonAlphabetic).withTrainSoftPrompt(trainSoftPrompt || v == Variant.PROMPT);
     TrainConfig cfg = new TrainConfig(lr, weightDecay, beta1, beta2, 1e-8, epochs, batchQueries, hardNegatives,
         !noInBatch, LossType.parse(loss), margin, clipNorm, linearDecay, patience, seed, checkpointEvery);
-    List<TrainingExample> trainSet = TrainingData.read(train, spec.commandLine().getErr());
-    List<TrainingExample> devSet = dev == null ? List.of() : TrainingData.read(dev, spec.commandLine().getErr());
+    List<TrainingExample> trainSet = examples(train, split);
+    List<TrainingExample> devSet = dev == null ? List.of() : examples(dev, devSplit);
     Path model = modelOptions.modelDir();
     try (TransformerLm lm = modelOptions.load(model); TextTokenizer tok = TextTokenizer.load(model)) {
       PeftModel pm = new PeftModel(lm, tok, peft, PeftModel.initialParameters(lm, tok, peft, seed));

@@ -73,4 +73,41 @@ class TrainCommandTest {
     assertEquals(1, wrong.exitCode());
     assertTrue(wrong.err().contains("gpt2") && wrong.err().contains("llama"), wrong.err());
   }
+
+  /** A BEIR folder: hard negatives are mined with BM25 from a qpeft index of its corpus. */
+  @Test
+  void trainsOnBeirWithBm25MinedNegatives(@TempDir Path dir) throws Exception {
+    Path beir = Files.createDirectories(dir.resolve("beir"));
+    StringBuilder corpus = new StringBuilder();
+    StringBuilder queries = new StringBuilder();
+    StringBuilder qrels = new StringBuilder("query-id\tcorpus-id\tscore\n");
+    for (int i = 0; i < 8; i++) {
+      String a = WORDS[i % WORDS.length];
+      String b = WORDS[(i + 3) % WORDS.length];
+      corpus.append("{\"_id\": \"d").append(i).append("\", \"title\": \"\", \"text\": \"the ").append(a)
+          .append(" and the ").append(b).append(" at dawn\"}\n");
+      queries.append("{\"_id\": \"q").append(i).append("\", \"text\": \"").append(a).append(' ').append(b).append("\"}\n");
+      qrels.append("q").append(i).append("\td").append(i).append("\t1\n");
+    }
+    Files.writeString(beir.resolve("corpus.jsonl"), corpus);
+    Files.writeString(beir.resolve("queries.jsonl"), queries);
+    Files.createDirectories(beir.resolve("qrels"));
+    Files.writeString(beir.resolve("qrels/train.tsv"), qrels);
+    Path index = dir.resolve("index");
+    CliRun idx = CliRun.of("index", "--corpus", beir.toString(), "--index", index.toString());
+    assertEquals(0, idx.exitCode(), idx.err());
+
+    CliRun noIndex = CliRun.of("train", "--model", CliRun.TINY_LLAMA.toString(), "--train", beir.toString(),
+        "--output", dir.resolve("a0").toString());
+    assertEquals(1, noIndex.exitCode());
+    assertTrue(noIndex.err().contains("needs --index"), noIndex.err());
+
+    Path adapter = dir.resolve("adapter");
+    CliRun t = CliRun.of("train", "--model", CliRun.TINY_LLAMA.toString(), "--variant", "attention",
+        "--train", beir.toString(), "--index", index.toString(), "--mine", "3", "--output", adapter.toString(),
+        "--epochs", "1", "--batch-queries", "4", "--checkpoint-every", "0");
+    assertEquals(0, t.exitCode(), t.err());
+    assertTrue(t.err().contains("8 train / 0 dev queries"), t.err());
+    assertTrue(Files.isRegularFile(adapter.resolve("adapter_model.safetensors")));
+  }
 }

@@ -3,6 +3,9 @@ package io.qpeft.rerank;
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
 import io.qpeft.model.LanguageModel;
+import io.qpeft.model.Models;
+import io.qpeft.model.TransformerLm;
+import java.nio.file.Path;
 import io.qpeft.model.ScoreRequest;
 import io.qpeft.model.TargetScore;
 import io.qpeft.tokenizer.TextTokenizer;
@@ -43,6 +46,20 @@ public final class UprReranker implements Reranker {
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * UPR with the default template over the model folder {@code modelDir}; the reranker owns the
+   * model and tokenizer and closes them.
+   */
+  public static UprReranker open(Path modelDir) {
+    TransformerLm lm = Models.load(modelDir);
+    try {
+      return builder().setModel(lm).setTokenizer(TextTokenizer.load(modelDir)).optOwnsModel(true).build();
+    } catch (RuntimeException e) {
+      lm.close();
+      throw e;
+    }
   }
 
   /** The prompt and target token ids for one pair, passage truncated to the budget. */

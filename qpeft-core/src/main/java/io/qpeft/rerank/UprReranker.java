@@ -85,26 +85,18 @@ public final class UprReranker implements Reranker {
   /** Scores every (query, passage) pair in one token-budget batched pass over the model. */
   @Override
   public List<double[]> scoreAll(List<Query> queries, List<List<Passage>> passages) {
-    if (queries.size() != passages.size()) {
-      throw new IllegalArgumentException(
-          "got " + queries.size() + " queries but " + passages.size() + " passage lists");
-    }
+    Reranker.requireOneListPerQuery(queries, passages);
     List<ScoreRequest> requests = new ArrayList<>();
     for (int q = 0; q < queries.size(); q++) {
       for (Passage p : passages.get(q)) requests.add(request(queries.get(q), p));
     }
     List<TargetScore> scores = model.score(requests, batchTokens);
-    List<double[]> out = new ArrayList<>(queries.size());
-    int at = 0;
-    for (List<Passage> list : passages) {
-      double[] s = new double[list.size()];
-      for (int i = 0; i < s.length; i++) {
-        TargetScore t = scores.get(at++);
-        s[i] = aggregation == Aggregation.MEAN ? t.meanLogprob() : t.sumLogprob();
-      }
-      out.add(s);
+    double[] all = new double[scores.size()];
+    for (int i = 0; i < all.length; i++) {
+      TargetScore t = scores.get(i);
+      all[i] = aggregation == Aggregation.MEAN ? t.meanLogprob() : t.sumLogprob();
     }
-    return out;
+    return Reranker.splitByQuery(all, passages);
   }
 
   public LanguageModel model() {

@@ -42,8 +42,23 @@ public abstract class TransformerLm implements LanguageModel {
   /** Token embeddings of {@code ids (batch, tokens)} -> {@code (batch, tokens, hidden)}. */
   protected abstract NDArray embedTokens(NDArray ids);
 
-  /** The transformer from input embeddings to the final normalised hidden state, same shape. */
-  protected abstract NDArray body(NDArray x);
+  /**
+   * The transformer from input embeddings to the final normalised hidden state, same shape. With
+   * {@code inPlace} (no gradient wanted) element-wise steps overwrite fresh intermediates instead
+   * of allocating new ones: on CPU, allocating and first touching large arrays costs more than the
+   * arithmetic. Autograd forbids it, so the gradient path passes {@code false}.
+   */
+  protected abstract NDArray body(NDArray x, boolean inPlace);
+
+  /** {@code a + b}, written into {@code a} when {@code inPlace}; {@code a} must be a fresh intermediate. */
+  protected static NDArray add(NDArray a, NDArray b, boolean inPlace) {
+    return inPlace ? a.addi(b) : a.add(b);
+  }
+
+  /** {@code a * b}, written into {@code a} when {@code inPlace}; {@code a} must be a fresh intermediate. */
+  protected static NDArray mul(NDArray a, NDArray b, boolean inPlace) {
+    return inPlace ? a.muli(b) : a.mul(b);
+  }
 
   /** The LM head weight {@code (vocab, hidden)}: logits = h W^T. */
   protected abstract NDArray head();
@@ -66,7 +81,7 @@ public abstract class TransformerLm implements LanguageModel {
     for (int[] batch : Batching.plan(requests, batchTokens)) {
       List<ScoreRequest> part = select(requests, batch);
       try (NDManager m = weights.getEngine().newBaseManager()) {
-        float[] lp = targetLogprobs(m, part, softVectors(m, part)).toFloatArray();
+        float[] lp = targetLogprobs(m, part, softVectors(m, part), false).toFloatArray();
         split(part, lp, batch, out);
       }
     }
@@ -122,6 +137,15 @@ public abstract class TransformerLm implements LanguageModel {
    * GradientCollector to get gradients with respect to {@code softRows}.
    */
   public NDArray targetLogprobs(NDManager manager, List<ScoreRequest> requests, NDArray softRows) {
+    return targetLogprobs(manager, requests, softRows, true);
+  }
+
+  /**
+   * As {@link #targetLogprobs(NDManager, List, NDArray)}; {@code differentiable = false} promises
+   * that no gradient will be taken, which lets the forward pass work in place (faster).
+   */
+  public NDArray targetLogprobs(NDManager manager, List<ScoreRequest> requests, NDArray softRows,
+      boolean differentiable) {
     validate(requests);
     Batching.Layout layout = Batching.layout(requests);
     int b = requests.size();
@@ -145,7 +169,7 @@ public abstract class TransformerLm implements LanguageModel {
       x = x.mul(keep).add(placed.reshape(b, t, d));
     }
 
-    NDArray h = body(x).reshape(b * t, d); // (b*t, d)
+    NDArray h = body(x, !differentiable).reshape(b * t, d); // (b*t, d)
 
     // Only rows that predict a target token meet the LM head: (n, d) -> (n, vocab).
     NDArray rows = manager.create(layout.predictRows());
@@ -177,7 +201,7 @@ public abstract class TransformerLm implements LanguageModel {
       try (NDManager m = weights.getEngine().newBaseManager()) {
         int b = part.size();
         int t = layout.tokens();
-        NDArray h = body(embedTokens(m.create(layout.ids(), new Shape(b, t))));
+        NDArray h = body(embedTokens(m.create(layout.ids(), new Shape(b, t))), true);
         NDArray logp = Linear.linear(h, head()).singletonOrThrow().logSoftmax(2); // (b, t, vocab)
         NDArray flat = logp.reshape(b * t, config.vocabSize());
         NDArray rows = Embedding.embedding(m.create(layout.predictRows()), flat, SparseFormat.DENSE)

@@ -37,6 +37,11 @@ public final class Binding {
     for (int i = 0; i < this.rowIds.length; i++) localRow.put(this.rowIds[i], i);
   }
 
+  /** Whether trainable parameters were bound with gradients (training) or not (scoring). */
+  public boolean withGradient() {
+    return withGradient;
+  }
+
   public NDManager manager() {
     return manager;
   }

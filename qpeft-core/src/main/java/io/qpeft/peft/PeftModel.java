@@ -157,7 +157,7 @@ public final class PeftModel {
       if (p.hintCount() > 0) rows.add(module.hints(b, p.input(), dropout)); // (hints, d)
     }
     NDArray soft = NDArrays.concat(new NDList(rows), 0); // (all soft vectors, d)
-    NDArray lp = lm.targetLogprobs(m, requests, soft); // (all target tokens)
+    NDArray lp = lm.targetLogprobs(m, requests, soft, b.withGradient()); // (all target tokens)
     // Per-pair mean as one matrix product: W[i, t] = 1 / |target_i| on pair i's tokens.
     int total = (int) lp.getShape().get(0);
     float[] w = new float[pairs.size() * total];

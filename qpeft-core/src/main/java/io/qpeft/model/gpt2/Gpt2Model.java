@@ -75,22 +75,22 @@ public final class Gpt2Model extends TransformerLm {
   }
 
   @Override
-  protected NDArray body(NDArray x) {
+  protected NDArray body(NDArray x, boolean inPlace) {
     NDManager m = x.getManager();
     long b = x.getShape().get(0);
     int t = (int) x.getShape().get(1);
     long[] positions = new long[t];
     for (int i = 0; i < t; i++) positions[i] = i;
     NDArray pos = Embedding.embedding(m.create(positions), wpe, SparseFormat.DENSE).singletonOrThrow();
-    x = x.add(pos); // (b, t, d) + (t, d)
+    x = x.add(pos); // (b, t, d) + (t, d); x may be the caller's array: not in place
     NDArray scale = scalar(x, 1.0 / Math.sqrt(config.headDim()));
     NDArray mask = LlamaModel.causalMask(m, t);
     NDArray[] gelu = {scalar(x, 0.5), scalar(x, 1.0), scalar(x, Math.sqrt(2 / Math.PI)), scalar(x, 0.044715)};
     for (Block blk : blocks) {
       try (NDScope scope = new NDScope()) {
-        NDArray h = x.add(attention(norm(x, blk.ln1Weight, blk.ln1Bias), blk, scale, mask, b, t));
-        NDArray fc = norm(h, blk.ln2Weight, blk.ln2Bias).matMul(blk.fcWeight).add(blk.fcBias);
-        NDArray out = h.add(geluNew(fc, gelu).matMul(blk.outWeight).add(blk.outBias));
+        NDArray h = add(attention(norm(x, blk.ln1Weight, blk.ln1Bias), blk, scale, mask, b, t, inPlace), x, inPlace);
+        NDArray fc = add(norm(h, blk.ln2Weight, blk.ln2Bias).matMul(blk.fcWeight), blk.fcBias, inPlace);
+        NDArray out = add(add(geluNew(fc, gelu, inPlace).matMul(blk.outWeight), blk.outBias, inPlace), h, inPlace);
         NDScope.unregister(out);
         x = out;
       }
@@ -103,21 +103,23 @@ public final class Gpt2Model extends TransformerLm {
         .singletonOrThrow();
   }
 
-  private NDArray attention(NDArray x, Block blk, NDArray scale, NDArray mask, long b, int t) {
+  private NDArray attention(NDArray x, Block blk, NDArray scale, NDArray mask, long b, int t, boolean inPlace) {
     int heads = config.numAttentionHeads();
     int hd = config.headDim();
-    NDList qkv = x.matMul(blk.attnWeight).add(blk.attnBias).split(3, 2); // 3 x (b, t, d)
+    NDList qkv = add(x.matMul(blk.attnWeight), blk.attnBias, inPlace).split(3, 2); // 3 x (b, t, d)
     NDArray q = qkv.get(0).reshape(b, t, heads, hd).transpose(0, 2, 1, 3); // (b, heads, t, hd)
     NDArray k = qkv.get(1).reshape(b, t, heads, hd).transpose(0, 2, 3, 1); // (b, heads, hd, t)
     NDArray v = qkv.get(2).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
-    NDArray out = q.matMul(k).mul(scale).add(mask).softmax(-1).matMul(v); // (b, heads, t, hd)
+    NDArray scores = add(mul(q.matMul(k), scale, inPlace), mask, inPlace); // (b, heads, t, t)
+    NDArray out = scores.softmax(-1).matMul(v); // (b, heads, t, hd)
     out = out.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * hd);
-    return out.matMul(blk.projWeight).add(blk.projBias);
+    return add(out.matMul(blk.projWeight), blk.projBias, inPlace);
   }
 
-  /** gelu_new: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
-  private static NDArray geluNew(NDArray x, NDArray[] c) {
-    NDArray inner = x.add(x.mul(x).mul(x).mul(c[3])).mul(c[2]).tanh();
-    return x.mul(c[0]).mul(inner.add(c[1]));
+  /** gelu_new: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))); c = {0.5, 1, sqrt(2/pi), 0.044715}. */
+  private static NDArray geluNew(NDArray x, NDArray[] c, boolean inPlace) {
+    NDArray cube = mul(mul(x.mul(x), x, inPlace), c[3], inPlace); // 0.044715 x^3
+    NDArray inner = mul(add(cube, x, inPlace), c[2], inPlace).tanh();
+    return mul(mul(add(inner, c[1], inPlace), x, inPlace), c[0], inPlace);
   }
 }

@@ -79,7 +79,7 @@ public final class LlamaModel extends TransformerLm {
   }
 
   @Override
-  protected NDArray body(NDArray x) {
+  protected NDArray body(NDArray x, boolean inPlace) {
     long b = x.getShape().get(0);
     int t = (int) x.getShape().get(1);
     NDArray[] rope = rotaryTables(x.getManager(), t);
@@ -89,22 +89,23 @@ public final class LlamaModel extends TransformerLm {
     for (Layer layer : layers) {
       // One scope per layer frees its temporaries; autograd keeps what backward needs natively.
       try (NDScope scope = new NDScope()) {
-        NDArray h = x.add(attention(rmsNorm(x, layer.inputNorm, eps), layer, rope, scale, mask, b, t));
-        NDArray out = h.add(mlp(rmsNorm(h, layer.postNorm, eps), layer));
+        NDArray h = add(attention(rmsNorm(x, layer.inputNorm, eps, inPlace), layer, rope, scale, mask, b, t, inPlace), x, inPlace);
+        NDArray out = add(mlp(rmsNorm(h, layer.postNorm, eps, inPlace), layer, inPlace), h, inPlace);
         NDScope.unregister(out);
         x = out;
       }
     }
-    return rmsNorm(x, finalNorm, eps);
+    return rmsNorm(x, finalNorm, eps, inPlace);
   }
 
   /** RMSNorm: x / sqrt(mean(x^2) + eps) * weight (no mean subtraction, no bias). */
-  private static NDArray rmsNorm(NDArray x, NDArray weight, NDArray eps) {
+  private static NDArray rmsNorm(NDArray x, NDArray weight, NDArray eps, boolean inPlace) {
     NDArray rms = x.square().mean(new int[] {-1}, true).add(eps).sqrt();
-    return x.div(rms).mul(weight);
+    return mul(x.div(rms), weight, inPlace);
   }
 
-  private NDArray attention(NDArray x, Layer l, NDArray[] rope, NDArray scale, NDArray mask, long b, int t) {
+  private NDArray attention(NDArray x, Layer l, NDArray[] rope, NDArray scale, NDArray mask, long b, int t,
+      boolean inPlace) {
     int heads = config.numAttentionHeads();
     int kvHeads = config.numKeyValueHeads();
     int group = heads / kvHeads;
@@ -114,18 +115,18 @@ public final class LlamaModel extends TransformerLm {
     // (b, t, kvHeads*hd) -> (b, kvHeads, 1, t, hd), broadcast over the group by matMul.
     NDArray k = linear(x, l.k, l.kBias).reshape(b, t, kvHeads, 1, hd).transpose(0, 2, 3, 1, 4);
     NDArray v = linear(x, l.v, l.vBias).reshape(b, t, kvHeads, 1, hd).transpose(0, 2, 3, 1, 4);
-    q = rotate(q, rope);
-    k = rotate(k, rope);
-    NDArray scores = q.matMul(k.transpose(0, 1, 2, 4, 3)).mul(scale).add(mask); // (b, kv, g, t, t)
+    q = rotate(q, rope, inPlace);
+    k = rotate(k, rope, inPlace);
+    NDArray scores = add(mul(q.matMul(k.transpose(0, 1, 2, 4, 3)), scale, inPlace), mask, inPlace); // (b, kv, g, t, t)
     NDArray out = scores.softmax(-1).matMul(v); // (b, kv, g, t, hd)
     out = out.transpose(0, 3, 1, 2, 4).reshape(b, t, (long) heads * hd);
     return linear(out, l.o, l.oBias);
   }
 
-  private static NDArray mlp(NDArray x, Layer l) {
+  private static NDArray mlp(NDArray x, Layer l, boolean inPlace) {
     NDArray gate = linear(x, l.gate, l.gateBias);
-    NDArray silu = gate.mul(gate.getNDArrayInternal().sigmoid());
-    return linear(silu.mul(linear(x, l.up, l.upBias)), l.down, l.downBias);
+    NDArray silu = mul(gate.getNDArrayInternal().sigmoid(), gate, inPlace); // silu(g) = g * sigmoid(g)
+    return linear(mul(silu, linear(x, l.up, l.upBias), inPlace), l.down, l.downBias);
   }
 
   private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
@@ -133,11 +134,11 @@ public final class LlamaModel extends TransformerLm {
   }
 
   /** x * cos + rotate_half(x) * sin, rotate_half(x) = cat(-x[d/2:], x[:d/2]). */
-  private static NDArray rotate(NDArray x, NDArray[] rope) {
+  private static NDArray rotate(NDArray x, NDArray[] rope, boolean inPlace) {
     int last = x.getShape().dimension() - 1; // DJL's split does not take negative axes
     NDList halves = x.split(2, last);
     NDArray rotated = NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), last);
-    return x.mul(rope[0]).add(rotated.mul(rope[1]));
+    return add(x.mul(rope[0]), mul(rotated, rope[1], inPlace), inPlace);
   }
 
   /** cos and sin tables {@code (t, headDim)}: angle(p, i) = p * theta^(-2i/d), duplicated halves. */

@@ -17,7 +17,9 @@ import io.qpeft.train.TrainingBatch;
 import io.qpeft.train.TrainingExample;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import io.qpeft.train.EpochMetrics;
 import io.qpeft.train.LossType;
+import io.qpeft.train.TrainingListener;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,15 +71,21 @@ public final class BenchTrainCommand implements Callable<Integer> {
       + "when run from the project root).") Path model;
   @Option(names = "--sizes", defaultValue = "80,320,1280", split = ",", description = "learnability: training sizes in queries (default ${DEFAULT-VALUE}).") int[] sizes;
   @Option(names = "--epochs", defaultValue = "5", description = "learnability: maximum epochs per training run (default ${DEFAULT-VALUE}).") int epochs;
-  @Option(names = "--max-steps", defaultValue = "320", description = "learnability: fewer epochs when they would exceed this many "
-      + "optimizer steps (at least one epoch is trained; default ${DEFAULT-VALUE}).") int maxSteps;
+  @Option(names = "--max-steps", defaultValue = "0", description = "learnability: fewer epochs when they would exceed this many "
+      + "optimizer steps (at least one epoch is trained; 0: no cap; default ${DEFAULT-VALUE}).") int maxSteps;
   @Option(names = "--candidates", defaultValue = "30", description = "learnability: candidates per test query (default ${DEFAULT-VALUE}).") int candidates;
   @Option(names = "--test-queries", defaultValue = "60", description = "learnability: held-out test queries (default ${DEFAULT-VALUE}).") int testQueries;
   @Option(names = "--dev-queries", defaultValue = "24", description = "learnability: early-stopping queries (default ${DEFAULT-VALUE}).") int devQueries;
   @Option(names = "--words", defaultValue = "16", description = "learnability: words per passage (default ${DEFAULT-VALUE}).") int words;
   @Option(names = "--lr", defaultValue = "3e-2", description = "learnability: AdamW learning rate (default ${DEFAULT-VALUE}).") double lr;
   @Option(names = "--margin", defaultValue = "0.5", description = "learnability: hinge margin (default ${DEFAULT-VALUE}).") double margin;
-  @Option(names = "--top-k", defaultValue = "10", description = "learnability: Q-PEFT-R hint tokens (default ${DEFAULT-VALUE}).") int topK;
+  @Option(names = "--top-k", defaultValue = "3", description = "learnability: Q-PEFT-R hint tokens; 3 of 16 words keeps the "
+      + "paper's ratio (10-20 of ~100; default ${DEFAULT-VALUE}).") int topK;
+  @Option(names = "--attention-heads", defaultValue = "2", description = "learnability: Q-PEFT-A heads (default ${DEFAULT-VALUE}).") int attentionHeads;
+  @Option(names = "--dropout", defaultValue = "0.1", description = "learnability: Q-PEFT-A attention dropout (default ${DEFAULT-VALUE}).") double dropout;
+  @Option(names = "--methods", defaultValue = "prompt,retrieval,attention", split = ",",
+      description = "learnability: trained methods (default ${DEFAULT-VALUE}).") List<String> methods;
+  @Option(names = "--verbose", description = "learnability: print each epoch's metrics (JSON) on stderr.") boolean verbose;
   @Option(names = "--seed", defaultValue = "42", description = "learnability: seed of the task and the training (default ${DEFAULT-VALUE}).") long seed;
 
   static final Path TINY_LLAMA = Path.of("qpeft-core/src/test/resources/fixtures/models/tiny-llama");
@@ -118,7 +126,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
     if (sizes.length == 0) throw new IllegalArgumentException("--sizes needs at least one size");
     int largest = Arrays.stream(sizes).max().getAsInt();
     if (epochs <= 0) throw new IllegalArgumentException("--epochs must be positive, got " + epochs);
-    if (maxSteps <= 0) throw new IllegalArgumentException("--max-steps must be positive, got " + maxSteps);
+    if (maxSteps < 0) throw new IllegalArgumentException("--max-steps must be >= 0, got " + maxSteps);
     LearnabilityTask.Shape shape = new LearnabilityTask.Shape(largest, devQueries, testQueries, candidates, words);
     long start = System.nanoTime();
     try (TransformerLm lm = Models.load(dir); TextTokenizer tok = TextTokenizer.load(dir)) {
@@ -127,24 +135,46 @@ public final class BenchTrainCommand implements Callable<Integer> {
           false, 5, seed, 0);
       PeftConfig r = PeftConfig.defaults(Variant.RETRIEVAL).withTopK(topK);
       LearnabilityBench.Settings s = new LearnabilityBench.Settings(epochs, maxSteps, tc, r,
-          PeftConfig.defaults(Variant.ATTENTION), PeftConfig.defaults(Variant.PROMPT));
+          PeftConfig.defaults(Variant.ATTENTION).withHeads(attentionHeads, dropout), PeftConfig.defaults(Variant.PROMPT),
+          trainedMethods());
+      PrintWriter err = spec.commandLine().getErr();
+      TrainingListener listener = !verbose ? null : new TrainingListener() {
+        @Override
+        public void onEpoch(EpochMetrics m) {
+          err.println(m.toJson());
+          err.flush();
+        }
+      };
       out.printf("learnability: model %s (%s, %d layers, hidden %d), %d key + %d filler words, %d words/passage,%n",
           dir, lm.config().family(), lm.config().numHiddenLayers(), lm.config().hiddenSize(), t.keys().size(),
           t.fillers().size(), words);
       out.printf("  %d test queries x %d candidates (first stage: random order), %d dev queries; "
           + "AdamW lr %s, margin %s, batch 4 queries + 1 hard negative each, in-batch negatives, "
-          + "up to %d epochs / %d steps, seed %d, %d PyTorch thread(s)%n",
-          testQueries, candidates, devQueries, lr, margin, epochs, maxSteps, seed, JniUtils.getNumThreads());
+          + "up to %d epochs%s, Q-PEFT-R top-k %d, Q-PEFT-A %d heads, seed %d, %d PyTorch thread(s)%n",
+          testQueries, candidates, devQueries, lr, margin, epochs, maxSteps > 0 ? " / " + maxSteps + " steps" : "", topK,
+          attentionHeads, seed, JniUtils.getNumThreads());
       out.println();
       out.println("| train queries | method | Hit@10 | Recall@10 | epochs | dev loss (epoch 1 -> best) | seconds |");
       out.println("|---|---|---|---|---|---|---|");
       out.flush();
-      new LearnabilityBench(lm, tok, t, s).run(sizes, row -> {
+      new LearnabilityBench(lm, tok, t, s, listener).run(sizes, row -> {
         out.println(format(row));
         out.flush();
       });
     }
     out.printf("%ntotal %.0f s; peak RSS (VmHWM): %s%n", (System.nanoTime() - start) / 1e9, vmHwm());
+  }
+
+  private List<LearnabilityBench.Method> trainedMethods() {
+    List<LearnabilityBench.Method> out = new ArrayList<>();
+    for (String m : methods) {
+      Variant v = Variant.parse(m.strip());
+      LearnabilityBench.Method method = Arrays.stream(LearnabilityBench.Method.values())
+          .filter(x -> x.variant == v).findFirst().orElseThrow(() -> new IllegalArgumentException(
+              "--methods: " + m + " is not trained here; allowed: prompt, retrieval, attention"));
+      out.add(method);
+    }
+    return out;
   }
 
   static String format(LearnabilityBench.Row r) {

@@ -17,6 +17,7 @@ import io.qpeft.train.EpochMetrics;
 import io.qpeft.train.TrainConfig;
 import io.qpeft.train.Trainer;
 import io.qpeft.train.TrainingExample;
+import io.qpeft.train.TrainingListener;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -63,10 +64,11 @@ final class LearnabilityBench {
 
   /**
    * @param epochs maximum epochs per training run
-   * @param maxSteps cap on optimizer steps per training run: epochs = min(epochs, max(1, maxSteps / steps per epoch))
+   * @param maxSteps cap on optimizer steps per training run: epochs = min(epochs, max(1, maxSteps / steps per
+   *     epoch)); 0: no cap
    */
   record Settings(int epochs, int maxSteps, TrainConfig train, PeftConfig retrieval, PeftConfig attention,
-      PeftConfig prompt) {}
+      PeftConfig prompt, List<Method> methods) {}
 
   private static final RankMeasure HIT10 = RankMeasure.parse("Hit@10", 1);
   private static final RankMeasure RECALL10 = RankMeasure.parse("Recall@10", 1);
@@ -75,12 +77,15 @@ final class LearnabilityBench {
   private final TextTokenizer tokenizer;
   private final LearnabilityTask task;
   private final Settings settings;
+  private final TrainingListener listener;
 
-  LearnabilityBench(TransformerLm lm, TextTokenizer tokenizer, LearnabilityTask task, Settings settings) {
+  LearnabilityBench(TransformerLm lm, TextTokenizer tokenizer, LearnabilityTask task, Settings settings,
+      TrainingListener listener) {
     this.lm = lm;
     this.tokenizer = tokenizer;
     this.task = task;
     this.settings = settings;
+    this.listener = listener;
   }
 
   /** Runs every size (each at most the task's training pool), reporting each row as it is done. */
@@ -102,7 +107,7 @@ final class LearnabilityBench {
       emit(rows, onRow, new Row(size, Method.FIRST_STAGE, first[0], first[1], 0, Double.NaN, Double.NaN, firstSeconds));
       emit(rows, onRow, new Row(size, Method.UPR, upr[0], upr[1], 0, Double.NaN, Double.NaN, uprSeconds));
       for (Method m : new Method[] {Method.PROMPT, Method.RETRIEVAL, Method.ATTENTION}) {
-        emit(rows, onRow, trained(size, m));
+        if (settings.methods().contains(m)) emit(rows, onRow, trained(size, m));
       }
     }
     return rows;
@@ -123,10 +128,11 @@ final class LearnabilityBench {
     };
     List<TrainingExample> train = task.train().subList(0, size);
     int perEpoch = Trainer.stepsPerEpoch(size, settings.train());
-    int epochs = Math.min(settings.epochs(), Math.max(1, settings.maxSteps() / perEpoch));
+    int epochs = settings.maxSteps() == 0 ? settings.epochs()
+        : Math.min(settings.epochs(), Math.max(1, settings.maxSteps() / perEpoch));
     TrainConfig cfg = settings.train().withEpochs(epochs);
     PeftModel pm = new PeftModel(lm, tokenizer, peft, PeftModel.initialParameters(lm, tokenizer, peft, cfg.seed()));
-    Trainer.Result result = new Trainer(pm, null, cfg, null, null).train(train, task.dev(), false);
+    Trainer.Result result = new Trainer(pm, null, cfg, null, listener).train(train, task.dev(), false);
     double[] m;
     try (QpeftReranker r = new QpeftReranker(pm, LanguageModel.DEFAULT_BATCH_TOKENS)) {
       m = measure(scores(r));

@@ -11,13 +11,18 @@ import picocli.CommandLine.Command;
     description = "Rerank retrieved passages with a frozen LLM (UPR and Q-PEFT).",
     subcommands = {
       CommandLine.HelpCommand.class,
-      TrainCommand.class,
-      BenchTrainCommand.class,
       ScoreCommand.class,
       RerankCommand.class,
-      BenchCommand.class,
+      IndexCommand.class,
+      RetrieveCommand.class,
       EvalCommand.class,
-      BenchFormatsCommand.class
+      TrainCommand.class,
+      ServeCommand.class,
+      BenchCommand.class,
+      BenchTrainCommand.class,
+      BenchRetrievalCommand.class,
+      BenchFormatsCommand.class,
+      BenchServeCommand.class
     })
 public final class Main implements Runnable {
   public static void main(String[] args) {

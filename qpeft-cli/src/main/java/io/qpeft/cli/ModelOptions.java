@@ -1,6 +1,7 @@
 package io.qpeft.cli;
 
 import io.qpeft.model.LanguageModel;
+import io.qpeft.model.TransformerLm;
 import io.qpeft.model.Models;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -31,7 +32,7 @@ public final class ModelOptions {
   }
 
   /** Loads the model in {@code dir}. */
-  LanguageModel load(Path dir) {
+  TransformerLm load(Path dir) {
     batchTokens();
     return Models.load(dir);
   }

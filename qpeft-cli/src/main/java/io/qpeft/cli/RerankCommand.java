@@ -17,6 +17,8 @@ import io.qpeft.rerank.Aggregation;
 import io.qpeft.rerank.PromptTemplate;
 import io.qpeft.rerank.Reranker;
 import io.qpeft.rerank.UprReranker;
+import io.qpeft.rerank.QpeftReranker;
+import io.qpeft.model.TransformerLm;
 import io.qpeft.tokenizer.TextTokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -32,8 +34,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code qpeft rerank}: reorders each query's candidates by UPR query likelihood (or a Q-PEFT
- * adapter, once issue 4 lands). Long runs are resumable: each finished query's scores are appended
+ * {@code qpeft rerank}: reorders each query's candidates by UPR query likelihood, or by the query
+ * likelihood under a trained Q-PEFT adapter ({@code --adapter}). Long runs are resumable: each finished query's scores are appended
  * to {@code OUT.partial} and forced to disk; running the same command again skips them. The output
  * is written atomically once every query is scored, and the journal is then deleted.
  */
@@ -53,7 +55,7 @@ public final class RerankCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ModelOptions modelOptions;
 
-  @Option(names = "--adapter", paramLabel = "DIR", description = "A trained Q-PEFT adapter folder (not available yet: issue 4).")
+  @Option(names = "--adapter", paramLabel = "DIR", description = "A Q-PEFT adapter folder from qpeft train; its own template and passage budget replace --template and --max-passage-tokens.")
   Path adapter;
 
   @Option(names = "--input", required = true, paramLabel = "FILE", description = "Candidates: JSONL requests, DPR JSON or a TREC run (detected from the content).")
@@ -112,9 +114,6 @@ public final class RerankCommand implements Callable<Integer> {
     Aggregation agg = Aggregation.parse(aggregation);
     CandidatesSource source =
         CandidatesSource.detect(input, passages != null ? passages : corpus, queries).withDepth(topK);
-    if (adapter != null) {
-      throw new UnsupportedOperationException("--adapter " + adapter + ": Q-PEFT adapters need issue 4, which is not implemented yet; drop --adapter for zero-shot UPR");
-    }
     Path modelDir = modelOptions.modelDir();
     ObjectNode settings = JSON.createObjectNode();
     settings.put("model", modelDir.toAbsolutePath().normalize().toString());
@@ -126,16 +125,19 @@ public final class RerankCommand implements Callable<Integer> {
     settings.put("target_template", prompt.target());
     settings.put("max_passage_tokens", maxPassageTokens);
     settings.put("aggregation", agg.name().toLowerCase(java.util.Locale.ROOT));
+    settings.put("adapter", adapter == null ? null : adapter.toAbsolutePath().normalize().toString());
 
     int total = count(source); // malformed records are reported by the scoring pass
     Path journalFile = RerankJournal.nextTo(output);
     try (RerankJournal journal = RerankJournal.open(journalFile, settings)) {
       if (journal.size() > 0) err.println("qpeft rerank: resuming: " + journal.size() + " of " + total + " queries already scored in " + journalFile);
       if (journal.size() < total) {
-        try (LanguageModel model = modelOptions.load(modelDir);
+        try (TransformerLm model = modelOptions.load(modelDir);
             TextTokenizer tokenizer = TextTokenizer.load(modelDir);
-            Reranker reranker = UprReranker.builder().setModel(model).setTokenizer(tokenizer).optTemplate(prompt)
-                .optMaxPassageTokens(maxPassageTokens).optBatchTokens(modelOptions.batchTokens()).optAggregation(agg).build()) {
+            Reranker reranker = adapter != null
+                ? QpeftReranker.load(model, tokenizer, adapter, modelDir).withBatchTokens(modelOptions.batchTokens())
+                : UprReranker.builder().setModel(model).setTokenizer(tokenizer).optTemplate(prompt)
+                    .optMaxPassageTokens(maxPassageTokens).optBatchTokens(modelOptions.batchTokens()).optAggregation(agg).build()) {
           score(source, reranker, journal, total, err);
         }
       }

@@ -1,10 +1,5 @@
 package io.qpeft.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.qpeft.data.Passage;
-import io.qpeft.data.Query;
-import io.qpeft.model.Models;
 import io.qpeft.model.TransformerLm;
 import io.qpeft.peft.BaseModel;
 import io.qpeft.peft.PeftConfig;
@@ -17,23 +12,25 @@ import io.qpeft.train.TrainConfig;
 import io.qpeft.train.Trainer;
 import io.qpeft.train.TrainingExample;
 import io.qpeft.train.TrainingListener;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code qpeft train}: trains a Q-PEFT (or prompt-tuning) adapter on DPR training JSON. */
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Train a Q-PEFT adapter (the LM stays frozen) on DPR training JSON.")
 public final class TrainCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, description = "Hugging Face model folder.") Path model;
+  @Spec CommandSpec spec;
+  @Mixin ModelOptions modelOptions;
   @Option(names = "--variant", defaultValue = "retrieval", description = "retrieval, attention or prompt (default ${DEFAULT-VALUE}).") String variant;
-  @Option(names = "--train", required = true, description = "DPR training JSON: [{question, positive_ctxs, hard_negative_ctxs}].") Path train;
-  @Option(names = "--dev", description = "DPR JSON for early stopping (default: none; the train loss decides).") Path dev;
+  @Option(names = "--train", required = true, description = "DPR training JSON [{question, positive_ctxs, hard_negative_ctxs}], or a BEIR folder (with --index).") Path train;
+  @Option(names = "--dev", description = "DPR JSON or BEIR folder for early stopping (default: none; the train loss decides).") Path dev;
   @Option(names = "--output", required = true, description = "Adapter folder to write (best adapter, log, checkpoint).") Path output;
   @Option(names = "--resume", description = "Continue from the checkpoint in --output.") boolean resume;
   @Option(names = "--epochs", defaultValue = "20") int epochs;
@@ -59,72 +56,62 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-stop-words-filter") boolean keepStopWords;
   @Option(names = "--keep-non-alphabetic") boolean keepNonAlphabetic;
 
+  @Option(names = "--split", defaultValue = "train", description = "BEIR --train: the qrels split (default ${DEFAULT-VALUE}).") String split;
+  @Option(names = "--dev-split", defaultValue = "dev", description = "BEIR --dev: the qrels split (default ${DEFAULT-VALUE}).") String devSplit;
+  @Option(names = "--index", description = "BEIR data: qpeft index of the corpus, to mine hard negatives with BM25.") Path index;
+  @Option(names = "--mine", defaultValue = "10", description = "BEIR data: BM25 hard negatives kept per query (default ${DEFAULT-VALUE}).") int mine;
+
+  private List<TrainingExample> examples(Path path, String qrelsSplit) {
+    java.io.PrintWriter err = spec.commandLine().getErr();
+    if (java.nio.file.Files.isDirectory(path)) return TrainingData.readBeir(path, qrelsSplit, index, mine, err);
+    return TrainingData.read(path, err);
+  }
+
   @Override
   public Integer call() throws Exception {
+    return Cli.run(spec, this::train);
+  }
+
+  private int train() {
     Variant v = Variant.parse(variant);
     PeftConfig peft = PeftConfig.defaults(v).withTopK(topK).withHeads(heads, dropout).withMaxTokens(maxTokens)
         .withFilters(!keepStopWords, !keepNonAlphabetic).withTrainSoftPrompt(trainSoftPrompt || v == Variant.PROMPT);
     TrainConfig cfg = new TrainConfig(lr, weightDecay, beta1, beta2, 1e-8, epochs, batchQueries, hardNegatives,
         !noInBatch, LossType.parse(loss), margin, clipNorm, linearDecay, patience, seed, checkpointEvery);
-    List<TrainingExample> trainSet = readDpr(train);
-    List<TrainingExample> devSet = dev == null ? List.of() : readDpr(dev);
-    try (TransformerLm lm = Models.load(model); TextTokenizer tok = TextTokenizer.load(model)) {
+    List<TrainingExample> trainSet = examples(train, split);
+    List<TrainingExample> devSet = dev == null ? List.of() : examples(dev, devSplit);
+    Path model = modelOptions.modelDir();
+    try (TransformerLm lm = modelOptions.load(model); TextTokenizer tok = TextTokenizer.load(model)) {
       PeftModel pm = new PeftModel(lm, tok, peft, PeftModel.initialParameters(lm, tok, peft, seed));
       long total = (long) Trainer.stepsPerEpoch(trainSet.size(), cfg) * epochs;
-      System.err.printf("training %s adapter: %d trainable parameters, %d train / %d dev queries, %d steps planned%n",
+      java.io.PrintWriter out = spec.commandLine().getOut();
+      java.io.PrintWriter err = spec.commandLine().getErr();
+      err.printf("training %s adapter: %d trainable parameters, %d train / %d dev queries, %d steps planned%n",
           v.id(), pm.parameters().trainableCount(), trainSet.size(), devSet.size(), total);
-      try (ProgressBar bar = new ProgressBar("train", total)) {
+      ProgressBar bar = Progress.bar("train", total, 0, "steps");
+      try {
         TrainingListener listener = new TrainingListener() {
           @Override
           public void onStep(int epoch, long step, long totalSteps, double l) {
+            if (bar == null) return;
             bar.stepTo(step);
             bar.setExtraMessage(String.format("epoch %d loss %.4f", epoch, l));
           }
 
           @Override
           public void onEpoch(EpochMetrics m) {
-            System.out.println(m.toJson());
+            out.println(m.toJson());
+            out.flush();
           }
         };
         Trainer.Result r = new Trainer(pm, BaseModel.of(lm.config(), model), cfg, output, listener)
             .train(trainSet, devSet, resume);
-        System.err.printf("best epoch %d (loss %.4f); adapter written to %s%n", r.bestEpoch(), r.bestLoss(), output);
+        err.printf("best epoch %d (loss %.4f); adapter written to %s%n", r.bestEpoch(), r.bestLoss(), output);
+      } finally {
+        Progress.close(bar);
       }
     }
     return 0;
   }
 
-  /** A minimal DPR training JSON reader: question, positive_ctxs, hard_negative_ctxs ({title, text, passage_id}). */
-  static List<TrainingExample> readDpr(Path file) {
-    JsonNode root;
-    try {
-      root = new ObjectMapper().readTree(file.toFile());
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot parse " + file + ": " + e.getMessage(), e);
-    }
-    if (root == null || !root.isArray()) throw new IllegalArgumentException(file + ": expected a JSON array of queries");
-    List<TrainingExample> out = new ArrayList<>();
-    for (int i = 0; i < root.size(); i++) {
-      JsonNode q = root.get(i);
-      if (!q.hasNonNull("question")) throw new IllegalArgumentException(file + ": record " + i + " has no 'question'");
-      List<Passage> pos = passages(q.path("positive_ctxs"), "p" + i);
-      if (pos.isEmpty()) continue; // DPR files hold queries without a gold passage; they cannot be trained on
-      List<Passage> hard = passages(q.path("hard_negative_ctxs"), "h" + i);
-      if (hard.isEmpty()) hard = passages(q.path("negative_ctxs"), "n" + i);
-      out.add(new TrainingExample(new Query(q.path("qid").asText(String.valueOf(i)), q.get("question").asText()), pos, hard));
-    }
-    if (out.isEmpty()) throw new IllegalArgumentException(file + ": no query has a positive_ctxs passage");
-    return out;
-  }
-
-  private static List<Passage> passages(JsonNode ctxs, String prefix) {
-    List<Passage> out = new ArrayList<>();
-    for (int k = 0; k < ctxs.size(); k++) {
-      JsonNode c = ctxs.get(k);
-      String id = c.hasNonNull("passage_id") ? c.get("passage_id").asText()
-          : c.hasNonNull("id") ? c.get("id").asText() : prefix + "_" + k;
-      out.add(new Passage(id, c.path("title").asText(""), c.path("text").asText("")));
-    }
-    return out;
-  }
 }

@@ -210,7 +210,7 @@ class RerankCommandTest {
     CliRun adapter = CliRun.of("rerank", "--model", MODEL, "--input", EXAMPLE.toString(), "--output", out.toString(),
         "--adapter", "a");
     assertEquals(1, adapter.exitCode());
-    assertTrue(adapter.err().contains("adapters need issue 4"), adapter.err());
+    assertTrue(adapter.err().contains("not an adapter folder: a has no adapter_config.json"), adapter.err());
     CliRun template = CliRun.of("rerank", "--model", MODEL, "--input", EXAMPLE.toString(), "--output", out.toString(),
         "--template", "no placeholder");
     assertEquals("qpeft rerank: the prompt template must contain {passage}, {title} or {text}, got: no placeholder\n", template.err());

@@ -7,18 +7,18 @@ import java.util.List;
 
 /**
  * Streams DPR training JSON ({@code [{question, answers, positive_ctxs, negative_ctxs,
- * hard_negative_ctxs}]}) as {@link TrainingExample}s, one array element at a time. A ctx's id is its
+ * hard_negative_ctxs}]}) as {@link DprTrainingRecord}s, one array element at a time. A ctx's id is its
  * {@code passage_id} (or {@code id}); when it has none, a stable synthetic id {@code
  * q<index>-<list>-<position>} is used. Missing lists are empty; a missing question is a bad record.
  */
 public final class DprTrainingReader {
   private DprTrainingReader() {}
 
-  public static RecordReader<TrainingExample> open(Path file, ErrorPolicy policy) {
+  public static RecordReader<DprTrainingRecord> open(Path file, ErrorPolicy policy) {
     JsonArrayReader array = new JsonArrayReader(file);
     return new RecordReader.Lazy<>() {
       @Override
-      protected TrainingExample read() {
+      protected DprTrainingRecord read() {
         while (true) {
           JsonArrayReader.Element e;
           try {
@@ -32,7 +32,7 @@ public final class DprTrainingReader {
           if (e == null) return null;
           try {
             Query q = QueryReader.dprQuery(e, array.source());
-            return new TrainingExample(
+            return new DprTrainingRecord(
                 q,
                 CandidatesReader.answers(e.node(), q),
                 ctxs(e, "positive_ctxs", "pos"),

@@ -48,6 +48,11 @@ public final class QpeftReranker implements Reranker {
     }
   }
 
+  /** The same adapter scored in passes of at most {@code batchTokens} padded tokens. */
+  public QpeftReranker withBatchTokens(int batchTokens) {
+    return new QpeftReranker(model, batchTokens);
+  }
+
   public PeftModel model() {
     return model;
   }
@@ -60,24 +65,12 @@ public final class QpeftReranker implements Reranker {
   /** Scores every pair in token-budget batches across queries. */
   @Override
   public List<double[]> scoreAll(List<Query> queries, List<List<Passage>> passages) {
-    if (queries.size() != passages.size()) {
-      throw new IllegalArgumentException(
-          "got " + queries.size() + " queries but " + passages.size() + " passage lists");
-    }
+    Reranker.requireOneListPerQuery(queries, passages);
     List<PeftModel.Prepared> pairs = new ArrayList<>();
     for (int q = 0; q < queries.size(); q++) {
       for (Passage p : passages.get(q)) pairs.add(model.prepare(queries.get(q), p));
     }
-    double[] all = model.score(pairs, batchTokens);
-    List<double[]> out = new ArrayList<>();
-    int at = 0;
-    for (List<Passage> list : passages) {
-      double[] s = new double[list.size()];
-      System.arraycopy(all, at, s, 0, s.length);
-      at += s.length;
-      out.add(s);
-    }
-    return out;
+    return Reranker.splitByQuery(model.score(pairs, batchTokens), passages);
   }
 
   @Override

@@ -20,10 +20,7 @@ public interface Reranker extends AutoCloseable {
    * scores them one after another.
    */
   default List<double[]> scoreAll(List<Query> queries, List<List<Passage>> passages) {
-    if (queries.size() != passages.size()) {
-      throw new IllegalArgumentException(
-          "got " + queries.size() + " queries but " + passages.size() + " passage lists");
-    }
+    requireOneListPerQuery(queries, passages);
     List<double[]> out = new ArrayList<>(queries.size());
     for (int i = 0; i < queries.size(); i++) out.add(score(queries.get(i), passages.get(i)));
     return out;
@@ -35,6 +32,25 @@ public interface Reranker extends AutoCloseable {
    */
   default List<Scored> rerank(Query query, List<Passage> passages, int topK) {
     return sortScores(passages, score(query, passages), topK);
+  }
+
+  /** Checks that {@code scoreAll} got one passage list per query. */
+  static void requireOneListPerQuery(List<Query> queries, List<List<Passage>> passages) {
+    if (queries.size() != passages.size()) {
+      throw new IllegalArgumentException(
+          "got " + queries.size() + " queries but " + passages.size() + " passage lists");
+    }
+  }
+
+  /** Cuts the scores of all pairs, concatenated in query order, into one array per query. */
+  static List<double[]> splitByQuery(double[] all, List<List<Passage>> passages) {
+    List<double[]> out = new ArrayList<>(passages.size());
+    int at = 0;
+    for (List<Passage> list : passages) {
+      out.add(java.util.Arrays.copyOfRange(all, at, at + list.size()));
+      at += list.size();
+    }
+    return out;
   }
 
   /** Sorts passages by descending score, stable on ties, and keeps the first {@code topK}. */

@@ -3,6 +3,9 @@ package io.qpeft.rerank;
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
 import io.qpeft.model.LanguageModel;
+import io.qpeft.model.Models;
+import io.qpeft.model.TransformerLm;
+import java.nio.file.Path;
 import io.qpeft.model.ScoreRequest;
 import io.qpeft.model.TargetScore;
 import io.qpeft.tokenizer.TextTokenizer;
@@ -45,6 +48,20 @@ public final class UprReranker implements Reranker {
     return new Builder();
   }
 
+  /**
+   * UPR with the default template over the model folder {@code modelDir}; the reranker owns the
+   * model and tokenizer and closes them.
+   */
+  public static UprReranker open(Path modelDir) {
+    TransformerLm lm = Models.load(modelDir);
+    try {
+      return builder().setModel(lm).setTokenizer(TextTokenizer.load(modelDir)).optOwnsModel(true).build();
+    } catch (RuntimeException e) {
+      lm.close();
+      throw e;
+    }
+  }
+
   /** The prompt and target token ids for one pair, passage truncated to the budget. */
   public ScoreRequest request(Query query, Passage passage) {
     int[] passageIds = tokenizer.encode(template.renderPassage(passage));
@@ -68,26 +85,18 @@ public final class UprReranker implements Reranker {
   /** Scores every (query, passage) pair in one token-budget batched pass over the model. */
   @Override
   public List<double[]> scoreAll(List<Query> queries, List<List<Passage>> passages) {
-    if (queries.size() != passages.size()) {
-      throw new IllegalArgumentException(
-          "got " + queries.size() + " queries but " + passages.size() + " passage lists");
-    }
+    Reranker.requireOneListPerQuery(queries, passages);
     List<ScoreRequest> requests = new ArrayList<>();
     for (int q = 0; q < queries.size(); q++) {
       for (Passage p : passages.get(q)) requests.add(request(queries.get(q), p));
     }
     List<TargetScore> scores = model.score(requests, batchTokens);
-    List<double[]> out = new ArrayList<>(queries.size());
-    int at = 0;
-    for (List<Passage> list : passages) {
-      double[] s = new double[list.size()];
-      for (int i = 0; i < s.length; i++) {
-        TargetScore t = scores.get(at++);
-        s[i] = aggregation == Aggregation.MEAN ? t.meanLogprob() : t.sumLogprob();
-      }
-      out.add(s);
+    double[] all = new double[scores.size()];
+    for (int i = 0; i < all.length; i++) {
+      TargetScore t = scores.get(i);
+      all[i] = aggregation == Aggregation.MEAN ? t.meanLogprob() : t.sumLogprob();
     }
-    return out;
+    return Reranker.splitByQuery(all, passages);
   }
 
   public LanguageModel model() {

@@ -74,7 +74,7 @@ class FormatsTest {
             + "\"hard_negative_ctxs\":[{\"title\":\"H\",\"text\":\"hard\",\"passage_id\":\"12\"}]},"
             + "{\"question\":\"bad\",\"positive_ctxs\":[{\"title\":\"T\"}]}]");
     try (var r = DprTrainingReader.open(f, ErrorPolicy.skip(b -> {}))) {
-      TrainingExample ex = r.next();
+      DprTrainingRecord ex = r.next();
       assertEquals(new Query("0", "who?"), ex.query());
       assertEquals(List.of("me"), ex.answers());
       assertEquals(List.of(new Passage("11", "T", "it was me")), ex.positives());

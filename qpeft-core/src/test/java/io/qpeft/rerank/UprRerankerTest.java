@@ -113,6 +113,19 @@ class UprRerankerTest {
   }
 
   @Test
+  void openOwnsItsModel() {
+    Query q = new Query("q", "Where is it?");
+    List<Passage> ps = List.of(new Passage("a", "Somewhere nice."), new Passage("b", "Elsewhere."));
+    double[] expected;
+    try (UprReranker shared = UprReranker.builder().setModel(lm).setTokenizer(tok).build()) {
+      expected = shared.score(q, ps);
+    }
+    try (UprReranker r = UprReranker.open(Fixtures.model("tiny-llama"))) {
+      assertArrayEquals(expected, r.score(q, ps), 1e-6);
+    }
+  }
+
+  @Test
   void templatesAreValidated() {
     assertThrows(IllegalArgumentException.class, () -> PromptTemplate.of("Passage: {passage}", "no query"));
     assertThrows(IllegalArgumentException.class, () -> PromptTemplate.of("no passage", " {query}"));

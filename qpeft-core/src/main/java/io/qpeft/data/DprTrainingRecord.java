@@ -8,13 +8,13 @@ import java.util.Objects;
  * gold passages ({@code positive_ctxs}), random negatives ({@code negative_ctxs}) and retriever hard
  * negatives ({@code hard_negative_ctxs}), each list in file order.
  */
-public record TrainingExample(
+public record DprTrainingRecord(
     Query query,
     List<String> answers,
     List<Passage> positives,
     List<Passage> negatives,
     List<Passage> hardNegatives) {
-  public TrainingExample {
+  public DprTrainingRecord {
     Objects.requireNonNull(query, "query");
     answers = List.copyOf(answers);
     positives = List.copyOf(positives);

@@ -48,7 +48,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--query-tokens", defaultValue = "12", description = "Query length in tokens (default ${DEFAULT-VALUE}).")
   int queryTokens;
 
-  @Option(names = "--batch-tokens", defaultValue = "8192",
+  @Option(names = "--batch-tokens", defaultValue = "2048",
       description = "Padded-token budget per forward pass of the engine (default ${DEFAULT-VALUE}).")
   int batchTokens;
 

@@ -22,7 +22,7 @@ public final class ModelOptions {
   @Option(
       names = "--batch-tokens",
       paramLabel = "N",
-      defaultValue = "8192",
+      defaultValue = "2048",
       description = "Padded tokens per forward pass (default: ${DEFAULT-VALUE}); lower it if memory runs out.")
   int batchTokens;
 

@@ -11,8 +11,12 @@ public interface LanguageModel extends AutoCloseable {
 
   ModelConfig config();
 
-  /** Default padded-token budget of one forward pass. */
-  int DEFAULT_BATCH_TOKENS = 8192;
+  /**
+   * Default padded-token budget of one forward pass. Measured with {@code qpeft bench} on CPU:
+   * 2048 ran GPT-2 small 1.4x faster than 8192 (smaller intermediates stay in cache and are cheaper
+   * to allocate) and took less memory.
+   */
+  int DEFAULT_BATCH_TOKENS = 2048;
 
   /**
    * Log-probabilities of each request's target tokens, in input order. Requests are grouped longest

@@ -31,6 +31,14 @@ public abstract class TransformerLm implements LanguageModel {
   /** DJL allows one gradient collector at a time, process-wide. */
   private static final ReentrantLock GRADIENT_LOCK = new ReentrantLock();
 
+  /**
+   * The lock every caller must hold while a DJL GradientCollector is open (DJL allows one at a time
+   * in the whole process): {@link #scoreWithGradient} and training take it.
+   */
+  public static ReentrantLock gradientLock() {
+    return GRADIENT_LOCK;
+  }
+
   protected final ModelConfig config;
   protected final NDManager weights;
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.qpeft.peft.Adapter;
 import io.qpeft.peft.BaseModel;
+import io.qpeft.model.TransformerLm;
 import io.qpeft.peft.Binding;
 import io.qpeft.peft.ParameterSet;
 import io.qpeft.peft.PeftModel;
@@ -155,6 +156,7 @@ public final class Trainer {
    */
   public double lossAndGradients(TrainingBatch batch, Rng dropout, Map<String, float[]> into) {
     List<PeftModel.Prepared> pairs = prepare(batch);
+    TransformerLm.gradientLock().lock(); // one GradientCollector at a time, process-wide
     try (NDManager m = engine.newBaseManager()) {
       Binding b = new Binding(m, params, model.embeddingRows(pairs), true);
       try (GradientCollector gc = engine.newGradientCollector()) {
@@ -166,6 +168,8 @@ public final class Trainer {
         b.addGradientsTo(into);
         return loss;
       }
+    } finally {
+      TransformerLm.gradientLock().unlock();
     }
   }
 

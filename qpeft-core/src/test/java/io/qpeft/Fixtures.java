@@ -34,8 +34,8 @@ public final class Fixtures {
     URL url = Fixtures.class.getClassLoader().getResource(path);
     if (url == null) throw new IllegalStateException("test resource not found: " + path);
     if (!"file".equals(url.getProtocol())) {
-      throw new IllegalStateException("fixture " + path + " is inside a jar (" + url
-          + "); tests need it as a file");
+      throw new IllegalStateException(
+          "fixture " + path + " is inside a jar (" + url + "); tests need it as a file");
     }
     try {
       return Path.of(url.toURI());

@@ -3,7 +3,6 @@ package io.qpeft.cli;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.qpeft.model.LanguageModel;
 import io.qpeft.model.ModelConfig;
 import io.qpeft.model.Models;
 import io.qpeft.model.ScoreRequest;
@@ -25,34 +24,59 @@ import picocli.CommandLine.Option;
  * vocabulary logits at every position, fixed padded batches in input order, as the UPR code does),
  * on the same inputs in the same run, with model FLOP utilisation against a measured matmul peak.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Benchmark query-likelihood scoring: optimized engine vs full-vocabulary reference.")
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description =
+        "Benchmark query-likelihood scoring: optimized engine vs full-vocabulary reference.")
 public final class BenchCommand implements Callable<Integer> {
-  @Option(names = "--model", description = "Model folder or hub id; omit to use --shape with random weights.")
+  @Option(
+      names = "--model",
+      description = "Model folder or hub id; omit to use --shape with random weights.")
   String model;
 
-  @Option(names = "--shape", defaultValue = "gpt2-small",
-      description = "Random-weight model shape when --model is absent: gpt2-small, llama-135m, llama-0.5b (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--shape",
+      defaultValue = "gpt2-small",
+      description =
+          "Random-weight model shape when --model is absent: gpt2-small, llama-135m, llama-0.5b (default ${DEFAULT-VALUE}).")
   String shape;
 
-  @Option(names = "--queries", defaultValue = "2", description = "Queries (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--queries",
+      defaultValue = "2",
+      description = "Queries (default ${DEFAULT-VALUE}).")
   int queries;
 
-  @Option(names = "--passages", defaultValue = "100", description = "Passages per query (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--passages",
+      defaultValue = "100",
+      description = "Passages per query (default ${DEFAULT-VALUE}).")
   int passages;
 
-  @Option(names = "--passage-tokens", defaultValue = "128",
-      description = "Mean passage length L in tokens; lengths vary uniformly in [L/2, 3L/2] (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--passage-tokens",
+      defaultValue = "128",
+      description =
+          "Mean passage length L in tokens; lengths vary uniformly in [L/2, 3L/2] (default ${DEFAULT-VALUE}).")
   int passageTokens;
 
-  @Option(names = "--query-tokens", defaultValue = "12", description = "Query length in tokens (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--query-tokens",
+      defaultValue = "12",
+      description = "Query length in tokens (default ${DEFAULT-VALUE}).")
   int queryTokens;
 
-  @Option(names = "--batch-tokens", defaultValue = "2048",
-      description = "Padded-token budget per forward pass of the engine (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch-tokens",
+      defaultValue = "2048",
+      description =
+          "Padded-token budget per forward pass of the engine (default ${DEFAULT-VALUE}).")
   int batchTokens;
 
-  @Option(names = "--reference-batch", defaultValue = "16",
+  @Option(
+      names = "--reference-batch",
+      defaultValue = "16",
       description = "Batch size of the reference scorer (default ${DEFAULT-VALUE}).")
   int referenceBatch;
 
@@ -75,9 +99,25 @@ public final class BenchCommand implements Callable<Integer> {
 
     Shapes(String family, int vocab, int hidden, int layers, int heads, int kvHeads, int inter) {
       boolean gpt2 = family.equals("gpt2");
-      config = new ModelConfig(family, vocab, hidden, layers, heads, kvHeads, hidden / heads, inter,
-          gpt2 ? 1024 : 32768, 10000, gpt2 ? 1e-5 : 1e-6, true, gpt2 || family.equals("qwen2"), gpt2, gpt2,
-          gpt2 ? 50256 : 1, gpt2 ? 50256 : 2);
+      config =
+          new ModelConfig(
+              family,
+              vocab,
+              hidden,
+              layers,
+              heads,
+              kvHeads,
+              hidden / heads,
+              inter,
+              gpt2 ? 1024 : 32768,
+              10000,
+              gpt2 ? 1e-5 : 1e-6,
+              true,
+              gpt2 || family.equals("qwen2"),
+              gpt2,
+              gpt2,
+              gpt2 ? 50256 : 1,
+              gpt2 ? 50256 : 2);
     }
 
     @Override
@@ -89,62 +129,88 @@ public final class BenchCommand implements Callable<Integer> {
       for (Shapes v : values()) {
         if (v.toString().equalsIgnoreCase(s)) return v;
       }
-      throw new IllegalArgumentException("unknown --shape '" + s + "'; allowed: gpt2-small, llama-135m, llama-0.5b");
+      throw new IllegalArgumentException(
+          "unknown --shape '" + s + "'; allowed: gpt2-small, llama-135m, llama-0.5b");
     }
   }
 
   @Override
   public Integer call() throws IOException {
     long t0 = System.nanoTime();
-    try (TransformerLm lm = model == null ? Models.random(Shapes.parse(shape).config, seed)
-        : Models.load(ModelResolver.resolve(model))) {
+    try (TransformerLm lm =
+        model == null
+            ? Models.random(Shapes.parse(shape).config, seed)
+            : Models.load(ModelResolver.resolve(model))) {
       ModelConfig c = lm.config();
-      System.out.printf("model: %s (%s, %d layers, hidden %d, vocab %d, ~%.0fM parameters), loaded in %.1f s%n",
-          model == null ? shape + " (random weights)" : model, c.family(), c.numHiddenLayers(), c.hiddenSize(),
-          c.vocabSize(), c.parameterCount() / 1e6, (System.nanoTime() - t0) / 1e9);
+      System.out.printf(
+          "model: %s (%s, %d layers, hidden %d, vocab %d, ~%.0fM parameters), loaded in %.1f s%n",
+          model == null ? shape + " (random weights)" : model,
+          c.family(),
+          c.numHiddenLayers(),
+          c.hiddenSize(),
+          c.vocabSize(),
+          c.parameterCount() / 1e6,
+          (System.nanoTime() - t0) / 1e9);
       List<ScoreRequest> requests = requests(c);
       long realTokens = requests.stream().mapToLong(r -> r.length() - 1).sum();
       double usefulFlops = usefulFlops(c, requests);
       double peak = matmulPeak();
-      System.out.printf("workload: %d queries x %d passages, %d input tokens (passage ~%d, query %d)%n",
+      System.out.printf(
+          "workload: %d queries x %d passages, %d input tokens (passage ~%d, query %d)%n",
           queries, passages, realTokens, passageTokens, queryTokens);
-      System.out.printf("machine matmul peak: %.1f GFLOP/s (float32, %d threads)%n", peak / 1e9,
-          Runtime.getRuntime().availableProcessors());
+      System.out.printf(
+          "machine matmul peak: %.1f GFLOP/s (float32, %d threads)%n",
+          peak / 1e9, Runtime.getRuntime().availableProcessors());
 
       lm.score(requests.subList(0, Math.min(4, requests.size())), batchTokens); // warm-up
       long start = System.nanoTime();
       List<TargetScore> fast = lm.score(requests, batchTokens);
       double fastSeconds = (System.nanoTime() - start) / 1e9;
       long fastRss = peakRssKb();
-      print("engine (target-only logits, token-budget batches)", fastSeconds, requests.size(), realTokens,
-          usefulFlops, peak);
+      print(
+          "engine (target-only logits, token-budget batches)",
+          fastSeconds,
+          requests.size(),
+          realTokens,
+          usefulFlops,
+          peak);
 
       if (!skipReference) {
         lm.scoreFullVocabulary(requests.subList(0, Math.min(2, requests.size())), 2); // warm-up
         start = System.nanoTime();
         List<TargetScore> slow = lm.scoreFullVocabulary(requests, referenceBatch);
         double slowSeconds = (System.nanoTime() - start) / 1e9;
-        print("reference (full-vocabulary logits, padded batches of " + referenceBatch + ")", slowSeconds,
-            requests.size(), realTokens, usefulFlops, peak);
+        print(
+            "reference (full-vocabulary logits, padded batches of " + referenceBatch + ")",
+            slowSeconds,
+            requests.size(),
+            realTokens,
+            usefulFlops,
+            peak);
         double maxDiff = 0;
         for (int i = 0; i < fast.size(); i++) {
           float[] a = fast.get(i).targetLogprobs();
           float[] b = slow.get(i).targetLogprobs();
           for (int k = 0; k < a.length; k++) maxDiff = Math.max(maxDiff, Math.abs(a[k] - b[k]));
         }
-        System.out.printf("speed-up engine / reference: %.2fx; max |logprob difference|: %.2e%n",
+        System.out.printf(
+            "speed-up engine / reference: %.2fx; max |logprob difference|: %.2e%n",
             slowSeconds / fastSeconds, maxDiff);
       }
-      System.out.printf("peak memory: RSS %.0f MiB after engine run, %.0f MiB overall; heap used %.0f MiB%n",
-          fastRss / 1024.0, peakRssKb() / 1024.0,
+      System.out.printf(
+          "peak memory: RSS %.0f MiB after engine run, %.0f MiB overall; heap used %.0f MiB%n",
+          fastRss / 1024.0,
+          peakRssKb() / 1024.0,
           ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0);
     }
     return 0;
   }
 
-  private static void print(String name, double seconds, int pairs, long tokens, double flops, double peak) {
-    System.out.printf("%-62s %7.2f s  %8.1f passages/s  %9.0f tokens/s  MFU %5.1f%%%n", name, seconds,
-        pairs / seconds, tokens / seconds, 100 * flops / seconds / peak);
+  private static void print(
+      String name, double seconds, int pairs, long tokens, double flops, double peak) {
+    System.out.printf(
+        "%-62s %7.2f s  %8.1f passages/s  %9.0f tokens/s  MFU %5.1f%%%n",
+        name, seconds, pairs / seconds, tokens / seconds, 100 * flops / seconds / peak);
   }
 
   /** Random token ids, avoiding the lowest ids (special tokens in most vocabularies). */

@@ -21,24 +21,38 @@ import picocli.CommandLine.Spec;
 /**
  * {@code qpeft bench-formats}: generates a DPR-style passage TSV and measures (1) a sequential scan
  * with {@link CorpusReader}, the reference, (2) building the offset index, (3) random lookups by id
- * through {@link PassageStore}, with the heap in use sampled during the scan and the lookups, to show
- * that neither holds the collection in memory.
+ * through {@link PassageStore}, with the heap in use sampled during the scan and the lookups, to
+ * show that neither holds the collection in memory.
  */
-@Command(name = "bench-formats", mixinStandardHelpOptions = true,
-    description = "Benchmark passage TSV reading: sequential scan vs indexed random lookups, and memory.")
+@Command(
+    name = "bench-formats",
+    mixinStandardHelpOptions = true,
+    description =
+        "Benchmark passage TSV reading: sequential scan vs indexed random lookups, and memory.")
 public final class BenchFormatsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--lines", defaultValue = "1000000", description = "Passages to generate (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--lines",
+      defaultValue = "1000000",
+      description = "Passages to generate (default: ${DEFAULT-VALUE}).")
   int lines;
 
-  @Option(names = "--text-bytes", defaultValue = "300", description = "Approximate text length (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--text-bytes",
+      defaultValue = "300",
+      description = "Approximate text length (default: ${DEFAULT-VALUE}).")
   int textBytes;
 
-  @Option(names = "--lookups", defaultValue = "200000", description = "Random lookups to time (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--lookups",
+      defaultValue = "200000",
+      description = "Random lookups to time (default: ${DEFAULT-VALUE}).")
   int lookups;
 
-  @Option(names = "--dir", description = "Folder for the generated file (default: a temporary folder, deleted after).")
+  @Option(
+      names = "--dir",
+      description = "Folder for the generated file (default: a temporary folder, deleted after).")
   Path dir;
 
   @Override
@@ -67,14 +81,23 @@ public final class BenchFormatsCommand implements Callable<Integer> {
       }
       double scanSec = (System.nanoTime() - t0) / 1e9;
       double scanRate = lines / scanSec;
-      out.printf(Locale.ROOT, "sequential scan: %.2f s, %,.0f passages/s, peak heap %.1f MB (%.1f MB at start)%n",
-          scanSec, scanRate, peak / 1e6, baseHeap / 1e6);
+      out.printf(
+          Locale.ROOT,
+          "sequential scan: %.2f s, %,.0f passages/s, peak heap %.1f MB (%.1f MB at start)%n",
+          scanSec,
+          scanRate,
+          peak / 1e6,
+          baseHeap / 1e6);
 
       t0 = System.nanoTime();
       try (PassageStore store = PassageStore.open(tsv)) {
         double buildSec = (System.nanoTime() - t0) / 1e9;
-        out.printf(Locale.ROOT, "index build: %.2f s (%.2fx the scan time), sidecar %.1f MB%n",
-            buildSec, buildSec / scanSec, Files.size(sidecar) / 1e6);
+        out.printf(
+            Locale.ROOT,
+            "index build: %.2f s (%.2fx the scan time), sidecar %.1f MB%n",
+            buildSec,
+            buildSec / scanSec,
+            Files.size(sidecar) / 1e6);
         System.gc();
         Random rnd = new Random(42);
         long peakLookup = 0;
@@ -82,12 +105,20 @@ public final class BenchFormatsCommand implements Callable<Integer> {
         t0 = System.nanoTime();
         for (int i = 0; i < lookups; i++) {
           if (store.get(Integer.toString(1 + rnd.nextInt(lines))) != null) found++;
-          if (i % 20_000 == 0) peakLookup = Math.max(peakLookup, mem.getHeapMemoryUsage().getUsed());
+          if (i % 20_000 == 0)
+            peakLookup = Math.max(peakLookup, mem.getHeapMemoryUsage().getUsed());
         }
         double lookSec = (System.nanoTime() - t0) / 1e9;
         double lookRate = lookups / lookSec;
-        out.printf(Locale.ROOT, "random lookups: %,d in %.2f s, %,.0f lookups/s (%.2fx the scan rate), %d found, peak heap %.1f MB%n",
-            lookups, lookSec, lookRate, lookRate / scanRate, found, peakLookup / 1e6);
+        out.printf(
+            Locale.ROOT,
+            "random lookups: %,d in %.2f s, %,.0f lookups/s (%.2fx the scan rate), %d found, peak heap %.1f MB%n",
+            lookups,
+            lookSec,
+            lookRate,
+            lookRate / scanRate,
+            found,
+            peakLookup / 1e6);
       }
       if (chars < 0) out.println(); // keeps the scan from being optimised away
       out.flush();
@@ -103,7 +134,9 @@ public final class BenchFormatsCommand implements Callable<Integer> {
 
   private void generate(Path tsv) throws Exception {
     Random rnd = new Random(1);
-    String[] words = {"the", "river", "Aaron", "prophet", "1987", "café", "army", "\"quoted\"", "of", "history"};
+    String[] words = {
+      "the", "river", "Aaron", "prophet", "1987", "café", "army", "\"quoted\"", "of", "history"
+    };
     try (BufferedWriter w = Files.newBufferedWriter(tsv)) {
       w.write("id\ttext\ttitle\n");
       StringBuilder sb = new StringBuilder();

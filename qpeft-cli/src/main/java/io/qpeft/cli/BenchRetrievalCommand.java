@@ -36,7 +36,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "bench-retrieval",
     mixinStandardHelpOptions = true,
-    description = "Benchmark indexing and retrieval (BM25 and dense) on a synthetic Zipf corpus; prints figures.")
+    description =
+        "Benchmark indexing and retrieval (BM25 and dense) on a synthetic Zipf corpus; prints figures.")
 public final class BenchRetrievalCommand implements Callable<Integer> {
   @Option(names = "--passages", description = "BM25 corpus size (default: ${DEFAULT-VALUE}).")
   long passages = 1_000_000;
@@ -50,25 +51,35 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
   @Option(names = "--zipf", description = "Zipf exponent s (default: ${DEFAULT-VALUE}).")
   double zipf = 1.0;
 
-  @Option(names = "--queries", description = "Queries per BM25 measurement (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--queries",
+      description = "Queries per BM25 measurement (default: ${DEFAULT-VALUE}).")
   int queries = 2000;
 
   @Option(names = "--hits", description = "Hits per query (default: ${DEFAULT-VALUE}).")
   int hits = 100;
 
-  @Option(names = "--reference-passages", description = "Sample indexed with 1 and with N threads (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--reference-passages",
+      description = "Sample indexed with 1 and with N threads (default: ${DEFAULT-VALUE}).")
   long referencePassages = 100_000;
 
-  @Option(names = "--dense-passages", description = "Dense index sample, 0 to skip dense (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--dense-passages",
+      description = "Dense index sample, 0 to skip dense (default: ${DEFAULT-VALUE}).")
   int densePassages = 2000;
 
-  @Option(names = "--dense-queries", description = "Queries per dense measurement (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--dense-queries",
+      description = "Queries per dense measurement (default: ${DEFAULT-VALUE}).")
   int denseQueries = 200;
 
   @Option(names = "--threads", description = "Threads (default: ${DEFAULT-VALUE}).")
   int threads = Runtime.getRuntime().availableProcessors();
 
-  @Option(names = "--work", description = "Folder for the indexes (default: a temporary folder, deleted afterwards).")
+  @Option(
+      names = "--work",
+      description = "Folder for the indexes (default: a temporary folder, deleted afterwards).")
   Path work;
 
   @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
@@ -77,19 +88,32 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     boolean temporary = work == null;
-    Path dir = temporary ? Files.createTempDirectory("qpeft-bench-") : Files.createDirectories(work);
+    Path dir =
+        temporary ? Files.createTempDirectory("qpeft-bench-") : Files.createDirectories(work);
     SyntheticCorpus corpus = new SyntheticCorpus(vocabulary, zipf);
-    System.out.printf(Locale.ROOT, "bench-retrieval: %d passages, ~%d words each, Zipf s=%.2f over %d words, %d threads, %d cores, load average %.1f, Java %s%n",
-        passages, words, zipf, vocabulary, threads, Runtime.getRuntime().availableProcessors(),
-        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), Runtime.version());
+    System.out.printf(
+        Locale.ROOT,
+        "bench-retrieval: %d passages, ~%d words each, Zipf s=%.2f over %d words, %d threads, %d cores, load average %.1f, Java %s%n",
+        passages,
+        words,
+        zipf,
+        vocabulary,
+        threads,
+        Runtime.getRuntime().availableProcessors(),
+        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+        Runtime.version());
     try {
       bm25(corpus, dir);
       if (densePassages > 0) dense(corpus, dir);
     } finally {
       if (temporary) deleteTree(dir);
     }
-    System.out.printf(Locale.ROOT, "memory: peak heap %.0f MB (max %d MB), peak RSS (VmHWM) %s; load average at the end %.1f%n",
-        peakHeapBytes() / 1e6, Runtime.getRuntime().maxMemory() / 1_000_000, vmHwm(),
+    System.out.printf(
+        Locale.ROOT,
+        "memory: peak heap %.0f MB (max %d MB), peak RSS (VmHWM) %s; load average at the end %.1f%n",
+        peakHeapBytes() / 1e6,
+        Runtime.getRuntime().maxMemory() / 1_000_000,
+        vmHwm(),
         ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     return 0;
   }
@@ -101,18 +125,35 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
     double gen = ref / t;
     row("generator alone (reference)", "%.0f passages/s, %.0f per CPU-s", gen, ref / lastCpu);
     // reference 2: one indexing thread on the sample
-    double one = ref / seconds(() -> index(dir.resolve("ref1"), corpus.passages(ref, words, seed), 1, null));
+    double one =
+        ref / seconds(() -> index(dir.resolve("ref1"), corpus.passages(ref, words, seed), 1, null));
     double oneCpu = ref / lastCpu;
-    row("BM25 index, 1 thread, " + ref + " passages", "%.0f passages/s, %.0f per CPU-s", one, oneCpu);
-    double many = ref / seconds(() -> index(dir.resolve("refN"), corpus.passages(ref, words, seed), threads, null));
-    row("BM25 index, " + threads + " threads, " + ref + " passages", "%.0f passages/s (%.2fx one thread), %.0f per CPU-s",
-        many, many / one, ref / lastCpu);
+    row(
+        "BM25 index, 1 thread, " + ref + " passages",
+        "%.0f passages/s, %.0f per CPU-s",
+        one,
+        oneCpu);
+    double many =
+        ref
+            / seconds(
+                () -> index(dir.resolve("refN"), corpus.passages(ref, words, seed), threads, null));
+    row(
+        "BM25 index, " + threads + " threads, " + ref + " passages",
+        "%.0f passages/s (%.2fx one thread), %.0f per CPU-s",
+        many,
+        many / one,
+        ref / lastCpu);
     deleteTree(dir.resolve("ref1"));
     deleteTree(dir.resolve("refN"));
     Path idx = dir.resolve("bm25");
     double full = seconds(() -> index(idx, corpus.passages(passages, words, seed), threads, null));
-    row("BM25 index, " + threads + " threads, " + passages + " passages", "%.0f passages/s, %.0f per CPU-s (%.1f s, %.0f MB on disk)",
-        passages / full, passages / lastCpu, full, size(idx) / 1e6);
+    row(
+        "BM25 index, " + threads + " threads, " + passages + " passages",
+        "%.0f passages/s, %.0f per CPU-s (%.1f s, %.0f MB on disk)",
+        passages / full,
+        passages / lastCpu,
+        full,
+        size(idx) / 1e6);
     List<Query> qs = corpus.queries(queries, seed + 1);
     try (Bm25Retriever r = Bm25Retriever.open(idx, Bm25Params.ANSERINI)) {
       search("BM25", r, qs);
@@ -123,15 +164,25 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
     List<Passage> sample = new ArrayList<>();
     corpus.passages(densePassages, words, seed).forEachRemaining(sample::add);
     List<Query> qs = corpus.queries(denseQueries, seed + 2);
-    // one ONNX thread per caller thread, so that the parallel figures do not oversubscribe the cores
+    // one ONNX thread per caller thread, so that the parallel figures do not oversubscribe the
+    // cores
     try (SentenceEncoder enc = SentenceEncoder.builtin(IndexCommand.intraOpThreads(threads))) {
       List<String> texts = sample.stream().map(p -> p.title() + "\n" + p.text()).toList();
-      double encodeOnly = sample.size() / seconds(() -> enc.encode(texts)); // reference: 1 caller thread
-      row("dense encode alone, 1 caller thread (reference)", "%.1f passages/s, %.1f per CPU-s", encodeOnly, sample.size() / lastCpu);
+      double encodeOnly =
+          sample.size() / seconds(() -> enc.encode(texts)); // reference: 1 caller thread
+      row(
+          "dense encode alone, 1 caller thread (reference)",
+          "%.1f passages/s, %.1f per CPU-s",
+          encodeOnly,
+          sample.size() / lastCpu);
       Path idx = dir.resolve("dense");
       double indexing = sample.size() / seconds(() -> index(idx, sample.iterator(), threads, enc));
-      row("dense index, " + threads + " threads, " + sample.size() + " passages", "%.1f passages/s (%.2fx encode alone), %.1f per CPU-s",
-          indexing, indexing / encodeOnly, sample.size() / lastCpu);
+      row(
+          "dense index, " + threads + " threads, " + sample.size() + " passages",
+          "%.1f passages/s (%.2fx encode alone), %.1f per CPU-s",
+          indexing,
+          indexing / encodeOnly,
+          sample.size() / lastCpu);
       long[] encodeNs = new long[qs.size()];
       for (int i = 0; i < qs.size(); i++) {
         String text = SentenceEncoder.BGE_QUERY_PREFIX + qs.get(i).text();
@@ -139,7 +190,11 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
         enc.encode(text);
         encodeNs[i] = System.nanoTime() - s;
       }
-      row("dense query encoding alone (reference)", "p50 %.2f ms, p99 %.2f ms", pct(encodeNs, 50), pct(encodeNs, 99));
+      row(
+          "dense query encoding alone (reference)",
+          "p50 %.2f ms, p99 %.2f ms",
+          pct(encodeNs, 50),
+          pct(encodeNs, 99));
       try (DenseRetriever r = DenseRetriever.open(idx, enc)) {
         search("dense", r, qs);
       }
@@ -159,8 +214,13 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
     }
     double single = qs.size() / ((System.nanoTime() - start) / 1e9);
     double singleCpu = qs.size() / ((cpuNanos() - cpu0) / 1e9);
-    row(name + " search, 1 thread, " + hits + " hits", "p50 %.2f ms, p99 %.2f ms, %.1f queries/s, %.1f per CPU-s",
-        pct(ns, 50), pct(ns, 99), single, singleCpu);
+    row(
+        name + " search, 1 thread, " + hits + " hits",
+        "p50 %.2f ms, p99 %.2f ms, %.1f queries/s, %.1f per CPU-s",
+        pct(ns, 50),
+        pct(ns, 99),
+        single,
+        singleCpu);
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       cpu0 = cpuNanos();
@@ -169,15 +229,26 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
       for (Query q : qs) fs.add(pool.submit(() -> r.search(q, hits)));
       for (Future<?> f : fs) f.get();
       double multi = qs.size() / ((System.nanoTime() - start) / 1e9);
-      row(name + " search, " + threads + " threads, " + hits + " hits", "%.1f queries/s (%.2fx one thread), %.1f per CPU-s",
-          multi, multi / single, qs.size() / ((cpuNanos() - cpu0) / 1e9));
+      row(
+          name + " search, " + threads + " threads, " + hits + " hits",
+          "%.1f queries/s (%.2fx one thread), %.1f per CPU-s",
+          multi,
+          multi / single,
+          qs.size() / ((cpuNanos() - cpu0) / 1e9));
     } finally {
       pool.shutdownNow();
     }
   }
 
-  private void index(Path idx, Iterator<Passage> ps, int n, SentenceEncoder enc) throws IOException {
-    LuceneIndexer.builder().setIndexDir(idx).optThreads(n).optEncoder(enc).optBatchSize(enc == null ? 256 : 32).build().index(ps);
+  private void index(Path idx, Iterator<Passage> ps, int n, SentenceEncoder enc)
+      throws IOException {
+    LuceneIndexer.builder()
+        .setIndexDir(idx)
+        .optThreads(n)
+        .optEncoder(enc)
+        .optBatchSize(enc == null ? 256 : 32)
+        .build()
+        .index(ps);
   }
 
   private static void drain(Iterator<Passage> it) {
@@ -209,7 +280,8 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
    * figures depend on the neighbours; work per CPU-second does much less.
    */
   static long cpuNanos() {
-    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
       return os.getProcessCpuTime();
     }
     return -1;

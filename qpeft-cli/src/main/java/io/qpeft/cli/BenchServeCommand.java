@@ -26,9 +26,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code qpeft bench-serve}: a loopback load test of {@code /v1/rerank}. It starts the server
  * in-process (or targets {@code --url} on this machine), sends seeded synthetic requests from
- * concurrent clients, bounded in count and time, and checks every answer against the offline
- * {@code Reranker.rerank}. In-process, it runs the same load twice, with dynamic batching and
- * without (one request per scoring call), and prints the ratio.
+ * concurrent clients, bounded in count and time, and checks every answer against the offline {@code
+ * Reranker.rerank}. In-process, it runs the same load twice, with dynamic batching and without (one
+ * request per scoring call), and prints the ratio.
  */
 @Command(
     name = "bench-serve",
@@ -41,60 +41,103 @@ public final class BenchServeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ModelOptions modelOptions;
 
-  @Option(names = "--url", paramLabel = "URL",
+  @Option(
+      names = "--url",
+      paramLabel = "URL",
       description = "Target a running server at this loopback URL instead of starting one.")
   URI url;
 
-  @Option(names = "--api-key-env", paramLabel = "VAR",
+  @Option(
+      names = "--api-key-env",
+      paramLabel = "VAR",
       description = "With --url: send the bearer token from environment variable VAR.")
   String apiKeyEnv;
 
-  @Option(names = "--clients", defaultValue = "8", paramLabel = "N",
+  @Option(
+      names = "--clients",
+      defaultValue = "8",
+      paramLabel = "N",
       description = "Concurrent clients (default: ${DEFAULT-VALUE}).")
   int clients;
 
-  @Option(names = "--requests", defaultValue = "200", paramLabel = "N",
+  @Option(
+      names = "--requests",
+      defaultValue = "200",
+      paramLabel = "N",
       description = "Requests per run, at most (default: ${DEFAULT-VALUE}).")
   int requests;
 
-  @Option(names = "--max-seconds", defaultValue = "60", paramLabel = "S",
-      description = "Time per run, at most; clients stop sending after it (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-seconds",
+      defaultValue = "60",
+      paramLabel = "S",
+      description =
+          "Time per run, at most; clients stop sending after it (default: ${DEFAULT-VALUE}).")
   int maxSeconds;
 
-  @Option(names = "--documents", defaultValue = "20", paramLabel = "N",
+  @Option(
+      names = "--documents",
+      defaultValue = "20",
+      paramLabel = "N",
       description = "Documents per request (default: ${DEFAULT-VALUE}).")
   int documents;
 
-  @Option(names = "--words", defaultValue = "50", paramLabel = "N",
+  @Option(
+      names = "--words",
+      defaultValue = "50",
+      paramLabel = "N",
       description = "Words per document (default: ${DEFAULT-VALUE}).")
   int words;
 
-  @Option(names = "--distinct", defaultValue = "32", paramLabel = "N",
+  @Option(
+      names = "--distinct",
+      defaultValue = "32",
+      paramLabel = "N",
       description = "Distinct requests, sent round-robin (default: ${DEFAULT-VALUE}).")
   int distinct;
 
-  @Option(names = "--rounds", defaultValue = "2", paramLabel = "N",
-      description = "In-process: split each configuration's requests and time into N runs,"
-          + " alternating batched and unbatched (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--rounds",
+      defaultValue = "2",
+      paramLabel = "N",
+      description =
+          "In-process: split each configuration's requests and time into N runs,"
+              + " alternating batched and unbatched (default: ${DEFAULT-VALUE}).")
   int rounds;
 
-  @Option(names = "--seed", defaultValue = "42", paramLabel = "N",
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
+      paramLabel = "N",
       description = "Seed of the synthetic requests (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--batch-size", defaultValue = "32", paramLabel = "N",
-      description = "Server: most requests per batch in the batched run (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch-size",
+      defaultValue = "32",
+      paramLabel = "N",
+      description =
+          "Server: most requests per batch in the batched run (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
-  @Option(names = "--batch-documents", defaultValue = "512", paramLabel = "N",
+  @Option(
+      names = "--batch-documents",
+      defaultValue = "512",
+      paramLabel = "N",
       description = "Server: most documents per batch (default: ${DEFAULT-VALUE}).")
   int batchDocuments;
 
-  @Option(names = "--max-batch-wait-ms", defaultValue = "5", paramLabel = "MS",
+  @Option(
+      names = "--max-batch-wait-ms",
+      defaultValue = "5",
+      paramLabel = "MS",
       description = "Server: batching wait (default: ${DEFAULT-VALUE}).")
   long maxBatchWaitMs;
 
-  @Option(names = "--max-passage-tokens", defaultValue = "300", paramLabel = "N",
+  @Option(
+      names = "--max-passage-tokens",
+      defaultValue = "300",
+      paramLabel = "N",
       description = "Passage tokens kept for scoring (default: ${DEFAULT-VALUE}).")
   int maxPassageTokens;
 
@@ -110,16 +153,29 @@ public final class BenchServeCommand implements Callable<Integer> {
     List<Item> items = LoadBenchmark.synthetic(distinct, documents, words, seed);
     PrintWriter out = spec.commandLine().getOut();
     try (UprReranker reranker = ServeCommand.reranker(modelOptions, maxPassageTokens, true)) {
-      out.printf(Locale.ROOT, "bench-serve: model %s, %d clients, up to %d requests or %d s per"
-          + " configuration, %d documents of %d words per request, %d distinct requests%n",
-          modelOptions.model, clients, requests, maxSeconds, documents, words, distinct);
+      out.printf(
+          Locale.ROOT,
+          "bench-serve: model %s, %d clients, up to %d requests or %d s per"
+              + " configuration, %d documents of %d words per request, %d distinct requests%n",
+          modelOptions.model,
+          clients,
+          requests,
+          maxSeconds,
+          documents,
+          words,
+          distinct);
       long t0 = System.nanoTime();
       List<List<Scored>> expected = new ArrayList<>(items.size());
       for (Item item : items) expected.add(reranker.rerank(item.query(), item.passages(), 0));
       double offlineSeconds = (System.nanoTime() - t0) / 1e9;
-      out.printf(Locale.ROOT, "offline Reranker.rerank: %d requests in %.2f s: %.1f req/s, %.1f docs/s"
-          + " (one request at a time)%n", items.size(), offlineSeconds,
-          items.size() / offlineSeconds, (double) items.size() * documents / offlineSeconds);
+      out.printf(
+          Locale.ROOT,
+          "offline Reranker.rerank: %d requests in %.2f s: %.1f req/s, %.1f docs/s"
+              + " (one request at a time)%n",
+          items.size(),
+          offlineSeconds,
+          items.size() / offlineSeconds,
+          (double) items.size() * documents / offlineSeconds);
       out.flush();
       List<Report> reports = new ArrayList<>();
       if (url != null) {
@@ -127,25 +183,39 @@ public final class BenchServeCommand implements Callable<Integer> {
         out.println("server at " + url + ": " + LoadBenchmark.describe(r));
         reports.add(r);
       } else {
-        BatchPolicy batched = new BatchPolicy(batchSize, batchDocuments, maxBatchWaitMs,
-            Math.max(256, 2 * clients));
+        BatchPolicy batched =
+            new BatchPolicy(batchSize, batchDocuments, maxBatchWaitMs, Math.max(256, 2 * clients));
         // rounds alternate the order (B U, U B, ...) so that drift in machine load cancels out
-        Options round = new Options(clients, Math.max(1, requests / rounds),
-            Duration.ofMillis(Math.max(1, maxSeconds * 1000L / rounds)), null);
+        Options round =
+            new Options(
+                clients,
+                Math.max(1, requests / rounds),
+                Duration.ofMillis(Math.max(1, maxSeconds * 1000L / rounds)),
+                null);
         List<Report> batchedRuns = new ArrayList<>();
         List<Report> unbatchedRuns = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
           for (boolean batchedFirst : new boolean[] {r % 2 == 0, r % 2 != 0}) {
-            if (batchedFirst) batchedRuns.add(runInProcess(reranker, batched, items, expected, round));
-            else unbatchedRuns.add(runInProcess(reranker, batched.unbatched(), items, expected, round));
+            if (batchedFirst)
+              batchedRuns.add(runInProcess(reranker, batched, items, expected, round));
+            else
+              unbatchedRuns.add(
+                  runInProcess(reranker, batched.unbatched(), items, expected, round));
           }
         }
         Report b = Report.combine(batchedRuns);
         Report u = Report.combine(unbatchedRuns);
-        out.printf(Locale.ROOT, "batched   (batch-size %d, wait %d ms): %s%n", batchSize,
-            maxBatchWaitMs, LoadBenchmark.describe(b));
-        out.printf(Locale.ROOT, "unbatched (batch-size 1):            %s%n", LoadBenchmark.describe(u));
-        out.printf(Locale.ROOT, "batching speed-up: %.2fx req/s (batched / unbatched, same run)%n",
+        out.printf(
+            Locale.ROOT,
+            "batched   (batch-size %d, wait %d ms): %s%n",
+            batchSize,
+            maxBatchWaitMs,
+            LoadBenchmark.describe(b));
+        out.printf(
+            Locale.ROOT, "unbatched (batch-size 1):            %s%n", LoadBenchmark.describe(u));
+        out.printf(
+            Locale.ROOT,
+            "batching speed-up: %.2fx req/s (batched / unbatched, same run)%n",
             b.requestsPerSecond() / u.requestsPerSecond());
         reports.add(b);
         reports.add(u);
@@ -153,22 +223,42 @@ public final class BenchServeCommand implements Callable<Integer> {
       int compared = reports.stream().mapToInt(Report::compared).sum();
       int mismatched = reports.stream().mapToInt(Report::mismatched).sum();
       double maxDiff = reports.stream().mapToDouble(Report::maxAbsDiff).max().orElse(0);
-      out.printf(Locale.ROOT, "scores identical: %s (%d answers compared with offline Reranker.rerank,"
-          + " %d differ, max |diff| %.3g)%n", compared > 0 && mismatched == 0 ? "yes" : "no",
-          compared, mismatched, maxDiff);
+      out.printf(
+          Locale.ROOT,
+          "scores identical: %s (%d answers compared with offline Reranker.rerank,"
+              + " %d differ, max |diff| %.3g)%n",
+          compared > 0 && mismatched == 0 ? "yes" : "no",
+          compared,
+          mismatched,
+          maxDiff);
       out.flush();
       return 0;
     }
   }
 
-  private static Report runInProcess(Reranker reranker, BatchPolicy policy, List<Item> items,
-      List<List<Scored>> expected, Options options) throws IOException, InterruptedException {
-    RerankServer server = RerankServer.builder().setReranker(reranker).optPort(0)
-        .optBatchPolicy(policy).optCloseReranker(false).build().start();
+  private static Report runInProcess(
+      Reranker reranker,
+      BatchPolicy policy,
+      List<Item> items,
+      List<List<Scored>> expected,
+      Options options)
+      throws IOException, InterruptedException {
+    RerankServer server =
+        RerankServer.builder()
+            .setReranker(reranker)
+            .optPort(0)
+            .optBatchPolicy(policy)
+            .optCloseReranker(false)
+            .build()
+            .start();
     try {
       // warm-up, not measured: the first scoring calls of each batch shape are slow
-      Options warmup = new Options(options.clients(), Math.min(options.maxRequests(),
-          2 * options.clients()), options.maxDuration(), null);
+      Options warmup =
+          new Options(
+              options.clients(),
+              Math.min(options.maxRequests(), 2 * options.clients()),
+              options.maxDuration(),
+              null);
       LoadBenchmark.run(server.baseUri(), items, null, warmup);
       return LoadBenchmark.run(server.baseUri(), items, expected, options);
     } finally {

@@ -14,8 +14,11 @@ final class Cli {
   static int run(CommandSpec spec, Callable<Integer> body) throws Exception {
     try {
       return body.call();
-    } catch (IllegalArgumentException | UnsupportedOperationException | HubException
-        | UncheckedIOException | IOException e) {
+    } catch (IllegalArgumentException
+        | UnsupportedOperationException
+        | HubException
+        | UncheckedIOException
+        | IOException e) {
       String message = e.getMessage() == null ? e.toString() : e.getMessage();
       spec.commandLine().getErr().println(spec.qualifiedName() + ": " + message);
       return 1;

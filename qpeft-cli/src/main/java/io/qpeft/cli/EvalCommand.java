@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qpeft.data.AnswerMatcher;
 import io.qpeft.data.AtomicOutput;
+import io.qpeft.data.CandidatesReader;
 import io.qpeft.data.CandidatesRecord;
 import io.qpeft.data.CandidatesSource;
-import io.qpeft.data.CandidatesReader;
 import io.qpeft.data.ErrorPolicy;
 import io.qpeft.data.Qrels;
 import io.qpeft.data.RecordReader;
@@ -48,34 +48,64 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--run", required = true, paramLabel = "FILE", description = "Run to evaluate; repeat to compare.")
+  @Option(
+      names = "--run",
+      required = true,
+      paramLabel = "FILE",
+      description = "Run to evaluate; repeat to compare.")
   List<Path> runs;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
   Relevance relevance;
 
   static final class Relevance {
-    @Option(names = "--qrels", paramLabel = "FILE", description = "TREC/BEIR qrels (or a BEIR folder).")
+    @Option(
+        names = "--qrels",
+        paramLabel = "FILE",
+        description = "TREC/BEIR qrels (or a BEIR folder).")
     Path qrels;
 
-    @Option(names = "--answers", paramLabel = "FILE", description = "DPR JSON or JSONL with gold answers per question.")
+    @Option(
+        names = "--answers",
+        paramLabel = "FILE",
+        description = "DPR JSON or JSONL with gold answers per question.")
     Path answers;
   }
 
-  @Option(names = "--regex", description = "With --answers: answers are regular expressions (CuratedTREC).")
+  @Option(
+      names = "--regex",
+      description = "With --answers: answers are regular expressions (CuratedTREC).")
   boolean regex;
 
-  @Option(names = "--passages", paramLabel = "FILE", description = "Collection for JSON runs whose ctxs lack text.")
+  @Option(
+      names = "--passages",
+      paramLabel = "FILE",
+      description = "Collection for JSON runs whose ctxs lack text.")
   Path passages;
 
-  @Option(names = "--measures", paramLabel = "LIST",
-      description = "Comma-separated measures (default: " + QRELS_MEASURES + " with --qrels, " + ANSWER_MEASURES + " with --answers).")
+  @Option(
+      names = "--measures",
+      paramLabel = "LIST",
+      description =
+          "Comma-separated measures (default: "
+              + QRELS_MEASURES
+              + " with --qrels, "
+              + ANSWER_MEASURES
+              + " with --answers).")
   String measures;
 
-  @Option(names = "--rel-threshold", defaultValue = "1", paramLabel = "N", description = "Minimum grade that counts as relevant (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--rel-threshold",
+      defaultValue = "1",
+      paramLabel = "N",
+      description = "Minimum grade that counts as relevant (default: ${DEFAULT-VALUE}).")
   int threshold;
 
-  @Option(names = "--depth", defaultValue = "0", paramLabel = "N", description = "Cut every ranking to its top N first (0 = all).")
+  @Option(
+      names = "--depth",
+      defaultValue = "0",
+      paramLabel = "N",
+      description = "Cut every ranking to its top N first (0 = all).")
   int depth;
 
   @Option(names = "--per-query", description = "Also print run, measure, qid and value per query.")
@@ -97,11 +127,18 @@ public final class EvalCommand implements Callable<Integer> {
 
   private int evaluate() {
     if (depth < 0) throw new IllegalArgumentException("--depth must be >= 0, got " + depth);
-    if (regex && relevance.answers == null) throw new IllegalArgumentException("--regex needs --answers");
+    if (regex && relevance.answers == null)
+      throw new IllegalArgumentException("--regex needs --answers");
     List<Measure> ms =
-        Measure.parseList(measures != null ? measures : relevance.qrels != null ? QRELS_MEASURES : ANSWER_MEASURES, threshold);
+        Measure.parseList(
+            measures != null
+                ? measures
+                : relevance.qrels != null ? QRELS_MEASURES : ANSWER_MEASURES,
+            threshold);
     if (ms.isEmpty()) throw new IllegalArgumentException("--measures is empty");
-    for (Path r : runs) if (!Files.isRegularFile(r)) throw new IllegalArgumentException("run " + r + " does not exist");
+    for (Path r : runs)
+      if (!Files.isRegularFile(r))
+        throw new IllegalArgumentException("run " + r + " does not exist");
 
     // 1. rankings per run (and, with answers, judgments grown from every run's passages)
     Map<String, Map<String, Integer>> judgments;
@@ -110,9 +147,11 @@ public final class EvalCommand implements Callable<Integer> {
       judgments = Qrels.read(relevance.qrels).asMap();
       for (Path r : runs) rankings.add(readRanking(r, null));
     } else {
-      AnswerJudgments answers = new AnswerJudgments(regex ? AnswerMatcher.REGEX : AnswerMatcher.STRING);
+      AnswerJudgments answers =
+          new AnswerJudgments(regex ? AnswerMatcher.REGEX : AnswerMatcher.STRING);
       if (TrecRunCheck.isTrec(relevance.answers)) {
-        throw new IllegalArgumentException("--answers " + relevance.answers + " must be DPR JSON or JSONL with \"answers\"");
+        throw new IllegalArgumentException(
+            "--answers " + relevance.answers + " must be DPR JSON or JSONL with \"answers\"");
       }
       try (RecordReader<CandidatesRecord> in = records(relevance.answers)) {
         in.forEachRemaining(answers::addAnswers);
@@ -121,7 +160,8 @@ public final class EvalCommand implements Callable<Integer> {
       judgments = answers.judgments();
     }
     if (depth > 0) {
-      for (Map<String, List<String>> run : rankings) run.replaceAll((q, list) -> list.subList(0, Math.min(depth, list.size())));
+      for (Map<String, List<String>> run : rankings)
+        run.replaceAll((q, list) -> list.subList(0, Math.min(depth, list.size())));
     }
 
     // 2. evaluate and report
@@ -137,21 +177,26 @@ public final class EvalCommand implements Callable<Integer> {
   }
 
   private RecordReader<CandidatesRecord> records(Path file) {
-    return CandidatesReader.openRecords(CandidatesSource.detect(file, passages, null), ErrorPolicy.FAIL);
+    return CandidatesReader.openRecords(
+        CandidatesSource.detect(file, passages, null), ErrorPolicy.FAIL);
   }
 
   /** Rankings of one run: trec_eval order for TREC runs, list order for JSON runs. */
   private Map<String, List<String>> readRanking(Path run, AnswerJudgments answers) {
-    if (TrecRunCheck.isTrec(run)) return new LinkedHashMap<>(Rankings.fromRun(TrecRun.read(run), run.toString()));
+    if (TrecRunCheck.isTrec(run))
+      return new LinkedHashMap<>(Rankings.fromRun(TrecRun.read(run), run.toString()));
     Map<String, List<String>> out = new LinkedHashMap<>();
     try (RecordReader<CandidatesRecord> in = records(run)) {
       while (in.hasNext()) {
         CandidatesRecord rec = in.next();
         List<String> ranking =
-            answers != null ? answers.judge(rec) : rec.candidates().passages().stream().map(p -> p.docid()).toList();
+            answers != null
+                ? answers.judge(rec)
+                : rec.candidates().passages().stream().map(p -> p.docid()).toList();
         if (ranking == null) continue; // a question without answers: not judged, ignored
         if (out.put(rec.query().qid(), ranking) != null) {
-          throw new IllegalArgumentException(run + ": query " + rec.query().qid() + " appears twice");
+          throw new IllegalArgumentException(
+              run + ": query " + rec.query().qid() + " appears twice");
         }
       }
     }
@@ -182,7 +227,14 @@ public final class EvalCommand implements Callable<Integer> {
       Evaluation e = evals.get(r);
       for (int m = 0; m < e.measures().size(); m++) {
         for (int q = 0; q < e.qids().size(); q++) {
-          out.println(names.get(r) + "\t" + e.measures().get(m).name() + "\t" + e.qids().get(q) + "\t" + num(e.values()[m][q]));
+          out.println(
+              names.get(r)
+                  + "\t"
+                  + e.measures().get(m).name()
+                  + "\t"
+                  + e.qids().get(q)
+                  + "\t"
+                  + num(e.values()[m][q]));
         }
       }
     }
@@ -193,26 +245,34 @@ public final class EvalCommand implements Callable<Integer> {
     out.println("queries: " + base.qids().size());
     for (int r = 0; r < evals.size(); r++) {
       if (evals.get(r).missing() > 0) {
-        out.println(names.get(r) + ": " + evals.get(r).missing() + " judged queries not in the run (scored 0)");
+        out.println(
+            names.get(r)
+                + ": "
+                + evals.get(r).missing()
+                + " judged queries not in the run (scored 0)");
       }
     }
     List<List<String>> rows = new ArrayList<>();
     List<String> header = new ArrayList<>(List.of("measure", names.get(0)));
-    for (int r = 1; r < evals.size(); r++) header.addAll(List.of(names.get(r), "change", "p-value"));
+    for (int r = 1; r < evals.size(); r++)
+      header.addAll(List.of(names.get(r), "change", "p-value"));
     rows.add(header);
     for (int m = 0; m < base.measures().size(); m++) {
       List<String> row = new ArrayList<>(List.of(base.measures().get(m).name(), num(base.mean(m))));
       for (int r = 1; r < evals.size(); r++) {
         Evaluation e = evals.get(r);
-        row.addAll(List.of(num(e.mean(m)), change(e.mean(m), base.mean(m)), num(e.pValue(m, base))));
+        row.addAll(
+            List.of(num(e.mean(m)), change(e.mean(m), base.mean(m)), num(e.pValue(m, base))));
       }
       rows.add(row);
     }
     int[] width = new int[header.size()];
-    for (List<String> row : rows) for (int c = 0; c < row.size(); c++) width[c] = Math.max(width[c], row.get(c).length());
+    for (List<String> row : rows)
+      for (int c = 0; c < row.size(); c++) width[c] = Math.max(width[c], row.get(c).length());
     for (List<String> row : rows) {
       StringBuilder sb = new StringBuilder(String.format("%-" + width[0] + "s", row.get(0)));
-      for (int c = 1; c < row.size(); c++) sb.append("  ").append(String.format("%" + width[c] + "s", row.get(c)));
+      for (int c = 1; c < row.size(); c++)
+        sb.append("  ").append(String.format("%" + width[c] + "s", row.get(c)));
       out.println(sb.toString().stripTrailing());
     }
   }
@@ -236,11 +296,19 @@ public final class EvalCommand implements Callable<Integer> {
         putNumber(means, name, e.mean(m));
         if (r > 0) {
           ObjectNode cmp = vs.putObject(name);
-          putNumber(cmp, "change", evals.get(0).mean(m) == 0 ? Double.NaN : (e.mean(m) - evals.get(0).mean(m)) / evals.get(0).mean(m));
+          putNumber(
+              cmp,
+              "change",
+              evals.get(0).mean(m) == 0
+                  ? Double.NaN
+                  : (e.mean(m) - evals.get(0).mean(m)) / evals.get(0).mean(m));
           putNumber(cmp, "p_value", e.pValue(m, evals.get(0)));
         }
         for (int q = 0; q < e.qids().size(); q++) {
-          ObjectNode qn = per.has(e.qids().get(q)) ? (ObjectNode) per.get(e.qids().get(q)) : per.putObject(e.qids().get(q));
+          ObjectNode qn =
+              per.has(e.qids().get(q))
+                  ? (ObjectNode) per.get(e.qids().get(q))
+                  : per.putObject(e.qids().get(q));
           putNumber(qn, name, e.values()[m][q]);
         }
       }

@@ -27,31 +27,56 @@ import picocli.CommandLine.Option;
             + " stemming), and with --dense also bge-small-en-v1.5 embeddings in an HNSW graph. Docid,"
             + " title and text are stored, so retrieved candidates carry their text.")
 public final class IndexCommand implements Callable<Integer> {
-  @Option(names = "--corpus", required = true, paramLabel = "PATH",
-      description = "JSONL (_id/id, title, text), a BEIR folder (corpus.jsonl), DPR psgs TSV or MS MARCO collection TSV.")
+  @Option(
+      names = "--corpus",
+      required = true,
+      paramLabel = "PATH",
+      description =
+          "JSONL (_id/id, title, text), a BEIR folder (corpus.jsonl), DPR psgs TSV or MS MARCO collection TSV.")
   Path corpus;
 
-  @Option(names = "--index", required = true, paramLabel = "DIR", description = "Index folder (created; an old index there is replaced).")
+  @Option(
+      names = "--index",
+      required = true,
+      paramLabel = "DIR",
+      description = "Index folder (created; an old index there is replaced).")
   Path index;
 
-  @Option(names = "--threads", paramLabel = "N", description = "Indexing threads (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description = "Indexing threads (default: ${DEFAULT-VALUE}).")
   int threads = Runtime.getRuntime().availableProcessors();
 
-  @Option(names = "--dense", description = "Also store passage embeddings for dense and hybrid retrieval.")
+  @Option(
+      names = "--dense",
+      description = "Also store passage embeddings for dense and hybrid retrieval.")
   boolean dense;
 
-  @Option(names = "--encoder", paramLabel = "DIR",
-      description = "ONNX encoder folder (model.onnx + tokenizer.json) instead of the built-in bge-small-en-v1.5-q; implies --dense.")
+  @Option(
+      names = "--encoder",
+      paramLabel = "DIR",
+      description =
+          "ONNX encoder folder (model.onnx + tokenizer.json) instead of the built-in bge-small-en-v1.5-q; implies --dense.")
   Path encoder;
 
-  @Option(names = "--query-prefix", paramLabel = "TEXT",
-      description = "Instruction put before queries at retrieval time (default: BGE's \"${DEFAULT-VALUE}\").")
+  @Option(
+      names = "--query-prefix",
+      paramLabel = "TEXT",
+      description =
+          "Instruction put before queries at retrieval time (default: BGE's \"${DEFAULT-VALUE}\").")
   String queryPrefix = SentenceEncoder.BGE_QUERY_PREFIX;
 
-  @Option(names = "--batch-size", paramLabel = "N", description = "Passages per worker batch (default: ${DEFAULT-VALUE}; 32-64 suits --dense).")
+  @Option(
+      names = "--batch-size",
+      paramLabel = "N",
+      description = "Passages per worker batch (default: ${DEFAULT-VALUE}; 32-64 suits --dense).")
   int batchSize = 256;
 
-  @Option(names = "--optimize", description = "Merge the index into one segment at the end (slower to build, faster to search).")
+  @Option(
+      names = "--optimize",
+      description =
+          "Merge the index into one segment at the end (slower to build, faster to search).")
   boolean optimize;
 
   @Override
@@ -79,14 +104,19 @@ public final class IndexCommand implements Callable<Integer> {
     double seconds = (System.nanoTime() - start) / 1e9;
     System.out.printf(
         "Indexed %d passages into %s in %.1f s (%.0f passages/s)%s%n",
-        meta.passages(), index, seconds, meta.passages() / seconds,
+        meta.passages(),
+        index,
+        seconds,
+        meta.passages() / seconds,
         meta.dense() ? ", dense: " + meta.encoder() + " (" + meta.dimensions() + " dims)" : "");
     return 0;
   }
 
   private SentenceEncoder loadEncoder() {
     int intraOp = intraOpThreads(threads);
-    return encoder == null ? SentenceEncoder.builtin(intraOp) : SentenceEncoder.open(encoder, intraOp);
+    return encoder == null
+        ? SentenceEncoder.builtin(intraOp)
+        : SentenceEncoder.open(encoder, intraOp);
   }
 
   /**

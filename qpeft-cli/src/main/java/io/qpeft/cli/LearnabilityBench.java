@@ -29,9 +29,9 @@ import java.util.function.Consumer;
  * first-stage order, zero-shot UPR, prompt tuning, Q-PEFT-R and Q-PEFT-A, all measured on the same
  * test queries by Hit@10 and Recall@10 (the Q-PEFT paper's measures, {@link RankMeasure}).
  *
- * <p>The first stage and UPR do not depend on the training size; they are measured once and repeated
- * in each size's rows. Each trained method starts from fresh parameters (same seed) and keeps the
- * parameters of its best dev-loss epoch (the Trainer's early stopping).
+ * <p>The first stage and UPR do not depend on the training size; they are measured once and
+ * repeated in each size's rows. Each trained method starts from fresh parameters (same seed) and
+ * keeps the parameters of its best dev-loss epoch (the Trainer's early stopping).
  */
 final class LearnabilityBench {
   /** Methods in table order. */
@@ -59,16 +59,29 @@ final class LearnabilityBench {
    * @param devLossBest best dev loss (NaN when untrained)
    * @param seconds wall time: training and scoring the test candidates
    */
-  record Row(int trainQueries, Method method, double hit10, double recall10, int epochs, double devLossFirst,
-      double devLossBest, double seconds) {}
+  record Row(
+      int trainQueries,
+      Method method,
+      double hit10,
+      double recall10,
+      int epochs,
+      double devLossFirst,
+      double devLossBest,
+      double seconds) {}
 
   /**
    * @param epochs maximum epochs per training run
-   * @param maxSteps cap on optimizer steps per training run: epochs = min(epochs, max(1, maxSteps / steps per
-   *     epoch)); 0: no cap
+   * @param maxSteps cap on optimizer steps per training run: epochs = min(epochs, max(1, maxSteps /
+   *     steps per epoch)); 0: no cap
    */
-  record Settings(int epochs, int maxSteps, TrainConfig train, PeftConfig retrieval, PeftConfig attention,
-      PeftConfig prompt, List<Method> methods) {}
+  record Settings(
+      int epochs,
+      int maxSteps,
+      TrainConfig train,
+      PeftConfig retrieval,
+      PeftConfig attention,
+      PeftConfig prompt,
+      List<Method> methods) {}
 
   private static final RankMeasure HIT10 = RankMeasure.parse("Hit@10", 1);
   private static final RankMeasure RECALL10 = RankMeasure.parse("Recall@10", 1);
@@ -79,7 +92,11 @@ final class LearnabilityBench {
   private final Settings settings;
   private final TrainingListener listener;
 
-  LearnabilityBench(TransformerLm lm, TextTokenizer tokenizer, LearnabilityTask task, Settings settings,
+  LearnabilityBench(
+      TransformerLm lm,
+      TextTokenizer tokenizer,
+      LearnabilityTask task,
+      Settings settings,
       TrainingListener listener) {
     this.lm = lm;
     this.tokenizer = tokenizer;
@@ -102,10 +119,25 @@ final class LearnabilityBench {
     double uprSeconds = seconds(t);
     for (int size : sizes) {
       if (size > task.train().size()) {
-        throw new IllegalArgumentException("training size " + size + " exceeds the pool of " + task.train().size());
+        throw new IllegalArgumentException(
+            "training size " + size + " exceeds the pool of " + task.train().size());
       }
-      emit(rows, onRow, new Row(size, Method.FIRST_STAGE, first[0], first[1], 0, Double.NaN, Double.NaN, firstSeconds));
-      emit(rows, onRow, new Row(size, Method.UPR, upr[0], upr[1], 0, Double.NaN, Double.NaN, uprSeconds));
+      emit(
+          rows,
+          onRow,
+          new Row(
+              size,
+              Method.FIRST_STAGE,
+              first[0],
+              first[1],
+              0,
+              Double.NaN,
+              Double.NaN,
+              firstSeconds));
+      emit(
+          rows,
+          onRow,
+          new Row(size, Method.UPR, upr[0], upr[1], 0, Double.NaN, Double.NaN, uprSeconds));
       for (Method m : new Method[] {Method.PROMPT, Method.RETRIEVAL, Method.ATTENTION}) {
         if (settings.methods().contains(m)) emit(rows, onRow, trained(size, m));
       }
@@ -121,24 +153,31 @@ final class LearnabilityBench {
   /** Trains {@code method} on the first {@code size} training queries and measures it. */
   Row trained(int size, Method method) {
     long t = System.nanoTime();
-    PeftConfig peft = switch (method.variant) {
-      case RETRIEVAL -> settings.retrieval();
-      case ATTENTION -> settings.attention();
-      default -> settings.prompt();
-    };
+    PeftConfig peft =
+        switch (method.variant) {
+          case RETRIEVAL -> settings.retrieval();
+          case ATTENTION -> settings.attention();
+          default -> settings.prompt();
+        };
     List<TrainingExample> train = task.train().subList(0, size);
     int perEpoch = Trainer.stepsPerEpoch(size, settings.train());
-    int epochs = settings.maxSteps() == 0 ? settings.epochs()
-        : Math.min(settings.epochs(), Math.max(1, settings.maxSteps() / perEpoch));
+    int epochs =
+        settings.maxSteps() == 0
+            ? settings.epochs()
+            : Math.min(settings.epochs(), Math.max(1, settings.maxSteps() / perEpoch));
     TrainConfig cfg = settings.train().withEpochs(epochs);
-    PeftModel pm = new PeftModel(lm, tokenizer, peft, PeftModel.initialParameters(lm, tokenizer, peft, cfg.seed()));
-    Trainer.Result result = new Trainer(pm, null, cfg, null, listener).train(train, task.dev(), false);
+    PeftModel pm =
+        new PeftModel(
+            lm, tokenizer, peft, PeftModel.initialParameters(lm, tokenizer, peft, cfg.seed()));
+    Trainer.Result result =
+        new Trainer(pm, null, cfg, null, listener).train(train, task.dev(), false);
     double[] m;
     try (QpeftReranker r = new QpeftReranker(pm, LanguageModel.DEFAULT_BATCH_TOKENS)) {
       m = measure(scores(r));
     }
     List<EpochMetrics> h = result.history();
-    return new Row(size, method, m[0], m[1], h.size(), h.get(0).devLoss(), result.bestLoss(), seconds(t));
+    return new Row(
+        size, method, m[0], m[1], h.size(), h.get(0).devLoss(), result.bestLoss(), seconds(t));
   }
 
   /** Scores of every test query's candidates; the first stage scores by descending rank. */
@@ -168,8 +207,11 @@ final class LearnabilityBench {
     double recall = 0;
     for (int i = 0; i < task.test().size(); i++) {
       LearnabilityTask.TestQuery q = task.test().get(i);
-      List<String> ranking = Reranker.sortScores(q.candidates(), scores.get(i), 0).stream()
-          .map(Scored::passage).map(Passage::docid).toList();
+      List<String> ranking =
+          Reranker.sortScores(q.candidates(), scores.get(i), 0).stream()
+              .map(Scored::passage)
+              .map(Passage::docid)
+              .toList();
       Map<String, Integer> judgments = new HashMap<>();
       for (String d : q.relevant()) judgments.put(d, 1);
       hit += HIT10.evaluate(ranking, judgments);

@@ -18,22 +18,22 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The synthetic task of {@code qpeft bench-train --task learnability}: relevance is a property of the
- * query-passage interaction that a frozen random LM cannot see zero-shot, but a query-dependent
+ * The synthetic task of {@code qpeft bench-train --task learnability}: relevance is a property of
+ * the query-passage interaction that a frozen random LM cannot see zero-shot, but a query-dependent
  * module can learn.
  *
- * <p>Words are whole words that the model's tokenizer encodes as one token (with a leading space) and
- * that Q-PEFT-R may turn into hints (no stop words); they are split into <em>key</em> words and
+ * <p>Words are whole words that the model's tokenizer encodes as one token (with a leading space)
+ * and that Q-PEFT-R may turn into hints (no stop words); they are split into <em>key</em> words and
  * <em>filler</em> words. A query is 2 or 3 distinct key words. Every passage holds 2 or 3 key words
- * among filler words, in random order; a passage is relevant when it holds all the query's key words.
- * Non-relevant candidates hold other key words; half of them share exactly one key word with the
- * query (a lexical near miss, like a BM25 hard negative). The first-stage order of each test query's
- * candidates is a random permutation, so the first stage's Hit@10 is about candidates-10 out of
- * candidates and any gain over it is learned.
+ * among filler words, in random order; a passage is relevant when it holds all the query's key
+ * words. Non-relevant candidates hold other key words; half of them share exactly one key word with
+ * the query (a lexical near miss, like a BM25 hard negative). The first-stage order of each test
+ * query's candidates is a random permutation, so the first stage's Hit@10 is about candidates-10
+ * out of candidates and any gain over it is learned.
  *
- * <p>Test, dev and training queries have pairwise different key-word sets: a test query is never seen
- * in training (its words are). Training sets of different sizes are prefixes of one pool, so a larger
- * set contains the smaller ones. Everything derives from the seed.
+ * <p>Test, dev and training queries have pairwise different key-word sets: a test query is never
+ * seen in training (its words are). Training sets of different sizes are prefixes of one pool, so a
+ * larger set contains the smaller ones. Everything derives from the seed.
  *
  * @param keys the key words
  * @param fillers the filler words
@@ -41,8 +41,12 @@ import java.util.regex.Pattern;
  * @param dev the early-stopping set, built like the training set
  * @param test the test queries with their candidates in first-stage order
  */
-record LearnabilityTask(List<String> keys, List<String> fillers, List<TrainingExample> train,
-    List<TrainingExample> dev, List<TestQuery> test) {
+record LearnabilityTask(
+    List<String> keys,
+    List<String> fillers,
+    List<TrainingExample> train,
+    List<TrainingExample> dev,
+    List<TestQuery> test) {
 
   /** A test query, its candidates in first-stage order and the docids of the relevant ones. */
   record TestQuery(Query query, List<Passage> candidates, Set<String> relevant) {
@@ -59,24 +63,30 @@ record LearnabilityTask(List<String> keys, List<String> fillers, List<TrainingEx
    * @param candidates candidates per test query (1 or 2 of them relevant)
    * @param passageWords words per passage (key words included)
    */
-  record Shape(int trainQueries, int devQueries, int testQueries, int candidates, int passageWords) {
+  record Shape(
+      int trainQueries, int devQueries, int testQueries, int candidates, int passageWords) {
     Shape {
       require(trainQueries > 0, "--sizes must be positive, got " + trainQueries);
       require(devQueries > 0, "dev queries must be positive, got " + devQueries);
       require(testQueries > 0, "--test-queries must be positive, got " + testQueries);
       require(candidates >= 3, "--candidates must be at least 3, got " + candidates);
-      require(passageWords >= 4, "--passage-words must be at least 4 (3 key words and a filler), got " + passageWords);
+      require(
+          passageWords >= 4,
+          "--passage-words must be at least 4 (3 key words and a filler), got " + passageWords);
     }
   }
 
   private static final Pattern WORD = Pattern.compile(" [a-z]{3,}");
 
   /** Builds the task for the model's tokenizer. */
-  static LearnabilityTask generate(TextTokenizer tokenizer, ModelConfig config, Shape shape, long seed) {
+  static LearnabilityTask generate(
+      TextTokenizer tokenizer, ModelConfig config, Shape shape, long seed) {
     List<String> words = singleTokenWords(tokenizer, config, 400);
     if (words.size() < 24) {
-      throw new IllegalArgumentException("the model's tokenizer has only " + words.size()
-          + " single-token lower-case words that are not stop words; the learnability task needs at least 24");
+      throw new IllegalArgumentException(
+          "the model's tokenizer has only "
+              + words.size()
+              + " single-token lower-case words that are not stop words; the learnability task needs at least 24");
     }
     Rng rng = Rng.derive(seed, 1);
     int[] order = range(words.size());
@@ -89,22 +99,34 @@ record LearnabilityTask(List<String> keys, List<String> fillers, List<TrainingEx
     int total = shape.testQueries() + shape.devQueries() + shape.trainQueries();
     long possible = choose(keys.size(), 2) + choose(keys.size(), 3);
     if (total > possible / 2) {
-      throw new IllegalArgumentException("the tokenizer gives " + keys.size() + " key words: " + possible
-          + " distinct queries, too few for " + total + " test + dev + training queries");
+      throw new IllegalArgumentException(
+          "the tokenizer gives "
+              + keys.size()
+              + " key words: "
+              + possible
+              + " distinct queries, too few for "
+              + total
+              + " test + dev + training queries");
     }
     List<TestQuery> test = new ArrayList<>();
-    for (int i = 0; i < shape.testQueries(); i++) test.add(b.testQuery("test" + i, shape.candidates()));
+    for (int i = 0; i < shape.testQueries(); i++)
+      test.add(b.testQuery("test" + i, shape.candidates()));
     List<TrainingExample> dev = new ArrayList<>();
     for (int i = 0; i < shape.devQueries(); i++) dev.add(b.trainingExample("dev" + i));
     List<TrainingExample> train = new ArrayList<>();
     for (int i = 0; i < shape.trainQueries(); i++) train.add(b.trainingExample("train" + i));
-    return new LearnabilityTask(List.copyOf(keys), List.copyOf(fillers), List.copyOf(train), List.copyOf(dev),
+    return new LearnabilityTask(
+        List.copyOf(keys),
+        List.copyOf(fillers),
+        List.copyOf(train),
+        List.copyOf(dev),
         List.copyOf(test));
   }
 
   /**
-   * Up to {@code max} words, in token-id order (frequent first for BPE vocabularies), that encode as
-   * one token with a leading space, are lower-case letters (3 or more) and pass Q-PEFT-R's filters.
+   * Up to {@code max} words, in token-id order (frequent first for BPE vocabularies), that encode
+   * as one token with a leading space, are lower-case letters (3 or more) and pass Q-PEFT-R's
+   * filters.
    */
   static List<String> singleTokenWords(TextTokenizer tokenizer, ModelConfig config, int max) {
     TokenFilter filter = new TokenFilter(tokenizer, config);
@@ -136,7 +158,8 @@ record LearnabilityTask(List<String> keys, List<String> fillers, List<TrainingEx
     TrainingExample trainingExample(String qid) {
       List<String> q = newQuery();
       Query query = new Query(qid, String.join(" ", q));
-      return new TrainingExample(query, List.of(passage(qid, q)), List.of(passage(qid, nearMiss(q))));
+      return new TrainingExample(
+          query, List.of(passage(qid, q)), List.of(passage(qid, nearMiss(q))));
     }
 
     TestQuery testQuery(String qid, int candidates) {

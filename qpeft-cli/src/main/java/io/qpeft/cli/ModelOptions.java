@@ -1,8 +1,7 @@
 package io.qpeft.cli;
 
-import io.qpeft.model.LanguageModel;
-import io.qpeft.model.TransformerLm;
 import io.qpeft.model.Models;
+import io.qpeft.model.TransformerLm;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -16,14 +15,16 @@ public final class ModelOptions {
       names = "--model",
       required = true,
       paramLabel = "MODEL",
-      description = "Model folder (Hugging Face layout) or hub id org/name[@revision], e.g. HuggingFaceTB/SmolLM2-135M.")
+      description =
+          "Model folder (Hugging Face layout) or hub id org/name[@revision], e.g. HuggingFaceTB/SmolLM2-135M.")
   String model;
 
   @Option(
       names = "--batch-tokens",
       paramLabel = "N",
       defaultValue = "2048",
-      description = "Padded tokens per forward pass (default: ${DEFAULT-VALUE}); lower it if memory runs out.")
+      description =
+          "Padded tokens per forward pass (default: ${DEFAULT-VALUE}); lower it if memory runs out.")
   int batchTokens;
 
   /** The local folder of {@code --model}, downloading a hub model first if needed. */

@@ -24,6 +24,7 @@ final class ModelResolver {
       throw new IllegalArgumentException(
           "--model " + model + ": no such folder, and not a hub id (org/name[@revision])");
     }
-    return HubClient.fromEnvironment(environment).download(HubModelId.parse(model), Progress.downloads());
+    return HubClient.fromEnvironment(environment)
+        .download(HubModelId.parse(model), Progress.downloads());
   }
 }

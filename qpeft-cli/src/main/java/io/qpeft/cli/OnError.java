@@ -4,6 +4,8 @@ package io.qpeft.cli;
 enum OnError {
   /** Stop at the first bad record, naming file and line. */
   FAIL,
-  /** Report the bad record (on stderr, or in the output where lines must stay aligned) and go on. */
+  /**
+   * Report the bad record (on stderr, or in the output where lines must stay aligned) and go on.
+   */
   SKIP
 }

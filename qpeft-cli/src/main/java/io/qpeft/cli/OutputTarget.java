@@ -40,8 +40,12 @@ final class OutputTarget implements AutoCloseable {
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-    channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-    writer = new BufferedWriter(new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8), 1 << 16);
+    channel =
+        FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+    writer =
+        new BufferedWriter(
+            new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8),
+            1 << 16);
   }
 
   Writer writer() {

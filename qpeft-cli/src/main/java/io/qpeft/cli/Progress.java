@@ -18,7 +18,9 @@ final class Progress {
     return System.console() != null;
   }
 
-  /** A bar counting {@code unit}s up to {@code max}, starting at {@code done}; null when not shown. */
+  /**
+   * A bar counting {@code unit}s up to {@code max}, starting at {@code done}; null when not shown.
+   */
   static ProgressBar bar(String task, long max, long done, String unit) {
     if (!interactive()) return null;
     return new ProgressBarBuilder()
@@ -49,15 +51,16 @@ final class Progress {
       @Override
       public void started(String file, long totalBytes, long resumedFrom) {
         if (bar != null) bar.close();
-        bar = new ProgressBarBuilder()
-            .setTaskName(file)
-            .setInitialMax(totalBytes)
-            .startsFrom(resumedFrom, Duration.ZERO)
-            .setUnit(" MiB", 1 << 20)
-            .setStyle(ProgressBarStyle.ASCII)
-            .setConsumer(new ConsoleProgressBarConsumer(System.err))
-            .showSpeed()
-            .build();
+        bar =
+            new ProgressBarBuilder()
+                .setTaskName(file)
+                .setInitialMax(totalBytes)
+                .startsFrom(resumedFrom, Duration.ZERO)
+                .setUnit(" MiB", 1 << 20)
+                .setStyle(ProgressBarStyle.ASCII)
+                .setConsumer(new ConsoleProgressBarConsumer(System.err))
+                .showSpeed()
+                .build();
       }
 
       @Override

@@ -12,13 +12,12 @@ import io.qpeft.data.ErrorPolicy;
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
 import io.qpeft.data.RecordReader;
-import io.qpeft.model.LanguageModel;
+import io.qpeft.model.TransformerLm;
 import io.qpeft.rerank.Aggregation;
 import io.qpeft.rerank.PromptTemplate;
+import io.qpeft.rerank.QpeftReranker;
 import io.qpeft.rerank.Reranker;
 import io.qpeft.rerank.UprReranker;
-import io.qpeft.rerank.QpeftReranker;
-import io.qpeft.model.TransformerLm;
 import io.qpeft.tokenizer.TextTokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -35,9 +34,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code qpeft rerank}: reorders each query's candidates by UPR query likelihood, or by the query
- * likelihood under a trained Q-PEFT adapter ({@code --adapter}). Long runs are resumable: each finished query's scores are appended
- * to {@code OUT.partial} and forced to disk; running the same command again skips them. The output
- * is written atomically once every query is scored, and the journal is then deleted.
+ * likelihood under a trained Q-PEFT adapter ({@code --adapter}). Long runs are resumable: each
+ * finished query's scores are appended to {@code OUT.partial} and forced to disk; running the same
+ * command again skips them. The output is written atomically once every query is scored, and the
+ * journal is then deleted.
  */
 @Command(
     name = "rerank",
@@ -49,54 +49,111 @@ import picocli.CommandLine.Spec;
     })
 public final class RerankCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** Passages scored together; several queries share forward passes up to this many. */
   private static final int GROUP_PASSAGES = 256;
 
   @Spec CommandSpec spec;
   @Mixin ModelOptions modelOptions;
 
-  @Option(names = "--adapter", paramLabel = "DIR", description = "A Q-PEFT adapter folder from qpeft train; its own template and passage budget replace --template and --max-passage-tokens.")
+  @Option(
+      names = "--adapter",
+      paramLabel = "DIR",
+      description =
+          "A Q-PEFT adapter folder from qpeft train; its own template and passage budget replace --template and --max-passage-tokens.")
   Path adapter;
 
-  @Option(names = "--input", required = true, paramLabel = "FILE", description = "Candidates: JSONL requests, DPR JSON or a TREC run (detected from the content).")
+  @Option(
+      names = "--input",
+      required = true,
+      paramLabel = "FILE",
+      description =
+          "Candidates: JSONL requests, DPR JSON or a TREC run (detected from the content).")
   Path input;
 
-  @Option(names = "--output", required = true, paramLabel = "FILE", description = "Reranked output, written atomically at the end.")
+  @Option(
+      names = "--output",
+      required = true,
+      paramLabel = "FILE",
+      description = "Reranked output, written atomically at the end.")
   Path output;
 
-  @Option(names = "--format", paramLabel = "FMT", description = "Output format: trec, jsonl or dpr (default: from the --output name: .jsonl, .json = dpr, else trec).")
+  @Option(
+      names = "--format",
+      paramLabel = "FMT",
+      description =
+          "Output format: trec, jsonl or dpr (default: from the --output name: .jsonl, .json = dpr, else trec).")
   String format;
 
-  @Option(names = "--passages", paramLabel = "TSV", description = "DPR passages (id, text, title) for DPR input whose ctxs have no text.")
+  @Option(
+      names = "--passages",
+      paramLabel = "TSV",
+      description = "DPR passages (id, text, title) for DPR input whose ctxs have no text.")
   Path passages;
 
-  @Option(names = "--corpus", paramLabel = "FILE", description = "Collection for a TREC run: BEIR corpus.jsonl (or folder) or a TSV.")
+  @Option(
+      names = "--corpus",
+      paramLabel = "FILE",
+      description = "Collection for a TREC run: BEIR corpus.jsonl (or folder) or a TSV.")
   Path corpus;
 
-  @Option(names = "--queries", paramLabel = "FILE", description = "Query texts for a TREC run: BEIR queries.jsonl or a TSV.")
+  @Option(
+      names = "--queries",
+      paramLabel = "FILE",
+      description = "Query texts for a TREC run: BEIR queries.jsonl or a TSV.")
   Path queries;
 
-  @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Rerank only each query's first K candidates (the retriever's top K); 0 = all (default).")
+  @Option(
+      names = "--top-k",
+      paramLabel = "K",
+      defaultValue = "0",
+      description =
+          "Rerank only each query's first K candidates (the retriever's top K); 0 = all (default).")
   int topK;
 
-  @Option(names = "--template", paramLabel = "PROMPT", defaultValue = "upr",
-      description = "'upr' (default) or a prompt with {passage}, {title}, {text}; \\n means a newline.")
+  @Option(
+      names = "--template",
+      paramLabel = "PROMPT",
+      defaultValue = "upr",
+      description =
+          "'upr' (default) or a prompt with {passage}, {title}, {text}; \\n means a newline.")
   String template;
 
-  @Option(names = "--target-template", paramLabel = "TARGET", defaultValue = " {query}", description = "The scored text, with {query} (default: '${DEFAULT-VALUE}').")
+  @Option(
+      names = "--target-template",
+      paramLabel = "TARGET",
+      defaultValue = " {query}",
+      description = "The scored text, with {query} (default: '${DEFAULT-VALUE}').")
   String targetTemplate;
 
-  @Option(names = "--max-passage-tokens", paramLabel = "N", defaultValue = "300", description = "Passage tokens kept (the start of the passage; default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-passage-tokens",
+      paramLabel = "N",
+      defaultValue = "300",
+      description = "Passage tokens kept (the start of the passage; default: ${DEFAULT-VALUE}).")
   int maxPassageTokens;
 
-  @Option(names = "--aggregation", paramLabel = "AGG", defaultValue = "mean", description = "Query token log-likelihoods -> score: mean (default) or sum.")
+  @Option(
+      names = "--aggregation",
+      paramLabel = "AGG",
+      defaultValue = "mean",
+      description = "Query token log-likelihoods -> score: mean (default) or sum.")
   String aggregation;
 
-  @Option(names = "--tag", paramLabel = "TAG", defaultValue = "qpeft", description = "Run tag in TREC output (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--tag",
+      paramLabel = "TAG",
+      defaultValue = "qpeft",
+      description = "Run tag in TREC output (default: ${DEFAULT-VALUE}).")
   String tag;
 
-  @Option(names = "--on-error", paramLabel = "POLICY", defaultValue = "fail", converter = OnErrorConverter.class,
-      description = "fail: stop at a malformed input record; skip: report it on stderr and leave it out (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--on-error",
+      paramLabel = "POLICY",
+      defaultValue = "fail",
+      converter = OnErrorConverter.class,
+      description =
+          "fail: stop at a malformed input record; skip: report it on stderr and leave it out (default: ${DEFAULT-VALUE}).")
   OnError onError;
 
   @Override
@@ -107,37 +164,64 @@ public final class RerankCommand implements Callable<Integer> {
   private int rerank() throws IOException {
     PrintWriter err = spec.commandLine().getErr();
     if (topK < 0) throw new IllegalArgumentException("--top-k must be >= 0 (0 = all), got " + topK);
-    if (maxPassageTokens <= 0) throw new IllegalArgumentException("--max-passage-tokens must be positive, got " + maxPassageTokens);
-    if (passages != null && corpus != null) throw new IllegalArgumentException("give --passages (DPR) or --corpus (TREC), not both");
-    CandidatesWriter.Format outFormat = format == null ? CandidatesWriter.Format.of(output) : CandidatesWriter.Format.parse(format);
+    if (maxPassageTokens <= 0)
+      throw new IllegalArgumentException(
+          "--max-passage-tokens must be positive, got " + maxPassageTokens);
+    if (passages != null && corpus != null)
+      throw new IllegalArgumentException("give --passages (DPR) or --corpus (TREC), not both");
+    CandidatesWriter.Format outFormat =
+        format == null ? CandidatesWriter.Format.of(output) : CandidatesWriter.Format.parse(format);
     PromptTemplate prompt = promptTemplate();
     Aggregation agg = Aggregation.parse(aggregation);
     CandidatesSource source =
-        CandidatesSource.detect(input, passages != null ? passages : corpus, queries).withDepth(topK);
+        CandidatesSource.detect(input, passages != null ? passages : corpus, queries)
+            .withDepth(topK);
     Path modelDir = modelOptions.modelDir();
     ObjectNode settings = JSON.createObjectNode();
     settings.put("model", modelDir.toAbsolutePath().normalize().toString());
     settings.put("input", input.toAbsolutePath().normalize().toString());
-    settings.put("collection", source.collection() == null ? null : source.collection().toAbsolutePath().normalize().toString());
-    settings.put("queries", source.queries() == null ? null : source.queries().toAbsolutePath().normalize().toString());
+    settings.put(
+        "collection",
+        source.collection() == null
+            ? null
+            : source.collection().toAbsolutePath().normalize().toString());
+    settings.put(
+        "queries",
+        source.queries() == null ? null : source.queries().toAbsolutePath().normalize().toString());
     settings.put("top_k", topK);
     settings.put("template", prompt.prompt());
     settings.put("target_template", prompt.target());
     settings.put("max_passage_tokens", maxPassageTokens);
     settings.put("aggregation", agg.name().toLowerCase(java.util.Locale.ROOT));
-    settings.put("adapter", adapter == null ? null : adapter.toAbsolutePath().normalize().toString());
+    settings.put(
+        "adapter", adapter == null ? null : adapter.toAbsolutePath().normalize().toString());
 
     int total = count(source); // malformed records are reported by the scoring pass
     Path journalFile = RerankJournal.nextTo(output);
     try (RerankJournal journal = RerankJournal.open(journalFile, settings)) {
-      if (journal.size() > 0) err.println("qpeft rerank: resuming: " + journal.size() + " of " + total + " queries already scored in " + journalFile);
+      if (journal.size() > 0)
+        err.println(
+            "qpeft rerank: resuming: "
+                + journal.size()
+                + " of "
+                + total
+                + " queries already scored in "
+                + journalFile);
       if (journal.size() < total) {
         try (TransformerLm model = modelOptions.load(modelDir);
             TextTokenizer tokenizer = TextTokenizer.load(modelDir);
-            Reranker reranker = adapter != null
-                ? QpeftReranker.load(model, tokenizer, adapter, modelDir).withBatchTokens(modelOptions.batchTokens())
-                : UprReranker.builder().setModel(model).setTokenizer(tokenizer).optTemplate(prompt)
-                    .optMaxPassageTokens(maxPassageTokens).optBatchTokens(modelOptions.batchTokens()).optAggregation(agg).build()) {
+            Reranker reranker =
+                adapter != null
+                    ? QpeftReranker.load(model, tokenizer, adapter, modelDir)
+                        .withBatchTokens(modelOptions.batchTokens())
+                    : UprReranker.builder()
+                        .setModel(model)
+                        .setTokenizer(tokenizer)
+                        .optTemplate(prompt)
+                        .optMaxPassageTokens(maxPassageTokens)
+                        .optBatchTokens(modelOptions.batchTokens())
+                        .optAggregation(agg)
+                        .build()) {
           score(source, reranker, journal, total, err);
         }
       }
@@ -145,23 +229,36 @@ public final class RerankCommand implements Callable<Integer> {
           CandidatesWriter out = CandidatesWriter.open(output, outFormat, tag)) {
         for (int i = 0; in.hasNext(); i++) {
           CandidatesRecord rec = in.next();
-          RerankJournal.Entry done = journal.done(i, rec.query().qid(), rec.candidates().candidates().size());
-          if (done == null) throw new IllegalStateException("query " + i + " (" + rec.query().qid() + ") was not scored");
+          RerankJournal.Entry done =
+              journal.done(i, rec.query().qid(), rec.candidates().candidates().size());
+          if (done == null)
+            throw new IllegalStateException(
+                "query " + i + " (" + rec.query().qid() + ") was not scored");
           out.write(rec, done.scores());
         }
         out.commit();
       }
       journal.finish();
     }
-    err.println("qpeft rerank: wrote " + total + " queries to " + output + " (" + outFormat.name().toLowerCase(java.util.Locale.ROOT) + ")");
+    err.println(
+        "qpeft rerank: wrote "
+            + total
+            + " queries to "
+            + output
+            + " ("
+            + outFormat.name().toLowerCase(java.util.Locale.ROOT)
+            + ")");
     return 0;
   }
 
   /** Scores the queries the journal lacks, a group of queries at a time, journaling each. */
-  private void score(CandidatesSource source, Reranker reranker, RerankJournal journal, int total, PrintWriter err)
+  private void score(
+      CandidatesSource source, Reranker reranker, RerankJournal journal, int total, PrintWriter err)
       throws IOException {
-    ErrorPolicy policy = onError == OnError.FAIL ? ErrorPolicy.FAIL
-        : ErrorPolicy.skip(e -> err.println("qpeft rerank: skipped " + e.getMessage()));
+    ErrorPolicy policy =
+        onError == OnError.FAIL
+            ? ErrorPolicy.FAIL
+            : ErrorPolicy.skip(e -> err.println("qpeft rerank: skipped " + e.getMessage()));
     ProgressBar bar = Progress.bar("rerank", total, journal.size(), "queries");
     try (RecordReader<Candidates> in = CandidatesReader.open(source, policy)) {
       List<Integer> ids = new ArrayList<>();
@@ -186,8 +283,14 @@ public final class RerankCommand implements Callable<Integer> {
     }
   }
 
-  private static void flush(Reranker reranker, RerankJournal journal, List<Integer> ids, List<Query> qs,
-      List<List<Passage>> ps, ProgressBar bar) throws IOException {
+  private static void flush(
+      Reranker reranker,
+      RerankJournal journal,
+      List<Integer> ids,
+      List<Query> qs,
+      List<List<Passage>> ps,
+      ProgressBar bar)
+      throws IOException {
     if (ids.isEmpty()) return;
     List<double[]> scores = reranker.scoreAll(qs, ps);
     for (int k = 0; k < ids.size(); k++) {
@@ -199,7 +302,9 @@ public final class RerankCommand implements Callable<Integer> {
     ps.clear();
   }
 
-  /** The number of (well-formed) queries in the input, for the progress bar and the resume check. */
+  /**
+   * The number of (well-formed) queries in the input, for the progress bar and the resume check.
+   */
   private int count(CandidatesSource source) {
     int n = 0;
     try (RecordReader<CandidatesRecord> in = CandidatesReader.openRecords(source, quiet())) {
@@ -208,15 +313,20 @@ public final class RerankCommand implements Callable<Integer> {
     return n;
   }
 
-  /** Reading passes after the first: malformed records were reported already (or failed the run). */
+  /**
+   * Reading passes after the first: malformed records were reported already (or failed the run).
+   */
   private ErrorPolicy quiet() {
-    return onError == OnError.FAIL ? ErrorPolicy.FAIL : ErrorPolicy.skip((BadRecordException e) -> {});
+    return onError == OnError.FAIL
+        ? ErrorPolicy.FAIL
+        : ErrorPolicy.skip((BadRecordException e) -> {});
   }
 
   private PromptTemplate promptTemplate() {
     String target = unescape(targetTemplate);
     if (template.equalsIgnoreCase("upr")) {
-      return " {query}".equals(target) ? PromptTemplate.UPR
+      return " {query}".equals(target)
+          ? PromptTemplate.UPR
           : new PromptTemplate(PromptTemplate.UPR.prompt(), target, true, true);
     }
     return PromptTemplate.of(unescape(template), target);

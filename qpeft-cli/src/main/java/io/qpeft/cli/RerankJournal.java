@@ -26,8 +26,8 @@ import java.util.Objects;
  * </pre>
  *
  * Doubles are written in their shortest round-trip form, so journaled scores come back
- * bit-identical. A torn last line (the process died while writing it) is cut off on open. A
- * journal written with other settings is refused rather than mixed in.
+ * bit-identical. A torn last line (the process died while writing it) is cut off on open. A journal
+ * written with other settings is refused rather than mixed in.
  */
 final class RerankJournal implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -70,7 +70,13 @@ final class RerankJournal implements AutoCloseable {
         try {
           node = JSON.readTree(line);
         } catch (JsonProcessingException e) {
-          throw new IllegalArgumentException(file + ":" + lineNo + ": not a qpeft rerank journal line; delete " + file + " to start over");
+          throw new IllegalArgumentException(
+              file
+                  + ":"
+                  + lineNo
+                  + ": not a qpeft rerank journal line; delete "
+                  + file
+                  + " to start over");
         }
         if (lineNo == 1) {
           checkHeader(file, node, settings);
@@ -105,18 +111,29 @@ final class RerankJournal implements AutoCloseable {
 
   private static void checkHeader(Path file, JsonNode header, ObjectNode settings) {
     if (!header.has(MAGIC)) {
-      throw new IllegalArgumentException(file + " is not a qpeft rerank journal; delete it or choose another --output");
+      throw new IllegalArgumentException(
+          file + " is not a qpeft rerank journal; delete it or choose another --output");
     }
     JsonNode old = header.get("settings");
     if (!Objects.equals(old, settings)) {
       StringBuilder diff = new StringBuilder();
-      settings.fieldNames().forEachRemaining(k -> {
-        if (!Objects.equals(old.get(k), settings.get(k))) {
-          diff.append(diff.length() == 0 ? "" : ", ").append(k).append(' ').append(old.get(k)).append(" -> ").append(settings.get(k));
-        }
-      });
+      settings
+          .fieldNames()
+          .forEachRemaining(
+              k -> {
+                if (!Objects.equals(old.get(k), settings.get(k))) {
+                  diff.append(diff.length() == 0 ? "" : ", ")
+                      .append(k)
+                      .append(' ')
+                      .append(old.get(k))
+                      .append(" -> ")
+                      .append(settings.get(k));
+                }
+              });
       throw new IllegalArgumentException(
-          file + " holds scores of an interrupted run with other settings (" + diff
+          file
+              + " holds scores of an interrupted run with other settings ("
+              + diff
               + "); rerun with the same settings to resume, or delete it to start over");
     }
   }
@@ -127,8 +144,20 @@ final class RerankJournal implements AutoCloseable {
     if (e == null) return null;
     if (!e.qid().equals(qid) || e.scores().length != candidates) {
       throw new IllegalArgumentException(
-          file + ": query " + i + " was " + e.qid() + " with " + e.scores().length + " candidates, the input now has "
-              + qid + " with " + candidates + "; the input changed, delete " + file + " to start over");
+          file
+              + ": query "
+              + i
+              + " was "
+              + e.qid()
+              + " with "
+              + e.scores().length
+              + " candidates, the input now has "
+              + qid
+              + " with "
+              + candidates
+              + "; the input changed, delete "
+              + file
+              + " to start over");
     }
     return e;
   }
@@ -149,7 +178,8 @@ final class RerankJournal implements AutoCloseable {
   }
 
   private void append(ObjectNode node) throws IOException {
-    ByteBuffer buf = ByteBuffer.wrap((JSON.writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8));
+    ByteBuffer buf =
+        ByteBuffer.wrap((JSON.writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8));
     while (buf.hasRemaining()) channel.write(buf);
     channel.force(false);
   }

@@ -20,12 +20,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code qpeft retrieve}: first-stage retrieval for a query set, written as a TREC run and/or JSONL. */
+/**
+ * {@code qpeft retrieve}: first-stage retrieval for a query set, written as a TREC run and/or
+ * JSONL.
+ */
 @Command(
     name = "retrieve",
     mixinStandardHelpOptions = true,
@@ -35,30 +38,57 @@ import picocli.CommandLine.Model.CommandSpec;
             + " rerank-ready JSONL.")
 public final class RetrieveCommand implements Callable<Integer> {
   /** Retrieval modes. */
-  enum Mode { bm25, dense, hybrid }
+  enum Mode {
+    bm25,
+    dense,
+    hybrid
+  }
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--index", required = true, paramLabel = "DIR", description = "Index folder from 'qpeft index'.")
+  @Option(
+      names = "--index",
+      required = true,
+      paramLabel = "DIR",
+      description = "Index folder from 'qpeft index'.")
   Path index;
 
-  @Option(names = "--queries", required = true, paramLabel = "FILE", description = "Queries: BEIR queries.jsonl or TSV (qid<TAB>text).")
+  @Option(
+      names = "--queries",
+      required = true,
+      paramLabel = "FILE",
+      description = "Queries: BEIR queries.jsonl or TSV (qid<TAB>text).")
   Path queries;
 
-  @Option(names = "--hits", paramLabel = "N", description = "Candidates per query (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--hits",
+      paramLabel = "N",
+      description = "Candidates per query (default: ${DEFAULT-VALUE}).")
   int hits = 100;
 
-  @Option(names = "--mode", paramLabel = "MODE", description = "bm25, dense or hybrid (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--mode",
+      paramLabel = "MODE",
+      description = "bm25, dense or hybrid (default: ${DEFAULT-VALUE}).")
   Mode mode = Mode.bm25;
 
-  @Option(names = "--run", paramLabel = "OUT.trec", description = "TREC run output: qid Q0 docid rank score tag.")
+  @Option(
+      names = "--run",
+      paramLabel = "OUT.trec",
+      description = "TREC run output: qid Q0 docid rank score tag.")
   Path run;
 
-  @Option(names = "--jsonl", paramLabel = "OUT.jsonl",
-      description = "Rerank-ready JSONL: {\"query\":{qid,text},\"candidates\":[{docid,score,doc:{title,text}}]} per line.")
+  @Option(
+      names = "--jsonl",
+      paramLabel = "OUT.jsonl",
+      description =
+          "Rerank-ready JSONL: {\"query\":{qid,text},\"candidates\":[{docid,score,doc:{title,text}}]} per line.")
   Path jsonl;
 
-  @Option(names = "--threads", paramLabel = "N", description = "Search threads (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description = "Search threads (default: ${DEFAULT-VALUE}).")
   int threads = Runtime.getRuntime().availableProcessors();
 
   @Option(names = "--k1", description = "BM25 k1 (default: ${DEFAULT-VALUE}, Anserini's).")
@@ -67,48 +97,71 @@ public final class RetrieveCommand implements Callable<Integer> {
   @Option(names = "--b", description = "BM25 b (default: ${DEFAULT-VALUE}, Anserini's).")
   float b = Bm25Params.ANSERINI.b();
 
-  @Option(names = "--rrf-k", paramLabel = "K", description = "Reciprocal-rank fusion constant (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--rrf-k",
+      paramLabel = "K",
+      description = "Reciprocal-rank fusion constant (default: ${DEFAULT-VALUE}).")
   int rrfK = ReciprocalRankFusion.DEFAULT_K;
 
-  @Option(names = "--depth", paramLabel = "N", description = "Hybrid: candidates taken from each retriever (default: --hits).")
+  @Option(
+      names = "--depth",
+      paramLabel = "N",
+      description = "Hybrid: candidates taken from each retriever (default: --hits).")
   Integer depth;
 
-  @Option(names = "--encoder", paramLabel = "DIR", description = "Dense: ONNX encoder folder overriding the one recorded in the index.")
+  @Option(
+      names = "--encoder",
+      paramLabel = "DIR",
+      description = "Dense: ONNX encoder folder overriding the one recorded in the index.")
   Path encoder;
 
   @Option(names = "--tag", description = "Run tag in the TREC run (default: qpeft-MODE).")
   String tag;
 
-  @Option(names = "--batch-size", paramLabel = "N", description = "Queries per batch (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch-size",
+      paramLabel = "N",
+      description = "Queries per batch (default: ${DEFAULT-VALUE}).")
   int batchSize = 64;
 
   @Override
   public Integer call() throws Exception {
-    if (run == null && jsonl == null) throw new ParameterException(spec.commandLine(), "give --run and/or --jsonl");
-    if (hits <= 0) throw new ParameterException(spec.commandLine(), "--hits must be positive, got " + hits);
-    if (threads <= 0) throw new ParameterException(spec.commandLine(), "--threads must be positive, got " + threads);
-    if (batchSize <= 0) throw new ParameterException(spec.commandLine(), "--batch-size must be positive, got " + batchSize);
+    if (run == null && jsonl == null)
+      throw new ParameterException(spec.commandLine(), "give --run and/or --jsonl");
+    if (hits <= 0)
+      throw new ParameterException(spec.commandLine(), "--hits must be positive, got " + hits);
+    if (threads <= 0)
+      throw new ParameterException(
+          spec.commandLine(), "--threads must be positive, got " + threads);
+    if (batchSize <= 0)
+      throw new ParameterException(
+          spec.commandLine(), "--batch-size must be positive, got " + batchSize);
     Bm25Params params = new Bm25Params(k1, b);
     List<Query> qs = QueryReader.read(queries);
     String runTag = tag != null ? tag : "qpeft-" + mode;
     if (runTag.isEmpty() || runTag.chars().anyMatch(Character::isWhitespace)) {
-      throw new ParameterException(spec.commandLine(), "--tag must be non-empty without spaces, got '" + runTag + "'");
+      throw new ParameterException(
+          spec.commandLine(), "--tag must be non-empty without spaces, got '" + runTag + "'");
     }
     long start = System.nanoTime();
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try (SentenceEncoder enc =
-            encoder == null ? null : SentenceEncoder.open(encoder, IndexCommand.intraOpThreads(threads));
+            encoder == null
+                ? null
+                : SentenceEncoder.open(encoder, IndexCommand.intraOpThreads(threads));
         Retriever retriever = open(params, enc);
         RunOutput out = new RunOutput(run, jsonl, runTag);
         ProgressBar bar = Progress.bar("Retrieving", qs.size(), 0, "queries")) {
       List<Future<List<List<Candidate>>>> batches = new ArrayList<>();
       for (int i = 0; i < qs.size(); i += batchSize) {
         List<Query> batch = qs.subList(i, Math.min(qs.size(), i + batchSize));
-        batches.add(pool.submit(() -> {
-          List<List<Candidate>> r = retriever.searchAll(batch, hits);
-          Progress.step(bar, batch.size());
-          return r;
-        }));
+        batches.add(
+            pool.submit(
+                () -> {
+                  List<List<Candidate>> r = retriever.searchAll(batch, hits);
+                  Progress.step(bar, batch.size());
+                  return r;
+                }));
       }
       // write in query order while later batches are still searched
       for (int i = 0; i < batches.size(); i++) {
@@ -120,14 +173,16 @@ public final class RetrieveCommand implements Callable<Integer> {
           if (e.getCause() instanceof RuntimeException re) throw re;
           throw e;
         }
-        for (int j = 0; j < results.size(); j++) out.write(qs.get(i * batchSize + j), results.get(j));
+        for (int j = 0; j < results.size(); j++)
+          out.write(qs.get(i * batchSize + j), results.get(j));
       }
       out.commit();
     } finally {
       pool.shutdownNow();
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    System.out.printf("Retrieved %d queries x %d hits (%s) in %.1f s (%.1f queries/s)%n",
+    System.out.printf(
+        "Retrieved %d queries x %d hits (%s) in %.1f s (%.1f queries/s)%n",
         qs.size(), hits, mode, seconds, qs.size() / seconds);
     return 0;
   }
@@ -137,11 +192,16 @@ public final class RetrieveCommand implements Callable<Integer> {
       case bm25:
         return Bm25Retriever.open(index, params);
       case dense:
-        return enc == null ? DenseRetriever.open(index, IndexCommand.intraOpThreads(threads)) : DenseRetriever.open(index, enc);
+        return enc == null
+            ? DenseRetriever.open(index, IndexCommand.intraOpThreads(threads))
+            : DenseRetriever.open(index, enc);
       default:
         Retriever sparse = Bm25Retriever.open(index, params);
         try {
-          Retriever dense = enc == null ? DenseRetriever.open(index, IndexCommand.intraOpThreads(threads)) : DenseRetriever.open(index, enc);
+          Retriever dense =
+              enc == null
+                  ? DenseRetriever.open(index, IndexCommand.intraOpThreads(threads))
+                  : DenseRetriever.open(index, enc);
           return new HybridRetriever(List.of(sparse, dense), rrfK, depth == null ? hits : depth);
         } catch (RuntimeException e) {
           sparse.close();

@@ -54,7 +54,8 @@ final class RunOutput implements AutoCloseable {
     }
   }
 
-  private static void writeJson(JsonGenerator g, Query q, List<Candidate> candidates) throws IOException {
+  private static void writeJson(JsonGenerator g, Query q, List<Candidate> candidates)
+      throws IOException {
     g.writeStartObject();
     g.writeObjectFieldStart("query");
     g.writeStringField("qid", q.qid());

@@ -50,14 +50,18 @@ public final class ScoreCommand implements Callable<Integer> {
   @Option(names = "--input", required = true, paramLabel = "FILE", description = "JSONL requests.")
   Path input;
 
-  @Option(names = "--output", paramLabel = "FILE", description = "JSONL scores, written atomically (default: stdout).")
+  @Option(
+      names = "--output",
+      paramLabel = "FILE",
+      description = "JSONL scores, written atomically (default: stdout).")
   Path output;
 
   @Option(
       names = "--on-error",
       paramLabel = "POLICY",
       defaultValue = "fail",
-      description = "fail: stop at a malformed line; skip: write {\"error\":...} for it so lines stay aligned (default: ${DEFAULT-VALUE}).",
+      description =
+          "fail: stop at a malformed line; skip: write {\"error\":...} for it so lines stay aligned (default: ${DEFAULT-VALUE}).",
       converter = OnErrorConverter.class)
   OnError onError;
 
@@ -100,7 +104,10 @@ public final class ScoreCommand implements Callable<Integer> {
       Progress.close(bar);
       out.commit();
     }
-    if (errors > 0) spec.commandLine().getErr().println("qpeft score: skipped " + errors + " malformed line(s) of " + input);
+    if (errors > 0)
+      spec.commandLine()
+          .getErr()
+          .println("qpeft score: skipped " + errors + " malformed line(s) of " + input);
     return 0;
   }
 
@@ -112,14 +119,17 @@ public final class ScoreCommand implements Callable<Integer> {
     JsonNode id = null;
     try {
       JsonNode node = JSON.readTree(text);
-      if (node == null || !node.isObject()) throw new IllegalArgumentException("expected a JSON object");
+      if (node == null || !node.isObject())
+        throw new IllegalArgumentException("expected a JSON object");
       id = node.get("id");
       int[] prompt = ids(node, "prompt_ids", "prompt", config, tokenizer, true);
       int[] target = ids(node, "target_ids", "target", config, tokenizer, false);
       ScoreRequest request = new ScoreRequest(prompt, target);
       if (config.isGpt2() && request.length() - 1 > config.maxPositionEmbeddings()) {
         throw new IllegalArgumentException(
-            "prompt + target is " + request.length() + " tokens; the model takes at most "
+            "prompt + target is "
+                + request.length()
+                + " tokens; the model takes at most "
                 + (config.maxPositionEmbeddings() + 1));
       }
       return new Line(id, request, null);
@@ -131,32 +141,55 @@ public final class ScoreCommand implements Callable<Integer> {
   }
 
   /** Token ids from {@code idsField} (a JSON int array) or {@code textField} (tokenized). */
-  private static int[] ids(JsonNode node, String idsField, String textField, ModelConfig config,
-      TextTokenizer tokenizer, boolean specialTokens) {
+  private static int[] ids(
+      JsonNode node,
+      String idsField,
+      String textField,
+      ModelConfig config,
+      TextTokenizer tokenizer,
+      boolean specialTokens) {
     JsonNode ids = node.get(idsField);
     JsonNode text = node.get(textField);
     if ((ids == null) == (text == null)) {
-      throw new IllegalArgumentException("give exactly one of \"" + idsField + "\" (token ids) and \"" + textField + "\" (text)");
+      throw new IllegalArgumentException(
+          "give exactly one of \"" + idsField + "\" (token ids) and \"" + textField + "\" (text)");
     }
     if (text != null) {
-      if (!text.isTextual()) throw new IllegalArgumentException("\"" + textField + "\" must be a string");
-      return specialTokens ? tokenizer.encodeWithSpecialTokens(text.asText()) : tokenizer.encode(text.asText());
+      if (!text.isTextual())
+        throw new IllegalArgumentException("\"" + textField + "\" must be a string");
+      return specialTokens
+          ? tokenizer.encodeWithSpecialTokens(text.asText())
+          : tokenizer.encode(text.asText());
     }
-    if (!ids.isArray()) throw new IllegalArgumentException("\"" + idsField + "\" must be an array of token ids");
+    if (!ids.isArray())
+      throw new IllegalArgumentException("\"" + idsField + "\" must be an array of token ids");
     int[] out = new int[ids.size()];
     for (int i = 0; i < out.length; i++) {
       JsonNode v = ids.get(i);
-      if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 0 || v.asInt() >= config.vocabSize()) {
+      if (!v.canConvertToInt()
+          || !v.isIntegralNumber()
+          || v.asInt() < 0
+          || v.asInt() >= config.vocabSize()) {
         throw new IllegalArgumentException(
-            "\"" + idsField + "\"[" + i + "] = " + v + " is not a token id in [0, " + config.vocabSize() + ")");
+            "\""
+                + idsField
+                + "\"["
+                + i
+                + "] = "
+                + v
+                + " is not a token id in [0, "
+                + config.vocabSize()
+                + ")");
       }
       out[i] = v.asInt();
     }
     return out;
   }
 
-  private static void write(LanguageModel model, List<Line> chunk, int batchTokens, Writer out) throws IOException {
-    List<ScoreRequest> requests = chunk.stream().filter(l -> l.request != null).map(Line::request).toList();
+  private static void write(LanguageModel model, List<Line> chunk, int batchTokens, Writer out)
+      throws IOException {
+    List<ScoreRequest> requests =
+        chunk.stream().filter(l -> l.request != null).map(Line::request).toList();
     List<TargetScore> scores = requests.isEmpty() ? List.of() : model.score(requests, batchTokens);
     int next = 0;
     for (Line line : chunk) {

@@ -1,10 +1,10 @@
 package io.qpeft.cli;
 
 import io.qpeft.model.LanguageModel;
-import io.qpeft.rerank.UprReranker;
+import io.qpeft.model.TransformerLm;
 import io.qpeft.rerank.QpeftReranker;
 import io.qpeft.rerank.Reranker;
-import io.qpeft.model.TransformerLm;
+import io.qpeft.rerank.UprReranker;
 import io.qpeft.server.BatchPolicy;
 import io.qpeft.server.Limits;
 import io.qpeft.server.RerankServer;
@@ -42,7 +42,9 @@ public final class ServeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ModelOptions modelOptions;
 
-  @Option(names = "--adapter", paramLabel = "DIR",
+  @Option(
+      names = "--adapter",
+      paramLabel = "DIR",
       description = "Serve a Q-PEFT adapter from qpeft train instead of zero-shot UPR.")
   Path adapter;
 
@@ -57,7 +59,8 @@ public final class ServeCommand implements Callable<Integer> {
     TextTokenizer tokenizer = null;
     try {
       tokenizer = TextTokenizer.load(dir);
-      Reranker r = QpeftReranker.load(lm, tokenizer, adapter, dir).withBatchTokens(options.batchTokens());
+      Reranker r =
+          QpeftReranker.load(lm, tokenizer, adapter, dir).withBatchTokens(options.batchTokens());
       return new ClosingReranker(r, tokenizer, lm);
     } catch (RuntimeException e) {
       if (tokenizer != null) tokenizer.close();
@@ -72,24 +75,36 @@ public final class ServeCommand implements Callable<Integer> {
     LanguageModel lm = options.load(dir);
     try {
       TextTokenizer tokenizer = TextTokenizer.load(dir);
-      return UprReranker.builder().setModel(lm).setTokenizer(tokenizer)
-          .optMaxPassageTokens(maxPassageTokens).optBatchTokens(options.batchTokens())
-          .optOwnsModel(owns).build();
+      return UprReranker.builder()
+          .setModel(lm)
+          .setTokenizer(tokenizer)
+          .optMaxPassageTokens(maxPassageTokens)
+          .optBatchTokens(options.batchTokens())
+          .optOwnsModel(owns)
+          .build();
     } catch (RuntimeException e) {
       lm.close();
       throw e;
     }
   }
 
-  @Option(names = "--model-id", paramLabel = "ID",
+  @Option(
+      names = "--model-id",
+      paramLabel = "ID",
       description = "Model id shown by /v1/models and in answers (default: the --model value).")
   String modelId;
 
-  @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "HOST",
+  @Option(
+      names = "--host",
+      defaultValue = "127.0.0.1",
+      paramLabel = "HOST",
       description = "Address to bind (default: ${DEFAULT-VALUE}, loopback only; 0.0.0.0 for all).")
   String host;
 
-  @Option(names = "--port", defaultValue = "8080", paramLabel = "PORT",
+  @Option(
+      names = "--port",
+      defaultValue = "8080",
+      paramLabel = "PORT",
       description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
   int port;
 
@@ -97,54 +112,96 @@ public final class ServeCommand implements Callable<Integer> {
   TokenSource token;
 
   static final class TokenSource {
-    @Option(names = "--api-key-env", paramLabel = "VAR",
-        description = "Require 'Authorization: Bearer <token>', the token read from environment variable VAR.")
+    @Option(
+        names = "--api-key-env",
+        paramLabel = "VAR",
+        description =
+            "Require 'Authorization: Bearer <token>', the token read from environment variable VAR.")
     String env;
 
-    @Option(names = "--token-file", paramLabel = "FILE",
-        description = "Require 'Authorization: Bearer <token>', the token read from the first line of FILE.")
+    @Option(
+        names = "--token-file",
+        paramLabel = "FILE",
+        description =
+            "Require 'Authorization: Bearer <token>', the token read from the first line of FILE.")
     Path file;
   }
 
-  @Option(names = "--max-documents", defaultValue = "1000", paramLabel = "N",
+  @Option(
+      names = "--max-documents",
+      defaultValue = "1000",
+      paramLabel = "N",
       description = "Most documents per request; more answers 413 (default: ${DEFAULT-VALUE}).")
   int maxDocuments;
 
-  @Option(names = "--max-document-chars", defaultValue = "100000", paramLabel = "N",
-      description = "Most characters per document, title included; more answers 413 (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-document-chars",
+      defaultValue = "100000",
+      paramLabel = "N",
+      description =
+          "Most characters per document, title included; more answers 413 (default: ${DEFAULT-VALUE}).")
   int maxDocumentChars;
 
-  @Option(names = "--max-document-tokens", defaultValue = "0", paramLabel = "N",
-      description = "Most tokens per document, title included; more answers 413 (default: ${DEFAULT-VALUE} = off;"
-          + " passages are truncated to --max-passage-tokens for scoring anyway).")
+  @Option(
+      names = "--max-document-tokens",
+      defaultValue = "0",
+      paramLabel = "N",
+      description =
+          "Most tokens per document, title included; more answers 413 (default: ${DEFAULT-VALUE} = off;"
+              + " passages are truncated to --max-passage-tokens for scoring anyway).")
   int maxDocumentTokens;
 
-  @Option(names = "--max-body-bytes", defaultValue = "8388608", paramLabel = "N",
+  @Option(
+      names = "--max-body-bytes",
+      defaultValue = "8388608",
+      paramLabel = "N",
       description = "Largest request body; more answers 413 (default: ${DEFAULT-VALUE}).")
   long maxBodyBytes;
 
-  @Option(names = "--queue", defaultValue = "256", paramLabel = "N",
-      description = "Requests waiting to be scored before new ones answer 503 + Retry-After (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--queue",
+      defaultValue = "256",
+      paramLabel = "N",
+      description =
+          "Requests waiting to be scored before new ones answer 503 + Retry-After (default: ${DEFAULT-VALUE}).")
   int queue;
 
-  @Option(names = "--max-batch-wait-ms", defaultValue = "5", paramLabel = "MS",
-      description = "How long the scheduler waits for more requests to batch (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-batch-wait-ms",
+      defaultValue = "5",
+      paramLabel = "MS",
+      description =
+          "How long the scheduler waits for more requests to batch (default: ${DEFAULT-VALUE}).")
   long maxBatchWaitMs;
 
-  @Option(names = "--batch-size", defaultValue = "32", paramLabel = "N",
-      description = "Most requests scored in one batch; 1 disables batching (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch-size",
+      defaultValue = "32",
+      paramLabel = "N",
+      description =
+          "Most requests scored in one batch; 1 disables batching (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
-  @Option(names = "--batch-documents", defaultValue = "512", paramLabel = "N",
+  @Option(
+      names = "--batch-documents",
+      defaultValue = "512",
+      paramLabel = "N",
       description = "Most documents scored in one batch (default: ${DEFAULT-VALUE}).")
   int batchDocuments;
 
-  @Option(names = "--max-passage-tokens", defaultValue = "300", paramLabel = "N",
+  @Option(
+      names = "--max-passage-tokens",
+      defaultValue = "300",
+      paramLabel = "N",
       description = "Passage tokens kept for scoring (its start; default: ${DEFAULT-VALUE}).")
   int maxPassageTokens;
 
-  @Option(names = "--shutdown-grace-seconds", defaultValue = "30", paramLabel = "S",
-      description = "On SIGTERM, how long requests in flight may take to finish (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--shutdown-grace-seconds",
+      defaultValue = "30",
+      paramLabel = "S",
+      description =
+          "On SIGTERM, how long requests in flight may take to finish (default: ${DEFAULT-VALUE}).")
   int graceSeconds;
 
   /** Tests get the started server here, to send requests and stop it. */
@@ -160,37 +217,50 @@ public final class ServeCommand implements Callable<Integer> {
     BatchPolicy policy = new BatchPolicy(batchSize, batchDocuments, maxBatchWaitMs, queue);
     String bearer = bearerToken();
     Reranker reranker = reranker(modelOptions, adapter, maxPassageTokens);
-    TextTokenizer tokenizer = TextTokenizer.load(modelOptions.modelDir()); // counts tokens for --max-document-tokens
+    TextTokenizer tokenizer =
+        TextTokenizer.load(modelOptions.modelDir()); // counts tokens for --max-document-tokens
     RerankServer server;
     try {
-      server = RerankServer.builder()
-          .setReranker(reranker)
-          .optModelId(modelId != null ? modelId : modelOptions.model)
-          .optHost(host)
-          .optPort(port)
-          .optLimits(limits)
-          .optBatchPolicy(policy)
-          .optBearerToken(bearer)
-          .optTokenCounter(text -> tokenizer.encode(text).length)
-          .build()
-          .start();
+      server =
+          RerankServer.builder()
+              .setReranker(reranker)
+              .optModelId(modelId != null ? modelId : modelOptions.model)
+              .optHost(host)
+              .optPort(port)
+              .optLimits(limits)
+              .optBatchPolicy(policy)
+              .optBearerToken(bearer)
+              .optTokenCounter(text -> tokenizer.encode(text).length)
+              .build()
+              .start();
     } catch (IOException | RuntimeException e) {
       reranker.close();
       tokenizer.close();
       throw e;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      server.stop(Duration.ofSeconds(graceSeconds));
-      stopped.countDown();
-    }, "qpeft-serve-shutdown");
+    Thread hook =
+        new Thread(
+            () -> {
+              server.stop(Duration.ofSeconds(graceSeconds));
+              stopped.countDown();
+            },
+            "qpeft-serve-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     PrintWriter out = spec.commandLine().getOut();
-    out.println("qpeft serve: serving " + (modelId != null ? modelId : modelOptions.model) + " on "
-        + server.baseUri() + " (POST /v1/rerank; Ctrl-C or SIGTERM stops)");
+    out.println(
+        "qpeft serve: serving "
+            + (modelId != null ? modelId : modelOptions.model)
+            + " on "
+            + server.baseUri()
+            + " (POST /v1/rerank; Ctrl-C or SIGTERM stops)");
     if (!InetAddress.getByName(host).isLoopbackAddress() && bearer == null) {
-      spec.commandLine().getErr().println("qpeft serve: warning: listening on " + host
-          + " without a token; anyone who can reach it can use it (--api-key-env or --token-file)");
+      spec.commandLine()
+          .getErr()
+          .println(
+              "qpeft serve: warning: listening on "
+                  + host
+                  + " without a token; anyone who can reach it can use it (--api-key-env or --token-file)");
     }
     out.flush();
     onStarted.accept(server);
@@ -217,10 +287,14 @@ public final class ServeCommand implements Callable<Integer> {
     if (!Files.isRegularFile(token.file)) {
       throw new IllegalArgumentException("--token-file " + token.file + ": no such file");
     }
-    String first = Files.readAllLines(token.file, StandardCharsets.UTF_8).stream()
-        .findFirst().orElse("").trim();
+    String first =
+        Files.readAllLines(token.file, StandardCharsets.UTF_8).stream()
+            .findFirst()
+            .orElse("")
+            .trim();
     if (first.isEmpty()) {
-      throw new IllegalArgumentException("--token-file " + token.file + ": the first line is empty");
+      throw new IllegalArgumentException(
+          "--token-file " + token.file + ": the first line is empty");
     }
     return first;
   }

@@ -10,11 +10,11 @@ import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
 
 /**
- * Seeded synthetic text for benchmarks: words drawn from a Zipf distribution (P(rank r) proportional
- * to 1 / r^s) over a vocabulary of pronounceable pseudo-words of two or more consonant-vowel
- * syllables, which no English stop word or Porter rule collapses. Passage lengths are uniform in
- * [mean/2, 3 mean/2]. Query words skip the {@value #QUERY_SKIP} most frequent ranks, as real queries
- * lose their stop words.
+ * Seeded synthetic text for benchmarks: words drawn from a Zipf distribution (P(rank r)
+ * proportional to 1 / r^s) over a vocabulary of pronounceable pseudo-words of two or more
+ * consonant-vowel syllables, which no English stop word or Porter rule collapses. Passage lengths
+ * are uniform in [mean/2, 3 mean/2]. Query words skip the {@value #QUERY_SKIP} most frequent ranks,
+ * as real queries lose their stop words.
  */
 final class SyntheticCorpus {
   static final int QUERY_SKIP = 20;
@@ -25,7 +25,9 @@ final class SyntheticCorpus {
   private final double[] cdf;
 
   SyntheticCorpus(int vocabulary, double exponent) {
-    if (vocabulary <= QUERY_SKIP) throw new IllegalArgumentException("--vocabulary must be > " + QUERY_SKIP + ", got " + vocabulary);
+    if (vocabulary <= QUERY_SKIP)
+      throw new IllegalArgumentException(
+          "--vocabulary must be > " + QUERY_SKIP + ", got " + vocabulary);
     words = new String[vocabulary];
     cdf = new double[vocabulary];
     double sum = 0;
@@ -44,7 +46,8 @@ final class SyntheticCorpus {
     int x = r;
     do {
       int syllable = x % base;
-      sb.append(CONSONANTS.charAt(syllable / VOWELS.length())).append(VOWELS.charAt(syllable % VOWELS.length()));
+      sb.append(CONSONANTS.charAt(syllable / VOWELS.length()))
+          .append(VOWELS.charAt(syllable % VOWELS.length()));
       x /= base;
     } while (x > 0 || sb.length() < 4);
     return sb.toString();

@@ -23,47 +23,143 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code qpeft train}: trains a Q-PEFT (or prompt-tuning) adapter on DPR training JSON. */
-@Command(name = "train", mixinStandardHelpOptions = true,
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
     description = "Train a Q-PEFT adapter (the LM stays frozen) on DPR training JSON.")
 public final class TrainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ModelOptions modelOptions;
-  @Option(names = "--variant", defaultValue = "retrieval", description = "retrieval, attention or prompt (default ${DEFAULT-VALUE}).") String variant;
-  @Option(names = "--train", required = true, description = "DPR training JSON [{question, positive_ctxs, hard_negative_ctxs}], or a BEIR folder (with --index).") Path train;
-  @Option(names = "--dev", description = "DPR JSON or BEIR folder for early stopping (default: none; the train loss decides).") Path dev;
-  @Option(names = "--output", required = true, description = "Adapter folder to write (best adapter, log, checkpoint).") Path output;
-  @Option(names = "--resume", description = "Continue from the checkpoint in --output.") boolean resume;
-  @Option(names = "--epochs", defaultValue = "20") int epochs;
-  @Option(names = "--lr", defaultValue = "3e-2") double lr;
-  @Option(names = "--weight-decay", defaultValue = "0.01") double weightDecay;
-  @Option(names = "--beta1", defaultValue = "0.9") double beta1;
-  @Option(names = "--beta2", defaultValue = "0.999") double beta2;
-  @Option(names = "--batch-queries", defaultValue = "4") int batchQueries;
-  @Option(names = "--hard-negatives", defaultValue = "1") int hardNegatives;
-  @Option(names = "--no-in-batch-negatives", description = "Do not use other queries' positives as negatives.") boolean noInBatch;
-  @Option(names = "--loss", defaultValue = "both", description = "pointwise, pairwise or both (default ${DEFAULT-VALUE}).") String loss;
-  @Option(names = "--margin", defaultValue = "0.5") double margin;
-  @Option(names = "--clip-norm", defaultValue = "1.0") double clipNorm;
-  @Option(names = "--linear-decay") boolean linearDecay;
-  @Option(names = "--patience", defaultValue = "5") int patience;
-  @Option(names = "--seed", defaultValue = "42") long seed;
-  @Option(names = "--checkpoint-every", defaultValue = "50", description = "Steps between checkpoints (and every epoch end).") int checkpointEvery;
-  @Option(names = "--top-k", defaultValue = "10") int topK;
-  @Option(names = "--heads", defaultValue = "2") int heads;
-  @Option(names = "--dropout", defaultValue = "0.1") double dropout;
-  @Option(names = "--max-tokens", defaultValue = "300") int maxTokens;
-  @Option(names = "--train-soft-prompt", description = "Also train the soft prompt.") boolean trainSoftPrompt;
-  @Option(names = "--no-stop-words-filter") boolean keepStopWords;
-  @Option(names = "--keep-non-alphabetic") boolean keepNonAlphabetic;
 
-  @Option(names = "--split", defaultValue = "train", description = "BEIR --train: the qrels split (default ${DEFAULT-VALUE}).") String split;
-  @Option(names = "--dev-split", defaultValue = "dev", description = "BEIR --dev: the qrels split (default ${DEFAULT-VALUE}).") String devSplit;
-  @Option(names = "--index", description = "BEIR data: qpeft index of the corpus, to mine hard negatives with BM25.") Path index;
-  @Option(names = "--mine", defaultValue = "10", description = "BEIR data: BM25 hard negatives kept per query (default ${DEFAULT-VALUE}).") int mine;
+  @Option(
+      names = "--variant",
+      defaultValue = "retrieval",
+      description = "retrieval, attention or prompt (default ${DEFAULT-VALUE}).")
+  String variant;
+
+  @Option(
+      names = "--train",
+      required = true,
+      description =
+          "DPR training JSON [{question, positive_ctxs, hard_negative_ctxs}], or a BEIR folder (with --index).")
+  Path train;
+
+  @Option(
+      names = "--dev",
+      description =
+          "DPR JSON or BEIR folder for early stopping (default: none; the train loss decides).")
+  Path dev;
+
+  @Option(
+      names = "--output",
+      required = true,
+      description = "Adapter folder to write (best adapter, log, checkpoint).")
+  Path output;
+
+  @Option(names = "--resume", description = "Continue from the checkpoint in --output.")
+  boolean resume;
+
+  @Option(names = "--epochs", defaultValue = "20")
+  int epochs;
+
+  @Option(names = "--lr", defaultValue = "3e-2")
+  double lr;
+
+  @Option(names = "--weight-decay", defaultValue = "0.01")
+  double weightDecay;
+
+  @Option(names = "--beta1", defaultValue = "0.9")
+  double beta1;
+
+  @Option(names = "--beta2", defaultValue = "0.999")
+  double beta2;
+
+  @Option(names = "--batch-queries", defaultValue = "4")
+  int batchQueries;
+
+  @Option(names = "--hard-negatives", defaultValue = "1")
+  int hardNegatives;
+
+  @Option(
+      names = "--no-in-batch-negatives",
+      description = "Do not use other queries' positives as negatives.")
+  boolean noInBatch;
+
+  @Option(
+      names = "--loss",
+      defaultValue = "both",
+      description = "pointwise, pairwise or both (default ${DEFAULT-VALUE}).")
+  String loss;
+
+  @Option(names = "--margin", defaultValue = "0.5")
+  double margin;
+
+  @Option(names = "--clip-norm", defaultValue = "1.0")
+  double clipNorm;
+
+  @Option(names = "--linear-decay")
+  boolean linearDecay;
+
+  @Option(names = "--patience", defaultValue = "5")
+  int patience;
+
+  @Option(names = "--seed", defaultValue = "42")
+  long seed;
+
+  @Option(
+      names = "--checkpoint-every",
+      defaultValue = "50",
+      description = "Steps between checkpoints (and every epoch end).")
+  int checkpointEvery;
+
+  @Option(names = "--top-k", defaultValue = "10")
+  int topK;
+
+  @Option(names = "--heads", defaultValue = "2")
+  int heads;
+
+  @Option(names = "--dropout", defaultValue = "0.1")
+  double dropout;
+
+  @Option(names = "--max-tokens", defaultValue = "300")
+  int maxTokens;
+
+  @Option(names = "--train-soft-prompt", description = "Also train the soft prompt.")
+  boolean trainSoftPrompt;
+
+  @Option(names = "--no-stop-words-filter")
+  boolean keepStopWords;
+
+  @Option(names = "--keep-non-alphabetic")
+  boolean keepNonAlphabetic;
+
+  @Option(
+      names = "--split",
+      defaultValue = "train",
+      description = "BEIR --train: the qrels split (default ${DEFAULT-VALUE}).")
+  String split;
+
+  @Option(
+      names = "--dev-split",
+      defaultValue = "dev",
+      description = "BEIR --dev: the qrels split (default ${DEFAULT-VALUE}).")
+  String devSplit;
+
+  @Option(
+      names = "--index",
+      description = "BEIR data: qpeft index of the corpus, to mine hard negatives with BM25.")
+  Path index;
+
+  @Option(
+      names = "--mine",
+      defaultValue = "10",
+      description = "BEIR data: BM25 hard negatives kept per query (default ${DEFAULT-VALUE}).")
+  int mine;
 
   private List<TrainingExample> examples(Path path, String qrelsSplit) {
     java.io.PrintWriter err = spec.commandLine().getErr();
-    if (java.nio.file.Files.isDirectory(path)) return TrainingData.readBeir(path, qrelsSplit, index, mine, err);
+    if (java.nio.file.Files.isDirectory(path))
+      return TrainingData.readBeir(path, qrelsSplit, index, mine, err);
     return TrainingData.read(path, err);
   }
 
@@ -74,44 +170,70 @@ public final class TrainCommand implements Callable<Integer> {
 
   private int train() {
     Variant v = Variant.parse(variant);
-    PeftConfig peft = PeftConfig.defaults(v).withTopK(topK).withHeads(heads, dropout).withMaxTokens(maxTokens)
-        .withFilters(!keepStopWords, !keepNonAlphabetic).withTrainSoftPrompt(trainSoftPrompt || v == Variant.PROMPT);
-    TrainConfig cfg = new TrainConfig(lr, weightDecay, beta1, beta2, 1e-8, epochs, batchQueries, hardNegatives,
-        !noInBatch, LossType.parse(loss), margin, clipNorm, linearDecay, patience, seed, checkpointEvery);
+    PeftConfig peft =
+        PeftConfig.defaults(v)
+            .withTopK(topK)
+            .withHeads(heads, dropout)
+            .withMaxTokens(maxTokens)
+            .withFilters(!keepStopWords, !keepNonAlphabetic)
+            .withTrainSoftPrompt(trainSoftPrompt || v == Variant.PROMPT);
+    TrainConfig cfg =
+        new TrainConfig(
+            lr,
+            weightDecay,
+            beta1,
+            beta2,
+            1e-8,
+            epochs,
+            batchQueries,
+            hardNegatives,
+            !noInBatch,
+            LossType.parse(loss),
+            margin,
+            clipNorm,
+            linearDecay,
+            patience,
+            seed,
+            checkpointEvery);
     List<TrainingExample> trainSet = examples(train, split);
     List<TrainingExample> devSet = dev == null ? List.of() : examples(dev, devSplit);
     Path model = modelOptions.modelDir();
-    try (TransformerLm lm = modelOptions.load(model); TextTokenizer tok = TextTokenizer.load(model)) {
+    try (TransformerLm lm = modelOptions.load(model);
+        TextTokenizer tok = TextTokenizer.load(model)) {
       PeftModel pm = new PeftModel(lm, tok, peft, PeftModel.initialParameters(lm, tok, peft, seed));
       long total = (long) Trainer.stepsPerEpoch(trainSet.size(), cfg) * epochs;
       java.io.PrintWriter out = spec.commandLine().getOut();
       java.io.PrintWriter err = spec.commandLine().getErr();
-      err.printf("training %s adapter: %d trainable parameters, %d train / %d dev queries, %d steps planned%n",
+      err.printf(
+          "training %s adapter: %d trainable parameters, %d train / %d dev queries, %d steps planned%n",
           v.id(), pm.parameters().trainableCount(), trainSet.size(), devSet.size(), total);
       ProgressBar bar = Progress.bar("train", total, 0, "steps");
       try {
-        TrainingListener listener = new TrainingListener() {
-          @Override
-          public void onStep(int epoch, long step, long totalSteps, double l) {
-            if (bar == null) return;
-            bar.stepTo(step);
-            bar.setExtraMessage(String.format("epoch %d loss %.4f", epoch, l));
-          }
+        TrainingListener listener =
+            new TrainingListener() {
+              @Override
+              public void onStep(int epoch, long step, long totalSteps, double l) {
+                if (bar == null) return;
+                bar.stepTo(step);
+                bar.setExtraMessage(String.format("epoch %d loss %.4f", epoch, l));
+              }
 
-          @Override
-          public void onEpoch(EpochMetrics m) {
-            out.println(m.toJson());
-            out.flush();
-          }
-        };
-        Trainer.Result r = new Trainer(pm, BaseModel.of(lm.config(), model), cfg, output, listener)
-            .train(trainSet, devSet, resume);
-        err.printf("best epoch %d (loss %.4f); adapter written to %s%n", r.bestEpoch(), r.bestLoss(), output);
+              @Override
+              public void onEpoch(EpochMetrics m) {
+                out.println(m.toJson());
+                out.flush();
+              }
+            };
+        Trainer.Result r =
+            new Trainer(pm, BaseModel.of(lm.config(), model), cfg, output, listener)
+                .train(trainSet, devSet, resume);
+        err.printf(
+            "best epoch %d (loss %.4f); adapter written to %s%n",
+            r.bestEpoch(), r.bestLoss(), output);
       } finally {
         Progress.close(bar);
       }
     }
     return 0;
   }
-
 }

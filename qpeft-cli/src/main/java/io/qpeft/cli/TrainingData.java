@@ -1,15 +1,15 @@
 package io.qpeft.cli;
 
+import io.qpeft.data.Candidate;
 import io.qpeft.data.DprTrainingReader;
 import io.qpeft.data.DprTrainingRecord;
 import io.qpeft.data.ErrorPolicy;
-import io.qpeft.data.RecordReader;
-import io.qpeft.data.Candidate;
 import io.qpeft.data.Passage;
 import io.qpeft.data.PassageStore;
 import io.qpeft.data.Qrels;
 import io.qpeft.data.Query;
 import io.qpeft.data.QueryReader;
+import io.qpeft.data.RecordReader;
 import io.qpeft.retrieval.Bm25Params;
 import io.qpeft.retrieval.Bm25Retriever;
 import io.qpeft.train.TrainingExample;
@@ -30,14 +30,18 @@ final class TrainingData {
    * query with a relevant passage (grade >= 1); its hard negatives are the top {@code mine} BM25
    * hits of {@code index} that the qrels do not judge relevant, best first.
    */
-  static List<TrainingExample> readBeir(Path folder, String split, Path index, int mine, PrintWriter err) {
+  static List<TrainingExample> readBeir(
+      Path folder, String split, Path index, int mine, PrintWriter err) {
     Path qrelsFile = folder.resolve("qrels").resolve(split + ".tsv");
     if (!java.nio.file.Files.isRegularFile(qrelsFile)) {
-      throw new IllegalArgumentException("BEIR folder " + folder + " has no qrels/" + split + ".tsv (--split)");
+      throw new IllegalArgumentException(
+          "BEIR folder " + folder + " has no qrels/" + split + ".tsv (--split)");
     }
     if (index == null) {
-      throw new IllegalArgumentException("training on the BEIR folder " + folder
-          + " needs --index, a qpeft index of its corpus, to mine hard negatives with BM25");
+      throw new IllegalArgumentException(
+          "training on the BEIR folder "
+              + folder
+              + " needs --index, a qpeft index of its corpus, to mine hard negatives with BM25");
     }
     Qrels qrels = Qrels.read(qrelsFile);
     java.util.Map<String, Query> queries = QueryReader.readMap(folder);
@@ -70,10 +74,15 @@ final class TrainingData {
       throw new IllegalStateException(e.getMessage(), e);
     }
     if (missing > 0) {
-      err.println("qpeft train: " + qrelsFile + ": " + missing
-          + " queries skipped (no text in queries.jsonl or no relevant passage in the corpus)");
+      err.println(
+          "qpeft train: "
+              + qrelsFile
+              + ": "
+              + missing
+              + " queries skipped (no text in queries.jsonl or no relevant passage in the corpus)");
     }
-    if (out.isEmpty()) throw new IllegalArgumentException(qrelsFile + ": no query with a relevant passage");
+    if (out.isEmpty())
+      throw new IllegalArgumentException(qrelsFile + ": no query with a relevant passage");
     return out;
   }
 
@@ -86,10 +95,14 @@ final class TrainingData {
     List<TrainingExample> out = new ArrayList<>();
     int[] bad = {0};
     int noPositive = 0;
-    try (RecordReader<DprTrainingRecord> r = DprTrainingReader.open(file, ErrorPolicy.skip(e -> {
-      bad[0]++;
-      err.println("qpeft train: skipped " + e.getMessage());
-    }))) {
+    try (RecordReader<DprTrainingRecord> r =
+        DprTrainingReader.open(
+            file,
+            ErrorPolicy.skip(
+                e -> {
+                  bad[0]++;
+                  err.println("qpeft train: skipped " + e.getMessage());
+                }))) {
       while (r.hasNext()) {
         DprTrainingRecord rec = r.next();
         if (rec.positives().isEmpty()) {
@@ -100,10 +113,14 @@ final class TrainingData {
         out.add(new TrainingExample(rec.query(), rec.positives(), hard));
       }
     }
-    if (noPositive > 0) err.println("qpeft train: " + file + ": " + noPositive + " queries without positive_ctxs skipped");
+    if (noPositive > 0)
+      err.println(
+          "qpeft train: " + file + ": " + noPositive + " queries without positive_ctxs skipped");
     if (out.isEmpty()) {
-      throw new IllegalArgumentException(file + ": no query has a positive_ctxs passage"
-          + (bad[0] > 0 ? " (" + bad[0] + " malformed records skipped)" : ""));
+      throw new IllegalArgumentException(
+          file
+              + ": no query has a positive_ctxs passage"
+              + (bad[0] > 0 ? " (" + bad[0] + " malformed records skipped)" : ""));
     }
     return out;
   }

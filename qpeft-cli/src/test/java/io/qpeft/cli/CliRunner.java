@@ -13,8 +13,11 @@ final class CliRunner {
   static Result run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = new CommandLine(new Main()).setOut(new PrintWriter(out))
-        .setErr(new PrintWriter(err)).execute(args);
+    int code =
+        new CommandLine(new Main())
+            .setOut(new PrintWriter(out))
+            .setErr(new PrintWriter(err))
+            .execute(args);
     return new Result(code, out.toString(), err.toString());
   }
 }

@@ -26,7 +26,9 @@ class EvalCommandTest {
 
   @BeforeEach
   void files() throws Exception {
-    Files.writeString(dir.resolve("qrels.txt"), "q1 0 d1 2\nq1 0 d2 1\nq1 0 d3 0\nq1 0 d4 1\nq2 0 d5 1\nq3 0 d9 1\n");
+    Files.writeString(
+        dir.resolve("qrels.txt"),
+        "q1 0 d1 2\nq1 0 d2 1\nq1 0 d3 0\nq1 0 d4 1\nq2 0 d5 1\nq3 0 d9 1\n");
     Files.writeString(
         dir.resolve("run-a.trec"),
         "q1 Q0 d3 1 3.0 base\nq1 Q0 d1 2 2.0 base\nq1 Q0 d2 3 2.0 base\nq1 Q0 d7 4 1.0 base\n"
@@ -55,8 +57,19 @@ class EvalCommandTest {
 
   @Test
   void comparesTwoTrecRunsAgainstQrels() throws Exception {
-    int code = run("eval", "--run", p("run-a.trec"), "--run", p("run-b.trec"), "--qrels", p("qrels.txt"),
-        "--measures", "P@2,RR@10,AP,Recall@2", "--json", p("out.json"));
+    int code =
+        run(
+            "eval",
+            "--run",
+            p("run-a.trec"),
+            "--run",
+            p("run-b.trec"),
+            "--qrels",
+            p("qrels.txt"),
+            "--measures",
+            "P@2,RR@10,AP,Recall@2",
+            "--json",
+            p("out.json"));
     assertEquals(0, code, stderr);
     // run-a: P@2 (.5+.5+0)/3, RR (.5+.5+0)/3, AP (7/18+.5+0)/3, Recall@2 (.5+1)/2 (q3 undefined)
     // run-b: P@2 (1+.5+0)/3, RR (1+1+0)/3, AP (2/3+1+0)/3, Recall@2 (1+1)/2
@@ -75,12 +88,24 @@ class EvalCommandTest {
     assertEquals(3, json.get("queries").asInt());
     assertEquals(0.75, json.get("runs").get(0).get("measures").get("Recall@2").asDouble(), 1e-12);
     assertTrue(json.get("runs").get(0).get("per_query").get("q3").get("Recall@2").isNull());
-    assertEquals(0.5, json.get("runs").get(1).get("vs_first").get("P@2").get("change").asDouble(), 1e-12);
+    assertEquals(
+        0.5, json.get("runs").get(1).get("vs_first").get("P@2").get("change").asDouble(), 1e-12);
   }
 
   @Test
   void perQueryLines() {
-    assertEquals(0, run("eval", "--run", p("run-a.trec"), "--qrels", p("qrels.txt"), "--measures", "RR@10", "--per-query"), stderr);
+    assertEquals(
+        0,
+        run(
+            "eval",
+            "--run",
+            p("run-a.trec"),
+            "--qrels",
+            p("qrels.txt"),
+            "--measures",
+            "RR@10",
+            "--per-query"),
+        stderr);
     assertEquals(
         List.of(
             "run-a.trec\tRR@10\tq1\t0.5000",
@@ -111,8 +136,17 @@ class EvalCommandTest {
             + "{\"id\":\"1\",\"text\":\"Hamlet is a play.\"}]},"
             + "{\"question\":\"capital of france\",\"answers\":[\"Paris\"],\"ctxs\":["
             + "{\"id\":\"5\",\"text\":\"Berlin\"},{\"id\":\"4\",\"text\":\"Lyon is big\"}]}]");
-    int code = run("eval", "--run", p("retrieved.json"), "--run", p("reranked.json"), "--answers", p("retrieved.json"),
-        "--measures", "Hit@1,Hit@2,Recall@1");
+    int code =
+        run(
+            "eval",
+            "--run",
+            p("retrieved.json"),
+            "--run",
+            p("reranked.json"),
+            "--answers",
+            p("retrieved.json"),
+            "--measures",
+            "Hit@1,Hit@2,Recall@1");
     assertEquals(0, code, stderr);
     // retrieved: q0 relevance 0,1,1; q1 none.  reranked: q0 1,1,0.
     // Hit@1 0 -> 1/2, Hit@2 1/2 both, Recall@1 q0 only: 0/2 -> 1/2 (q1 undefined, one pair: no p)
@@ -131,7 +165,8 @@ class EvalCommandTest {
     Files.writeString(dir.resolve("bad.trec"), "q1 Q0 d1 1 x tag\n");
     assertEquals(2, run("eval", "--run", p("bad.trec"), "--qrels", p("qrels.txt")));
     assertEquals("error: " + p("bad.trec") + ":1: score 'x' is not a number", stderr.strip());
-    assertEquals(2, run("eval", "--run", p("run-a.trec"), "--qrels", p("qrels.txt"), "--measures", "F1"));
+    assertEquals(
+        2, run("eval", "--run", p("run-a.trec"), "--qrels", p("qrels.txt"), "--measures", "F1"));
     assertTrue(stderr.startsWith("error: unknown measure 'F1'"), stderr);
   }
 }

@@ -7,17 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.qpeft.model.Models;
 import io.qpeft.model.TransformerLm;
 import io.qpeft.tokenizer.TextTokenizer;
-import java.util.Locale;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The learnability benchmark end to end at a tiny size, and its measure against hand-made rankings. */
+/**
+ * The learnability benchmark end to end at a tiny size, and its measure against hand-made rankings.
+ */
 class LearnabilityBenchTest {
-  private static final Pattern ROW = Pattern.compile(
-      "\\| (\\d+) \\| ([^|]+) \\| ([0-9.]+) \\| ([0-9.]+) \\| ([0-9-]+) \\| ([^|]+) \\| ([0-9.]+) \\|");
+  private static final Pattern ROW =
+      Pattern.compile(
+          "\\| (\\d+) \\| ([^|]+) \\| ([0-9.]+) \\| ([0-9.]+) \\| ([0-9-]+) \\| ([^|]+) \\| ([0-9.]+) \\|");
 
   static List<String[]> rows(String out) {
     List<String[]> rows = new ArrayList<>();
@@ -33,9 +36,26 @@ class LearnabilityBenchTest {
   }
 
   static CliRun tiny(String seed) {
-    return CliRun.of("bench-train", "--task", "learnability", "--model", CliRun.TINY_LLAMA.toString(),
-        "--sizes", "4,8", "--epochs", "1", "--test-queries", "5", "--dev-queries", "4", "--candidates", "12",
-        "--words", "8", "--seed", seed);
+    return CliRun.of(
+        "bench-train",
+        "--task",
+        "learnability",
+        "--model",
+        CliRun.TINY_LLAMA.toString(),
+        "--sizes",
+        "4,8",
+        "--epochs",
+        "1",
+        "--test-queries",
+        "5",
+        "--dev-queries",
+        "4",
+        "--candidates",
+        "12",
+        "--words",
+        "8",
+        "--seed",
+        seed);
   }
 
   @Test
@@ -43,7 +63,9 @@ class LearnabilityBenchTest {
     CliRun run = tiny("42");
     assertEquals(0, run.exitCode(), run.err());
     List<String[]> rows = rows(run.out());
-    String[] methods = {"first-stage order", "UPR (zero-shot)", "prompt tuning", "Q-PEFT-R", "Q-PEFT-A"};
+    String[] methods = {
+      "first-stage order", "UPR (zero-shot)", "prompt tuning", "Q-PEFT-R", "Q-PEFT-A"
+    };
     assertEquals(10, rows.size(), run.out());
     for (int i = 0; i < rows.size(); i++) {
       String[] r = rows.get(i);
@@ -56,12 +78,16 @@ class LearnabilityBenchTest {
       assertEquals(i % 5 < 2 ? "-" : "1", r[4], "epochs trained");
     }
     // the untrained rows do not depend on the training size
-    assertArrayEquals(List.of(rows.get(0)[2], rows.get(0)[3], rows.get(1)[2], rows.get(1)[3]).toArray(),
+    assertArrayEquals(
+        List.of(rows.get(0)[2], rows.get(0)[3], rows.get(1)[2], rows.get(1)[3]).toArray(),
         List.of(rows.get(5)[2], rows.get(5)[3], rows.get(6)[2], rows.get(6)[3]).toArray());
     assertTrue(run.out().contains("peak RSS"), run.out());
     // the first-stage row is the seeded task's random order, measured independently here
-    try (TransformerLm lm = Models.load(CliRun.TINY_LLAMA); TextTokenizer tok = TextTokenizer.load(CliRun.TINY_LLAMA)) {
-      LearnabilityTask t = LearnabilityTask.generate(tok, lm.config(), new LearnabilityTask.Shape(8, 4, 5, 12, 8), 42);
+    try (TransformerLm lm = Models.load(CliRun.TINY_LLAMA);
+        TextTokenizer tok = TextTokenizer.load(CliRun.TINY_LLAMA)) {
+      LearnabilityTask t =
+          LearnabilityTask.generate(
+              tok, lm.config(), new LearnabilityTask.Shape(8, 4, 5, 12, 8), 42);
       double[] m = new LearnabilityBench(lm, tok, t, null, null).measure(firstStage(t));
       assertEquals(String.format(Locale.ROOT, "%.3f", m[0]), rows.get(0)[2]);
       assertEquals(String.format(Locale.ROOT, "%.3f", m[1]), rows.get(0)[3]);
@@ -97,7 +123,8 @@ class LearnabilityBenchTest {
       worst.add(bad);
     }
     assertArrayEquals(new double[] {1, 1}, bench.measure(oracle));
-    // 12 candidates, relevant ones last: with 1 relevant it is rank 12 (miss); with 2, ranks 11 and 12 (miss)
+    // 12 candidates, relevant ones last: with 1 relevant it is rank 12 (miss); with 2, ranks 11 and
+    // 12 (miss)
     assertArrayEquals(new double[] {0, 0}, bench.measure(worst));
   }
 

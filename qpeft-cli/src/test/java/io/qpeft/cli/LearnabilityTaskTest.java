@@ -35,10 +35,15 @@ class LearnabilityTaskTest {
     tok.close();
   }
 
-  /** A small task on the tiny-llama tokenizer: 40 training, 6 dev, 10 test queries x 12 candidates of 10 words. */
+  /**
+   * A small task on the tiny-llama tokenizer: 40 training, 6 dev, 10 test queries x 12 candidates
+   * of 10 words.
+   */
   static LearnabilityTask task(long seed) {
-    try (TransformerLm lm = Models.load(CliRun.TINY_LLAMA); TextTokenizer t = TextTokenizer.load(CliRun.TINY_LLAMA)) {
-      return LearnabilityTask.generate(t, lm.config(), new LearnabilityTask.Shape(40, 6, 10, 12, 10), seed);
+    try (TransformerLm lm = Models.load(CliRun.TINY_LLAMA);
+        TextTokenizer t = TextTokenizer.load(CliRun.TINY_LLAMA)) {
+      return LearnabilityTask.generate(
+          t, lm.config(), new LearnabilityTask.Shape(40, 6, 10, 12, 10), seed);
     }
   }
 
@@ -72,7 +77,10 @@ class LearnabilityTaskTest {
       List<String> qw = List.of(e.query().text().split(" "));
       assertTrue(Arrays.asList(e.positives().get(0).text().split(" ")).containsAll(qw));
       List<String> neg = Arrays.asList(e.hardNegatives().get(0).text().split(" "));
-      assertEquals(1, qw.stream().filter(neg::contains).count(), "a hard negative shares exactly one key word");
+      assertEquals(
+          1,
+          qw.stream().filter(neg::contains).count(),
+          "a hard negative shares exactly one key word");
     }
   }
 
@@ -80,7 +88,8 @@ class LearnabilityTaskTest {
   void testQueriesAreNeverTrainingQueries() {
     LearnabilityTask t = task(7);
     Set<Set<String>> seen = new HashSet<>();
-    for (LearnabilityTask.TestQuery q : t.test()) assertTrue(seen.add(Set.of(q.query().text().split(" "))));
+    for (LearnabilityTask.TestQuery q : t.test())
+      assertTrue(seen.add(Set.of(q.query().text().split(" "))));
     for (TrainingExample e : t.dev()) assertTrue(seen.add(Set.of(e.query().text().split(" "))));
     for (TrainingExample e : t.train()) assertTrue(seen.add(Set.of(e.query().text().split(" "))));
   }

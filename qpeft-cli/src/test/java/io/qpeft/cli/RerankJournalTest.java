@@ -33,7 +33,8 @@ class RerankJournalTest {
       j.add(0, "q1", a);
       j.add(1, "q2", b);
     }
-    Files.writeString(file, Files.readString(file) + "{\"i\":2,\"qid\":\"q3\",\"sco"); // crash mid-line
+    Files.writeString(
+        file, Files.readString(file) + "{\"i\":2,\"qid\":\"q3\",\"sco"); // crash mid-line
     try (RerankJournal j = RerankJournal.open(file, settings("m"))) {
       assertEquals(2, j.size());
       assertArrayEquals(a, j.done(0, "q1", 100).scores());
@@ -55,14 +56,20 @@ class RerankJournalTest {
     try (RerankJournal j = RerankJournal.open(file, settings("m"))) {
       j.add(0, "q1", new double[] {1, 2, 3});
     }
-    IllegalArgumentException settings = assertThrows(IllegalArgumentException.class, () -> RerankJournal.open(file, settings("other")));
-    assertTrue(settings.getMessage().contains("other settings (model \"m\" -> \"other\")"), settings.getMessage());
+    IllegalArgumentException settings =
+        assertThrows(
+            IllegalArgumentException.class, () -> RerankJournal.open(file, settings("other")));
+    assertTrue(
+        settings.getMessage().contains("other settings (model \"m\" -> \"other\")"),
+        settings.getMessage());
     try (RerankJournal j = RerankJournal.open(file, settings("m"))) {
-      IllegalArgumentException changed = assertThrows(IllegalArgumentException.class, () -> j.done(0, "q9", 3));
+      IllegalArgumentException changed =
+          assertThrows(IllegalArgumentException.class, () -> j.done(0, "q9", 3));
       assertTrue(changed.getMessage().contains("the input changed"), changed.getMessage());
     }
     Files.writeString(file, "qid Q0 doc 1 2.0 run\n");
-    IllegalArgumentException foreign = assertThrows(IllegalArgumentException.class, () -> RerankJournal.open(file, settings("m")));
+    IllegalArgumentException foreign =
+        assertThrows(IllegalArgumentException.class, () -> RerankJournal.open(file, settings("m")));
     assertTrue(foreign.getMessage().contains("not a qpeft rerank journal"), foreign.getMessage());
   }
 }

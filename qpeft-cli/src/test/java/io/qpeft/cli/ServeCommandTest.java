@@ -31,40 +31,65 @@ class ServeCommandTest {
     command.onStarted = started::complete;
     StringWriter out = new StringWriter();
     CommandLine cli = new CommandLine(command).setOut(new PrintWriter(out));
-    CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cli.execute(
-        "--model", TINY_LLAMA, "--port", "0", "--token-file", tokenFile.toString(),
-        "--model-id", "tiny-llama", "--max-documents", "2"));
+    CompletableFuture<Integer> exit =
+        CompletableFuture.supplyAsync(
+            () ->
+                cli.execute(
+                    "--model",
+                    TINY_LLAMA,
+                    "--port",
+                    "0",
+                    "--token-file",
+                    tokenFile.toString(),
+                    "--model-id",
+                    "tiny-llama",
+                    "--max-documents",
+                    "2"));
     RerankServer server = started.get(60, TimeUnit.SECONDS);
     assertEquals("127.0.0.1", server.address().getAddress().getHostAddress());
     HttpClient client = HttpClient.newHttpClient();
-    HttpRequest.Builder rerank = HttpRequest.newBuilder(server.baseUri().resolve("/v1/rerank"))
-        .POST(HttpRequest.BodyPublishers.ofString(
-            "{\"query\":\"where is paris\",\"documents\":[\"rivers\",\"paris is in france\"]}"));
-    assertEquals(401, client.send(rerank.build(), HttpResponse.BodyHandlers.ofString()).statusCode());
-    HttpResponse<String> ok = client.send(rerank.header("Authorization", "Bearer t0ken").build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpRequest.Builder rerank =
+        HttpRequest.newBuilder(server.baseUri().resolve("/v1/rerank"))
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"query\":\"where is paris\",\"documents\":[\"rivers\",\"paris is in france\"]}"));
+    assertEquals(
+        401, client.send(rerank.build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+    HttpResponse<String> ok =
+        client.send(
+            rerank.header("Authorization", "Bearer t0ken").build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(200, ok.statusCode(), ok.body());
     JsonNode body = new ObjectMapper().readTree(ok.body());
     assertEquals("tiny-llama", body.get("model").asText());
     assertEquals(2, body.get("results").size());
-    assertTrue(body.get("results").get(0).get("relevance_score").asDouble() < 0); // a log-likelihood
+    assertTrue(
+        body.get("results").get(0).get("relevance_score").asDouble() < 0); // a log-likelihood
     server.stop(Duration.ofSeconds(5));
     assertEquals(0, exit.get(30, TimeUnit.SECONDS));
-    assertTrue(out.toString().startsWith("qpeft serve: serving tiny-llama on http://127.0.0.1:"),
+    assertTrue(
+        out.toString().startsWith("qpeft serve: serving tiny-llama on http://127.0.0.1:"),
         out.toString());
   }
 
   @Test
   void badOptionsAreNamed(@TempDir Path tmp) {
-    CliRunner.Result missing = CliRunner.run("serve", "--model", TINY_LLAMA, "--token-file",
-        tmp.resolve("nope").toString());
+    CliRunner.Result missing =
+        CliRunner.run(
+            "serve", "--model", TINY_LLAMA, "--token-file", tmp.resolve("nope").toString());
     assertEquals(1, missing.exitCode());
     assertTrue(missing.err().startsWith("qpeft serve: --token-file "), missing.err());
-    CliRunner.Result unset = CliRunner.run("serve", "--model", TINY_LLAMA, "--api-key-env",
-        "QPEFT_TEST_SURELY_UNSET_VARIABLE");
+    CliRunner.Result unset =
+        CliRunner.run(
+            "serve", "--model", TINY_LLAMA, "--api-key-env", "QPEFT_TEST_SURELY_UNSET_VARIABLE");
     assertEquals(1, unset.exitCode());
-    assertTrue(unset.err().contains("QPEFT_TEST_SURELY_UNSET_VARIABLE: the environment variable is"
-        + " not set or empty"), unset.err());
+    assertTrue(
+        unset
+            .err()
+            .contains(
+                "QPEFT_TEST_SURELY_UNSET_VARIABLE: the environment variable is"
+                    + " not set or empty"),
+        unset.err());
     CliRunner.Result queue = CliRunner.run("serve", "--model", TINY_LLAMA, "--queue", "0");
     assertEquals("qpeft serve: --queue must be positive, got 0\n", queue.err());
     CliRunner.Result noModel = CliRunner.run("serve", "--model", tmp.resolve("m").toString());

@@ -45,19 +45,37 @@ class SyntheticCorpusTest {
     // query words skip the most frequent ranks
     Set<String> top = new HashSet<>();
     for (int r = 0; r < SyntheticCorpus.QUERY_SKIP; r++) top.add(SyntheticCorpus.word(r));
-    c.queries(200, 1).forEach(q -> {
-      for (String w : q.text().split(" ")) assertFalse(top.contains(w), w);
-    });
+    c.queries(200, 1)
+        .forEach(
+            q -> {
+              for (String w : q.text().split(" ")) assertFalse(top.contains(w), w);
+            });
   }
 
   @Test
   void benchCommandRunsOnATinyCorpus() {
-    IndexRetrieveCommandTest.Result r = IndexRetrieveCommandTest.run(
-        "bench-retrieval", "--passages", "400", "--reference-passages", "200", "--queries", "20",
-        "--dense-passages", "0", "--threads", "2");
+    IndexRetrieveCommandTest.Result r =
+        IndexRetrieveCommandTest.run(
+            "bench-retrieval",
+            "--passages",
+            "400",
+            "--reference-passages",
+            "200",
+            "--queries",
+            "20",
+            "--dense-passages",
+            "0",
+            "--threads",
+            "2");
     assertEquals(0, r.exit(), r.out());
-    for (String row : List.of("generator alone", "BM25 index, 1 thread, 200 passages", "BM25 index, 2 threads, 400 passages",
-        "BM25 search, 1 thread, 100 hits", "BM25 search, 2 threads", "memory: peak heap")) {
+    for (String row :
+        List.of(
+            "generator alone",
+            "BM25 index, 1 thread, 200 passages",
+            "BM25 index, 2 threads, 400 passages",
+            "BM25 search, 1 thread, 100 hits",
+            "BM25 search, 2 threads",
+            "memory: peak heap")) {
       assertTrue(r.out().contains(row), row + " missing from:\n" + r.out());
     }
   }

@@ -8,16 +8,17 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * DPR's {@code has_answer} (facebookresearch/DPR, {@code dpr/data/qa_validation.py}): does a passage
- * text contain one of the gold answers? Both sides are NFD-normalised first.
+ * DPR's {@code has_answer} (facebookresearch/DPR, {@code dpr/data/qa_validation.py}): does a
+ * passage text contain one of the gold answers? Both sides are NFD-normalised first.
  *
  * <ul>
  *   <li>{@link #STRING}: the answer's token sequence occurs in the passage's token sequence, both
  *       tokenized by {@link SimpleTokenizer} and lower-cased. As in DPR, an answer with no tokens
  *       (e.g. "") matches every passage.
- *   <li>{@link #REGEX}: the answer is a regular expression searched in the passage, case-insensitive,
- *       Unicode-aware, multi-line (Python {@code re.IGNORECASE | re.UNICODE | re.MULTILINE}); an
- *       answer that is not a valid pattern matches nothing. Used for CuratedTREC.
+ *   <li>{@link #REGEX}: the answer is a regular expression searched in the passage,
+ *       case-insensitive, Unicode-aware, multi-line (Python {@code re.IGNORECASE | re.UNICODE |
+ *       re.MULTILINE}); an answer that is not a valid pattern matches nothing. Used for
+ *       CuratedTREC.
  * </ul>
  *
  * DPR matches against the passage text only, not its title; callers should do the same.
@@ -27,7 +28,10 @@ public enum AnswerMatcher {
   REGEX;
 
   private static final int REGEX_FLAGS =
-      Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.MULTILINE | Pattern.UNICODE_CHARACTER_CLASS;
+      Pattern.CASE_INSENSITIVE
+          | Pattern.UNICODE_CASE
+          | Pattern.MULTILINE
+          | Pattern.UNICODE_CHARACTER_CLASS;
 
   public boolean hasAnswer(List<String> answers, String text) {
     return forAnswers(answers).test(text);
@@ -51,7 +55,8 @@ public enum AnswerMatcher {
       };
     }
     List<List<String>> tokenized = new ArrayList<>();
-    for (String a : answers) tokenized.add(SimpleTokenizer.tokenize(SimpleTokenizer.normalize(a), true));
+    for (String a : answers)
+      tokenized.add(SimpleTokenizer.tokenize(SimpleTokenizer.normalize(a), true));
     return text -> {
       if (tokenized.isEmpty()) return false;
       List<String> words = SimpleTokenizer.tokenize(SimpleTokenizer.normalize(text), true);

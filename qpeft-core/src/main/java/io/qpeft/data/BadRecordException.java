@@ -1,8 +1,9 @@
 package io.qpeft.data;
 
 /**
- * A malformed record in an input file. The message starts with {@code file:line:} so that a user can
- * jump to the bad record; {@link #source()} and {@link #line()} give the same information to code.
+ * A malformed record in an input file. The message starts with {@code file:line:} so that a user
+ * can jump to the bad record; {@link #source()} and {@link #line()} give the same information to
+ * code.
  */
 public class BadRecordException extends IllegalArgumentException {
   private final String source;

@@ -29,10 +29,13 @@ public final class CandidatesReader {
     return openRecords(source, policy).map(CandidatesRecord::candidates);
   }
 
-  /** Like {@link #open} but keeps answers and source JSON, for writers that preserve input fields. */
+  /**
+   * Like {@link #open} but keeps answers and source JSON, for writers that preserve input fields.
+   */
   public static RecordReader<CandidatesRecord> openRecords(
       CandidatesSource source, ErrorPolicy policy) {
-    PassageStore store = source.collection() == null ? null : PassageStore.open(source.collection());
+    PassageStore store =
+        source.collection() == null ? null : PassageStore.open(source.collection());
     try {
       return switch (source.format()) {
         case JSONL -> new JsonlCandidates(source, store, policy);
@@ -191,23 +194,27 @@ public final class CandidatesReader {
       Query query = QueryReader.dprQuery(e, src);
       JsonNode ctxs = e.node().has("ctxs") ? e.node().get("ctxs") : e.node().get("contexts");
       if (ctxs == null || !ctxs.isArray()) {
-        throw new BadRecordException(src, e.line(), "question " + query.qid() + " has no \"ctxs\" array");
+        throw new BadRecordException(
+            src, e.line(), "question " + query.qid() + " has no \"ctxs\" array");
       }
       List<Candidate> out = new ArrayList<>();
       for (int c = 0; c < ctxs.size() && (source.depth() == 0 || c < source.depth()); c++) {
         out.add(ctx(ctxs.get(c), c, query.qid(), e.line()));
       }
-      return new CandidatesRecord(new Candidates(query, out), answers(e.node(), query), e.node(), e.line());
+      return new CandidatesRecord(
+          new Candidates(query, out), answers(e.node(), query), e.node(), e.line());
     }
 
     private Candidate ctx(JsonNode ctx, int position, String qid, long line) {
       String src = array.source();
       if (ctx == null || !ctx.isObject()) {
-        throw new BadRecordException(src, line, "ctx " + position + " of question " + qid + " is not an object");
+        throw new BadRecordException(
+            src, line, "ctx " + position + " of question " + qid + " is not an object");
       }
       String id = PassageLines.firstText(ctx, List.of("id", "docid", "passage_id", "_id", "pid"));
       if (id == null) {
-        throw new BadRecordException(src, line, "ctx " + position + " of question " + qid + " has no \"id\"");
+        throw new BadRecordException(
+            src, line, "ctx " + position + " of question " + qid + " has no \"id\"");
       }
       double score = score(ctx.get("score"), src, line, id);
       String text = PassageLines.firstText(ctx, PassageLines.TEXT_FIELDS);
@@ -270,8 +277,11 @@ public final class CandidatesReader {
         }
         if (!done.add(qid)) {
           throw new BadRecordException(
-              lines.source, firstLine,
-              "lines of query " + qid + " are not consecutive; sort the run by query first"
+              lines.source,
+              firstLine,
+              "lines of query "
+                  + qid
+                  + " are not consecutive; sort the run by query first"
                   + " (sort -s -k1,1)");
         }
         try {
@@ -300,7 +310,8 @@ public final class CandidatesReader {
     private CandidatesRecord join(String qid, List<RunEntry> group, long line) {
       Query query = queries.get(qid);
       if (query == null) {
-        throw new BadRecordException(lines.source, line, "query " + qid + " is not in " + source.queries());
+        throw new BadRecordException(
+            lines.source, line, "query " + qid + " is not in " + source.queries());
       }
       List<RunEntry> sorted = new ArrayList<>(group);
       sorted.sort(Comparator.comparingDouble(RunEntry::score).reversed());
@@ -328,7 +339,8 @@ public final class CandidatesReader {
     try {
       return Double.parseDouble(v.asText().strip()); // DPR writes scores as strings
     } catch (NumberFormatException e) {
-      throw new BadRecordException(source, line, "score '" + v.asText() + "' of " + docid + " is not a number");
+      throw new BadRecordException(
+          source, line, "score '" + v.asText() + "' of " + docid + " is not a number");
     }
   }
 
@@ -345,10 +357,13 @@ public final class CandidatesReader {
   private static Passage fromStore(PassageStore store, String docid, String source, long line) {
     if (store == null) {
       throw new BadRecordException(
-          source, line, "document " + docid + " has no text and no collection was given to look it up");
+          source,
+          line,
+          "document " + docid + " has no text and no collection was given to look it up");
     }
     Passage p = PassageStore.lookup(store, docid);
-    if (p == null) throw new BadRecordException(source, line, "document " + docid + " is not in the collection");
+    if (p == null)
+      throw new BadRecordException(source, line, "document " + docid + " is not in the collection");
     return p;
   }
 }

@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param queries query texts for TREC runs (BEIR queries.jsonl, TSV); null for the other formats
  * @param depth keep at most this many candidates per query; 0 keeps all
  */
-public record CandidatesSource(Format format, Path input, Path collection, Path queries, int depth) {
+public record CandidatesSource(
+    Format format, Path input, Path collection, Path queries, int depth) {
 
   /** The supported candidate formats. */
   public enum Format {
@@ -60,7 +61,8 @@ public record CandidatesSource(Format format, Path input, Path collection, Path 
     }
     int first = TextFiles.firstChar(input);
     Format format = first == '[' ? Format.DPR : first == '{' ? Format.JSONL : Format.TREC;
-    return new CandidatesSource(format, input, collection, format == Format.TREC ? queries : null, 0);
+    return new CandidatesSource(
+        format, input, collection, format == Format.TREC ? queries : null, 0);
   }
 
   public CandidatesSource withDepth(int depth) {

@@ -18,8 +18,8 @@ import java.util.Locale;
  *
  * <ul>
  *   <li>{@link Format#TREC}: {@code qid Q0 docid rank score tag};
- *   <li>{@link Format#JSONL}: the request shape plus {@code rerank_score} on every candidate; a JSONL
- *       input's own fields are kept;
+ *   <li>{@link Format#JSONL}: the request shape plus {@code rerank_score} on every candidate; a
+ *       JSONL input's own fields are kept;
  *   <li>{@link Format#DPR}: a DPR JSON array with {@code ctxs} reordered; every field of the input
  *       element and of each ctx is kept and {@code rerank_score} is added.
  * </ul>
@@ -43,7 +43,8 @@ public final class CandidatesWriter implements AutoCloseable {
       try {
         return valueOf(name.toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("unknown output format '" + name + "', expected trec, jsonl or dpr");
+        throw new IllegalArgumentException(
+            "unknown output format '" + name + "', expected trec, jsonl or dpr");
       }
     }
   }
@@ -74,7 +75,12 @@ public final class CandidatesWriter implements AutoCloseable {
     List<Candidate> cands = input.candidates().candidates();
     if (scores.length != cands.size()) {
       throw new IllegalArgumentException(
-          "got " + scores.length + " scores for " + cands.size() + " candidates of query " + input.query().qid());
+          "got "
+              + scores.length
+              + " scores for "
+              + cands.size()
+              + " candidates of query "
+              + input.query().qid());
     }
     List<Integer> order = new ArrayList<>(cands.size());
     for (int i = 0; i < scores.length; i++) order.add(i);
@@ -84,10 +90,14 @@ public final class CandidatesWriter implements AutoCloseable {
         case TREC -> {
           int rank = 1;
           for (int i : order) {
-            out.write(TrecRun.format(new RunEntry(input.query().qid(), cands.get(i).docid(), rank++, scores[i]), tag));
+            out.write(
+                TrecRun.format(
+                    new RunEntry(input.query().qid(), cands.get(i).docid(), rank++, scores[i]),
+                    tag));
           }
         }
-        case JSONL -> out.write(PassageLines.JSON.writeValueAsString(jsonl(input, scores, order)) + "\n");
+        case JSONL ->
+            out.write(PassageLines.JSON.writeValueAsString(jsonl(input, scores, order)) + "\n");
         case DPR -> {
           out.write(first ? "" : ",\n");
           out.write(PassageLines.JSON.writeValueAsString(dpr(input, scores, order)));
@@ -109,7 +119,8 @@ public final class CandidatesWriter implements AutoCloseable {
 
   private ObjectNode jsonl(CandidatesRecord input, double[] scores, List<Integer> order) {
     List<Candidate> cands = input.candidates().candidates();
-    boolean fromJsonl = input.source() != null && input.source().get("candidates") instanceof ArrayNode;
+    boolean fromJsonl =
+        input.source() != null && input.source().get("candidates") instanceof ArrayNode;
     ObjectNode root = fromJsonl ? input.source().deepCopy() : PassageLines.JSON.createObjectNode();
     if (!fromJsonl) {
       ObjectNode q = root.putObject("query");
@@ -143,8 +154,12 @@ public final class CandidatesWriter implements AutoCloseable {
 
   private ObjectNode dpr(CandidatesRecord input, double[] scores, List<Integer> order) {
     List<Candidate> cands = input.candidates().candidates();
-    JsonNode srcCtxs = input.source() == null ? null
-        : input.source().has("ctxs") ? input.source().get("ctxs") : input.source().get("contexts");
+    JsonNode srcCtxs =
+        input.source() == null
+            ? null
+            : input.source().has("ctxs")
+                ? input.source().get("ctxs")
+                : input.source().get("contexts");
     boolean fromDpr = srcCtxs instanceof ArrayNode;
     ObjectNode root = fromDpr ? input.source().deepCopy() : PassageLines.JSON.createObjectNode();
     if (!fromDpr) {
@@ -165,7 +180,8 @@ public final class CandidatesWriter implements AutoCloseable {
         c.put("title", p.title());
         c.put("text", p.text());
         c.put("score", cands.get(i).score());
-        if (!input.answers().isEmpty()) c.put("has_answer", matcher.hasAnswer(input.answers(), p.text()));
+        if (!input.answers().isEmpty())
+          c.put("has_answer", matcher.hasAnswer(input.answers(), p.text()));
       }
       c.put(RERANK_SCORE, scores[i]);
       ctxs.add(c);

@@ -9,8 +9,8 @@ import java.nio.file.Path;
  *
  * <ul>
  *   <li>a BEIR dataset folder: its {@code corpus.jsonl} (or {@code corpus.jsonl.gz});
- *   <li>{@code .jsonl}/{@code .json} or content starting with <code>{</code>: JSON lines, see {@link
- *       PassageLines};
+ *   <li>{@code .jsonl}/{@code .json} or content starting with <code>{</code>: JSON lines, see
+ *       {@link PassageLines};
  *   <li>{@code .tsv} or anything else: TSV, DPR {@code psgs_w100.tsv} or MS MARCO {@code
  *       collection.tsv}.
  * </ul>
@@ -66,7 +66,8 @@ public final class CorpusReader {
         if (Files.isRegularFile(f)) return f;
       }
       throw new IllegalArgumentException(
-          collection + " is a folder without corpus.jsonl; expected a BEIR dataset folder or a"
+          collection
+              + " is a folder without corpus.jsonl; expected a BEIR dataset folder or a"
               + " collection file (.tsv, .jsonl)");
     }
     if (!Files.isRegularFile(collection)) {

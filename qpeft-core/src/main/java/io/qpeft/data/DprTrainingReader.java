@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * Streams DPR training JSON ({@code [{question, answers, positive_ctxs, negative_ctxs,
- * hard_negative_ctxs}]}) as {@link DprTrainingRecord}s, one array element at a time. A ctx's id is its
- * {@code passage_id} (or {@code id}); when it has none, a stable synthetic id {@code
+ * hard_negative_ctxs}]}) as {@link DprTrainingRecord}s, one array element at a time. A ctx's id is
+ * its {@code passage_id} (or {@code id}); when it has none, a stable synthetic id {@code
  * q<index>-<list>-<position>} is used. Missing lists are empty; a missing question is a bad record.
  */
 public final class DprTrainingReader {
@@ -49,18 +49,21 @@ public final class DprTrainingReader {
         List<Passage> out = new ArrayList<>();
         if (list == null || list.isNull()) return out;
         if (!list.isArray()) {
-          throw new BadRecordException(array.source(), e.line(), "\"" + field + "\" is not an array");
+          throw new BadRecordException(
+              array.source(), e.line(), "\"" + field + "\" is not an array");
         }
         for (int i = 0; i < list.size(); i++) {
           JsonNode c = list.get(i);
           if (!c.isObject()) {
-            throw new BadRecordException(array.source(), e.line(), field + "[" + i + "] is not an object");
+            throw new BadRecordException(
+                array.source(), e.line(), field + "[" + i + "] is not an object");
           }
           String id = PassageLines.firstText(c, List.of("passage_id", "id", "docid", "_id"));
           if (id == null || id.isEmpty()) id = "q" + e.index() + "-" + shortName + "-" + i;
           String text = PassageLines.firstText(c, PassageLines.TEXT_FIELDS);
           if (text == null) {
-            throw new BadRecordException(array.source(), e.line(), field + "[" + i + "] has no \"text\"");
+            throw new BadRecordException(
+                array.source(), e.line(), field + "[" + i + "] has no \"text\"");
           }
           out.add(new Passage(id, PassageLines.firstText(c, List.of("title")), text));
         }

@@ -5,8 +5,8 @@ import java.util.Objects;
 
 /**
  * One DPR training question ({@code biencoder-nq-train.json} and friends): the query, its answers,
- * gold passages ({@code positive_ctxs}), random negatives ({@code negative_ctxs}) and retriever hard
- * negatives ({@code hard_negative_ctxs}), each list in file order.
+ * gold passages ({@code positive_ctxs}), random negatives ({@code negative_ctxs}) and retriever
+ * hard negatives ({@code hard_negative_ctxs}), each list in file order.
  */
 public record DprTrainingRecord(
     Query query,

@@ -5,8 +5,9 @@ import java.util.function.Consumer;
 
 /**
  * What a reader does with a malformed record: {@link #FAIL} throws the {@link BadRecordException}
- * (the default everywhere), {@link #skip(Consumer)} hands it to a callback and goes on with the next
- * record. Syntax errors that make the rest of a file unreadable (a broken JSON array) always fail.
+ * (the default everywhere), {@link #skip(Consumer)} hands it to a callback and goes on with the
+ * next record. Syntax errors that make the rest of a file unreadable (a broken JSON array) always
+ * fail.
  */
 @FunctionalInterface
 public interface ErrorPolicy {

@@ -14,9 +14,9 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * A passage collection file read by random access: an {@link OffsetIndex} sidecar maps each id to
- * the byte offset of its line, and {@link #get} reads that one line. Memory use is independent of the
- * collection's size (the index is memory-mapped); lookups cost one binary search and one positional
- * read. Supports TSV (DPR, MS MARCO) and JSONL (BEIR) collections, not compressed ones.
+ * the byte offset of its line, and {@link #get} reads that one line. Memory use is independent of
+ * the collection's size (the index is memory-mapped); lookups cost one binary search and one
+ * positional read. Supports TSV (DPR, MS MARCO) and JSONL (BEIR) collections, not compressed ones.
  */
 final class IndexedPassageFile implements PassageStore {
   static final String SIDECAR_SUFFIX = ".qpeft-idx";
@@ -86,7 +86,10 @@ final class IndexedPassageFile implements PassageStore {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         int rank = PassageLines.ID_FIELDS.indexOf(p.currentName());
         JsonToken value = p.nextToken();
-        if (rank >= 0 && rank < bestRank && value.isScalarValue() && value != JsonToken.VALUE_NULL) {
+        if (rank >= 0
+            && rank < bestRank
+            && value.isScalarValue()
+            && value != JsonToken.VALUE_NULL) {
           best = p.getText();
           bestRank = rank;
         } else {

@@ -62,8 +62,7 @@ final class JsonArrayReader implements AutoCloseable {
     } catch (BadRecordException e) {
       throw e;
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new SyntaxError(
-          source, e.getLocation() == null ? -1 : e.getLocation().getLineNr(), e);
+      throw new SyntaxError(source, e.getLocation() == null ? -1 : e.getLocation().getLineNr(), e);
     } catch (IOException e) {
       throw new UncheckedIOException("error reading " + source, e);
     }

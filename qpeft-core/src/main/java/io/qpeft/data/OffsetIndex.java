@@ -21,10 +21,10 @@ import java.util.Arrays;
  *
  * <p>Keys are 64-bit hashes of the record id's UTF-8 bytes (collisions are resolved by the caller,
  * which checks the id of the line it reads). The index is two sorted {@code long} arrays, 16 bytes
- * per record (21M DPR passages: 336 MB), persisted in a sidecar file and memory-mapped read-only, so
- * the Java heap holds none of it. Layout (big-endian longs): magic, version, source size, source
- * modification time (ms), count, keys[count] ascending, offsets[count]. A sidecar whose size or time
- * no longer matches its source is rebuilt.
+ * per record (21M DPR passages: 336 MB), persisted in a sidecar file and memory-mapped read-only,
+ * so the Java heap holds none of it. Layout (big-endian longs): magic, version, source size, source
+ * modification time (ms), count, keys[count] ascending, offsets[count]. A sidecar whose size or
+ * time no longer matches its source is rebuilt.
  */
 final class OffsetIndex {
   private static final long MAGIC = 0x5150494458303031L; // "QPIDX001"
@@ -93,8 +93,7 @@ final class OffsetIndex {
     } catch (IOException e) {
       // Read-only folder: fall back to heap arrays (16 bytes a record).
     }
-    return new OffsetIndex(
-        LongArray.heap(built[0]), LongArray.heap(built[1]), built[0].length);
+    return new OffsetIndex(LongArray.heap(built[0]), LongArray.heap(built[1]), built[0].length);
   }
 
   /** Scans {@code source} once, returning sorted keys and their offsets. */
@@ -122,7 +121,9 @@ final class OffsetIndex {
     return new long[][] {keys, offs};
   }
 
-  /** Calls {@code visitor} for every line of {@code file} with its byte offset; one 1 MiB buffer. */
+  /**
+   * Calls {@code visitor} for every line of {@code file} with its byte offset; one 1 MiB buffer.
+   */
   static void scanLines(Path file, LineVisitor visitor) throws IOException {
     try (InputStream in = Files.newInputStream(file)) {
       byte[] buf = new byte[1 << 20];
@@ -134,7 +135,8 @@ final class OffsetIndex {
       while (true) {
         int read = in.read(buf, len, buf.length - len);
         if (read < 0) {
-          if (start < len) visitor.line(buf, start, trimCr(buf, start, len), base + start, ++lineNumber);
+          if (start < len)
+            visitor.line(buf, start, trimCr(buf, start, len), base + start, ++lineNumber);
           return;
         }
         len += read;

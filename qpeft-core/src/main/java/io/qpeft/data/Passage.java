@@ -3,7 +3,8 @@ package io.qpeft.data;
 import java.util.Objects;
 
 /**
- * A retrievable passage. {@code title} is empty when the collection has none; {@code text} is the body.
+ * A retrievable passage. {@code title} is empty when the collection has none; {@code text} is the
+ * body.
  */
 public record Passage(String docid, String title, String text) {
   public Passage {

@@ -9,12 +9,12 @@ import java.util.Locale;
  * Parsing one line of a passage collection into a {@link Passage}. Two line formats:
  *
  * <ul>
- *   <li>TSV: DPR {@code psgs_w100.tsv} ({@code id\ttext\ttitle} with a header line, fields quoted the
- *       way Python's csv module does) or MS MARCO {@code collection.tsv} ({@code pid\ttext}, no
+ *   <li>TSV: DPR {@code psgs_w100.tsv} ({@code id\ttext\ttitle} with a header line, fields quoted
+ *       the way Python's csv module does) or MS MARCO {@code collection.tsv} ({@code pid\ttext}, no
  *       header). With a header, columns are found by name; without one they are id, text, title.
  *   <li>JSONL: BEIR {@code corpus.jsonl} and Pyserini-style JSON, one object per line, id in {@code
- *       _id}, {@code id}, {@code docid}, {@code doc_id} or {@code pid}, body in {@code text} or {@code
- *       contents}, optional {@code title}.
+ *       _id}, {@code id}, {@code docid}, {@code doc_id} or {@code pid}, body in {@code text} or
+ *       {@code contents}, optional {@code title}.
  * </ul>
  */
 final class PassageLines {
@@ -51,8 +51,12 @@ final class PassageLines {
       throw new BadRecordException(
           where.source,
           where.lineNumber(),
-          "expected at least " + (layout.textColumn() + 1) + " tab-separated fields (id, text"
-              + (layout.titleColumn() >= 0 ? ", title" : "") + "), got " + fields.length);
+          "expected at least "
+              + (layout.textColumn() + 1)
+              + " tab-separated fields (id, text"
+              + (layout.titleColumn() >= 0 ? ", title" : "")
+              + "), got "
+              + fields.length);
     }
     String id = fields[layout.idColumn()].strip();
     if (id.isEmpty()) throw where.bad("empty passage id");

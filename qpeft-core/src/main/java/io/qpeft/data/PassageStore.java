@@ -21,8 +21,8 @@ public interface PassageStore extends AutoCloseable {
   void close();
 
   /**
-   * A passage collection on disk (DPR/MS MARCO TSV, JSONL, BEIR folder), read by random access.
-   * The first call builds the offset index ({@code <file>.qpeft-idx}) in one sequential pass.
+   * A passage collection on disk (DPR/MS MARCO TSV, JSONL, BEIR folder), read by random access. The
+   * first call builds the offset index ({@code <file>.qpeft-idx}) in one sequential pass.
    */
   static PassageStore open(Path collection) {
     return IndexedPassageFile.open(collection);
@@ -51,7 +51,8 @@ public interface PassageStore extends AutoCloseable {
   /**
    * The id under which a retriever's ctx id is found in the collection: DPR result files from
    * {@code dense_retriever.py} prefix ids with the source name ({@code "wiki:123"}) while {@code
-   * psgs_w100.tsv} has {@code 123}. Returns the exact match first, else the part after the last ':'.
+   * psgs_w100.tsv} has {@code 123}. Returns the exact match first, else the part after the last
+   * ':'.
    */
   static Passage lookup(PassageStore store, String docid) {
     Passage p = store.get(docid);

@@ -9,9 +9,9 @@ import java.util.Set;
 
 /**
  * Relevance judgments: grade per (query, document). Reads TREC qrels ({@code qid iter docid rel},
- * whitespace-separated; MS MARCO's tab variant too) and BEIR qrels ({@code query-id\tcorpus-id\tscore}
- * with a header line). Negative grades (judged non-relevant) are kept: trec_eval counts them as
- * judged. A document judged twice keeps its last grade.
+ * whitespace-separated; MS MARCO's tab variant too) and BEIR qrels ({@code
+ * query-id\tcorpus-id\tscore} with a header line). Negative grades (judged non-relevant) are kept:
+ * trec_eval counts them as judged. A document judged twice keeps its last grade.
  */
 public final class Qrels {
   private static final Set<String> HEADER_IDS = Set.of("query-id", "query_id", "qid", "query");
@@ -19,7 +19,8 @@ public final class Qrels {
 
   public Qrels(Map<String, Map<String, Integer>> byQuery) {
     Map<String, Map<String, Integer>> copy = new LinkedHashMap<>();
-    byQuery.forEach((q, docs) -> copy.put(q, Collections.unmodifiableMap(new LinkedHashMap<>(docs))));
+    byQuery.forEach(
+        (q, docs) -> copy.put(q, Collections.unmodifiableMap(new LinkedHashMap<>(docs))));
     this.byQuery = Collections.unmodifiableMap(copy);
   }
 
@@ -48,7 +49,8 @@ public final class Qrels {
   public static Qrels read(Path path) {
     Path file = path;
     if (Files.isDirectory(path)) file = path.resolve("qrels").resolve("test.tsv");
-    if (!Files.isRegularFile(file)) throw new IllegalArgumentException("qrels file " + file + " does not exist");
+    if (!Files.isRegularFile(file))
+      throw new IllegalArgumentException("qrels file " + file + " does not exist");
     Map<String, Map<String, Integer>> out = new LinkedHashMap<>();
     try (TextFiles.Lines lines = new TextFiles.Lines(file)) {
       for (String line; (line = lines.next()) != null; ) {
@@ -66,13 +68,17 @@ public final class Qrels {
           docid = f[1];
           rel = f[2];
         } else {
-          throw lines.bad("expected 'qid 0 docid rel' (TREC) or 'qid docid rel' (BEIR), got " + f.length + " fields");
+          throw lines.bad(
+              "expected 'qid 0 docid rel' (TREC) or 'qid docid rel' (BEIR), got "
+                  + f.length
+                  + " fields");
         }
         int grade;
         try {
           grade = Integer.parseInt(rel);
         } catch (NumberFormatException e) {
-          if (lines.lineNumber() == 1 && HEADER_IDS.contains(qid)) continue; // BEIR "query-id corpus-id score"
+          if (lines.lineNumber() == 1 && HEADER_IDS.contains(qid))
+            continue; // BEIR "query-id corpus-id score"
           throw lines.bad("relevance '" + rel + "' is not an integer");
         }
         out.computeIfAbsent(qid, k -> new LinkedHashMap<>()).put(docid, grade);
@@ -84,7 +90,8 @@ public final class Qrels {
   /** Writes TREC qrels ({@code qid 0 docid rel}) atomically. */
   public void write(Path file) {
     try (AtomicOutput out = new AtomicOutput(file)) {
-      byQuery.forEach((q, docs) -> docs.forEach((d, r) -> out.write(q + " 0 " + d + " " + r + "\n")));
+      byQuery.forEach(
+          (q, docs) -> docs.forEach((d, r) -> out.write(q + " 0 " + d + " " + r + "\n")));
       out.commit();
     }
   }

@@ -54,7 +54,8 @@ public final class QueryReader {
           String text = PassageLines.firstText(node, QUERY_TEXT_FIELDS);
           if (qid == null) throw lines.bad("query has no id field (one of " + QID_FIELDS + ")");
           if (text == null) {
-            throw lines.bad("query " + qid + " has no text field (one of " + QUERY_TEXT_FIELDS + ")");
+            throw lines.bad(
+                "query " + qid + " has no text field (one of " + QUERY_TEXT_FIELDS + ")");
           }
           out.add(new Query(qid, text));
         }
@@ -91,7 +92,8 @@ public final class QueryReader {
   static Query dprQuery(JsonArrayReader.Element e, String source) {
     String text = PassageLines.firstText(e.node(), List.of("question", "query"));
     if (text == null) {
-      throw new BadRecordException(source, e.line(), "element " + e.index() + " has no \"question\"");
+      throw new BadRecordException(
+          source, e.line(), "element " + e.index() + " has no \"question\"");
     }
     String qid = PassageLines.firstText(e.node(), List.of("qid", "id", "question_id", "_id"));
     return new Query(qid != null ? qid : Integer.toString(e.index()), text);

@@ -8,8 +8,10 @@ public record RunEntry(String qid, String docid, int rank, double score) {
     Objects.requireNonNull(qid, "qid");
     Objects.requireNonNull(docid, "docid");
     if (qid.isBlank() || docid.isBlank()) {
-      throw new IllegalArgumentException("qid and docid must be non-blank, got '" + qid + "', '" + docid + "'");
+      throw new IllegalArgumentException(
+          "qid and docid must be non-blank, got '" + qid + "', '" + docid + "'");
     }
-    if (Double.isNaN(score)) throw new IllegalArgumentException("score of " + qid + "/" + docid + " is NaN");
+    if (Double.isNaN(score))
+      throw new IllegalArgumentException("score of " + qid + "/" + docid + " is NaN");
   }
 }

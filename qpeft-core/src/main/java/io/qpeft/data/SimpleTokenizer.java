@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
 
 /**
  * DPR's {@code SimpleTokenizer} (facebookresearch/DPR, {@code dpr/utils/tokenizers.py}, from DrQA):
- * a token is a run of letters, digits and combining marks ({@code [\p{L}\p{N}\p{M}]+}) or any single
- * character that is neither a separator nor a control/format/unassigned character ({@code
+ * a token is a run of letters, digits and combining marks ({@code [\p{L}\p{N}\p{M}]+}) or any
+ * single character that is neither a separator nor a control/format/unassigned character ({@code
  * [^\p{Z}\p{C}]}). Used to decide {@code has_answer} exactly as DPR does.
  */
 public final class SimpleTokenizer {
@@ -18,7 +18,9 @@ public final class SimpleTokenizer {
 
   private SimpleTokenizer() {}
 
-  /** The tokens of {@code text}, lower-cased when {@code uncased} (DPR's {@code words(uncased)}). */
+  /**
+   * The tokens of {@code text}, lower-cased when {@code uncased} (DPR's {@code words(uncased)}).
+   */
   public static List<String> tokenize(String text, boolean uncased) {
     List<String> out = new ArrayList<>();
     Matcher m = TOKEN.matcher(text);

@@ -88,7 +88,8 @@ final class TextFiles {
         String line = reader.readLine();
         if (line == null) return null;
         lineNumber++;
-        if (lineNumber == 1 && !line.isEmpty() && line.charAt(0) == '\uFEFF') line = line.substring(1);
+        if (lineNumber == 1 && !line.isEmpty() && line.charAt(0) == '\uFEFF')
+          line = line.substring(1);
         return line;
       } catch (IOException e) {
         throw new UncheckedIOException("error reading " + source + " after line " + lineNumber, e);

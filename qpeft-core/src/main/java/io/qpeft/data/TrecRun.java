@@ -37,7 +37,9 @@ public final class TrecRun {
     };
   }
 
-  /** The whole run grouped by query, queries in order of first appearance, entries in file order. */
+  /**
+   * The whole run grouped by query, queries in order of first appearance, entries in file order.
+   */
   public static Map<String, List<RunEntry>> read(Path file) {
     Map<String, List<RunEntry>> out = new LinkedHashMap<>();
     try (RecordReader<RunEntry> r = open(file, ErrorPolicy.FAIL)) {
@@ -53,7 +55,10 @@ public final class TrecRun {
     String[] f = line.strip().split("\\s+");
     if (f.length != 6) {
       throw where.bad(
-          "expected 6 fields 'qid Q0 docid rank score tag', got " + f.length + ": " + abbreviate(line));
+          "expected 6 fields 'qid Q0 docid rank score tag', got "
+              + f.length
+              + ": "
+              + abbreviate(line));
     }
     int rank;
     double score;
@@ -87,7 +92,8 @@ public final class TrecRun {
 
   static void checkTag(String tag) {
     if (tag == null || tag.isEmpty() || tag.chars().anyMatch(Character::isWhitespace)) {
-      throw new IllegalArgumentException("run tag must be non-empty without spaces, got '" + tag + "'");
+      throw new IllegalArgumentException(
+          "run tag must be non-empty without spaces, got '" + tag + "'");
     }
   }
 

@@ -11,8 +11,8 @@ import java.util.function.Predicate;
 /**
  * Answer-string relevance (open-domain QA, as in DPR, UPR and Q-PEFT): a passage is relevant (grade
  * 1) when its text contains a gold answer by DPR's {@code has_answer}, else grade 0. Answers come
- * from a DPR JSON or JSONL file; judgments grow as runs add passages, so the judged set is the union
- * of all passages seen. Relevance is recomputed from the text, never taken from a {@code
+ * from a DPR JSON or JSONL file; judgments grow as runs add passages, so the judged set is the
+ * union of all passages seen. Relevance is recomputed from the text, never taken from a {@code
  * has_answer} field.
  */
 public final class AnswerJudgments {

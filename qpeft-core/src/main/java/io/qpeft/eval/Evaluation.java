@@ -6,16 +6,16 @@ import java.util.Map;
 
 /**
  * Per-query values of several measures for one run, over a fixed query set: the queries that have
- * judgments, in judgment order. A judged query missing from the run counts with an empty ranking
- * (0 for every trec_eval measure, as {@code trec_eval -c}); run queries without judgments are
- * ignored.
+ * judgments, in judgment order. A judged query missing from the run counts with an empty ranking (0
+ * for every trec_eval measure, as {@code trec_eval -c}); run queries without judgments are ignored.
  *
  * @param qids the evaluated queries
  * @param measures the measures, in column order
  * @param values {@code values[m][q]}: measure m on query q; NaN where the measure is undefined
  * @param missing number of judged queries absent from the run
  */
-public record Evaluation(List<String> qids, List<Measure> measures, double[][] values, int missing) {
+public record Evaluation(
+    List<String> qids, List<Measure> measures, double[][] values, int missing) {
 
   /** Evaluates {@code rankings} (docids best first per query) against {@code judgments}. */
   public static Evaluation of(
@@ -37,7 +37,9 @@ public record Evaluation(List<String> qids, List<Measure> measures, double[][] v
     return new Evaluation(List.copyOf(qids), List.copyOf(measures), values, missing);
   }
 
-  /** Mean of measure {@code m} over the queries where it is defined; NaN if it is defined on none. */
+  /**
+   * Mean of measure {@code m} over the queries where it is defined; NaN if it is defined on none.
+   */
   public double mean(int m) {
     double sum = 0;
     int n = 0;
@@ -58,7 +60,8 @@ public record Evaluation(List<String> qids, List<Measure> measures, double[][] v
 
   /** Paired two-sided t-test p-value of measure {@code m} between this run and {@code other}. */
   public double pValue(int m, Evaluation other) {
-    if (!qids.equals(other.qids)) throw new IllegalArgumentException("evaluations cover different queries");
+    if (!qids.equals(other.qids))
+      throw new IllegalArgumentException("evaluations cover different queries");
     return StudentT.pairedTTest(values[m], other.values[m]);
   }
 }

@@ -24,7 +24,8 @@ public final class Rankings {
   public static Map<String, List<String>> fromRun(Map<String, List<RunEntry>> run, String runName) {
     Map<String, List<String>> out = new LinkedHashMap<>();
     Comparator<RunEntry> order =
-        Comparator.comparingDouble(RunEntry::score).reversed()
+        Comparator.comparingDouble(RunEntry::score)
+            .reversed()
             .thenComparing(RunEntry::docid, Comparator.reverseOrder());
     run.forEach(
         (qid, entries) -> {

@@ -12,7 +12,8 @@ public final class StudentT {
 
   /** Two-sided p-value P(|T| ≥ |t|) for {@code df} degrees of freedom (df may be fractional). */
   public static double twoSidedP(double t, double df) {
-    if (!(df > 0)) throw new IllegalArgumentException("degrees of freedom must be positive, got " + df);
+    if (!(df > 0))
+      throw new IllegalArgumentException("degrees of freedom must be positive, got " + df);
     if (Double.isNaN(t)) return Double.NaN;
     if (Double.isInfinite(t)) return 0;
     return regularizedBeta(df / (df + t * t), df / 2, 0.5);
@@ -30,7 +31,9 @@ public final class StudentT {
    * dropped. Returns 1 when every difference is 0, NaN with fewer than two pairs.
    */
   public static double pairedTTest(double[] a, double[] b) {
-    if (a.length != b.length) throw new IllegalArgumentException("samples differ in length: " + a.length + " vs " + b.length);
+    if (a.length != b.length)
+      throw new IllegalArgumentException(
+          "samples differ in length: " + a.length + " vs " + b.length);
     int n = 0;
     double sum = 0;
     for (int i = 0; i < a.length; i++) {
@@ -55,7 +58,8 @@ public final class StudentT {
   public static double regularizedBeta(double x, double a, double b) {
     if (x <= 0) return 0;
     if (x >= 1) return 1;
-    double lnFront = lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
+    double lnFront =
+        lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
     double front = Math.exp(lnFront);
     // the continued fraction converges fast for x < (a+1)/(a+b+2); use the symmetry otherwise
     if (x < (a + 1) / (a + b + 2)) return front * betaContinuedFraction(x, a, b) / a;

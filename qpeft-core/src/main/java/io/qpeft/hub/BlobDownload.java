@@ -35,7 +35,13 @@ final class BlobDownload {
   private final Path incomplete;
   private final DownloadListener listener;
 
-  BlobDownload(HubClient client, URI url, String file, HubClient.FileMeta meta, Path blob, DownloadListener listener) {
+  BlobDownload(
+      HubClient client,
+      URI url,
+      String file,
+      HubClient.FileMeta meta,
+      Path blob,
+      DownloadListener listener) {
     this.client = client;
     this.url = url;
     this.file = file;
@@ -54,7 +60,12 @@ final class BlobDownload {
         long have = Files.exists(incomplete) ? Files.size(incomplete) : 0;
         if (attempt >= client.maxRetries()) {
           throw new HubException(
-              "download of " + url + " broke off after " + have + " bytes (" + e
+              "download of "
+                  + url
+                  + " broke off after "
+                  + have
+                  + " bytes ("
+                  + e
                   + "); run the command again to resume it",
               -1,
               e);
@@ -77,12 +88,17 @@ final class BlobDownload {
     boolean complete = meta.size() >= 0 && have == meta.size();
     if (!complete) {
       HttpResponse<InputStream> r =
-          client.send(url, "GET", have > 0 ? "bytes=" + have + "-" : null, "file " + file).response();
+          client
+              .send(url, "GET", have > 0 ? "bytes=" + have + "-" : null, "file " + file)
+              .response();
       if (r.statusCode() != 206) have = 0; // the server sent the whole file
       listener.started(file, meta.size(), have);
-      StandardOpenOption mode = have > 0 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
+      StandardOpenOption mode =
+          have > 0 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
       try (InputStream in = r.body();
-          OutputStream out = Files.newOutputStream(incomplete, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode)) {
+          OutputStream out =
+              Files.newOutputStream(
+                  incomplete, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode)) {
         have = HubClient.copy(in, out, file, have, listener);
       }
     }
@@ -108,7 +124,12 @@ final class BlobDownload {
       Files.delete(incomplete);
       throw new UncheckedIOException(
           new IOException(
-              "checksum mismatch for " + url + ": expected sha256 " + meta.etag() + ", got " + actual
+              "checksum mismatch for "
+                  + url
+                  + ": expected sha256 "
+                  + meta.etag()
+                  + ", got "
+                  + actual
                   + "; the partial file was deleted, run the command again"));
     }
   }

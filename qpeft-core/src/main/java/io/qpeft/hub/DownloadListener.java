@@ -1,8 +1,8 @@
 package io.qpeft.hub;
 
 /**
- * Progress of file downloads, for a progress bar. Called on the downloading thread. The core library
- * never prints; the CLI turns these calls into a progress bar.
+ * Progress of file downloads, for a progress bar. Called on the downloading thread. The core
+ * library never prints; the CLI turns these calls into a progress bar.
  */
 public interface DownloadListener {
   DownloadListener NONE = new DownloadListener() {};

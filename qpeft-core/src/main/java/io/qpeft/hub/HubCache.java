@@ -69,7 +69,9 @@ final class HubCache {
     return repoDir(id).resolve("refs").resolve(id.revision());
   }
 
-  /** The commit a revision points to in the cache: itself for a commit hash, else refs/{revision}. */
+  /**
+   * The commit a revision points to in the cache: itself for a commit hash, else refs/{revision}.
+   */
   Optional<String> cachedCommit(HubModelId id) {
     if (id.isCommitHash()) return Optional.of(id.revision());
     Path ref = ref(id);
@@ -134,7 +136,9 @@ final class HubCache {
     }
   }
 
-  /** Records that {@code id.revision()} points to {@code commit} (not for commit-hash revisions). */
+  /**
+   * Records that {@code id.revision()} points to {@code commit} (not for commit-hash revisions).
+   */
   void writeRef(HubModelId id, String commit) throws IOException {
     if (id.revision().equals(commit)) return;
     Path ref = ref(id);

@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p>Only the files a causal LM needs are fetched: config, tokenizer files, and {@code
  * model.safetensors} or the index plus its shards. Downloads resume with HTTP Range from {@code
  * blobs/{etag}.incomplete}, as huggingface_hub does. A model already in the cache is used without
- * any file request; with {@code HF_HUB_OFFLINE=1} no request is made at all, and when the hub cannot
- * be reached or refuses, the cached snapshot of the revision is used (with a warning).
+ * any file request; with {@code HF_HUB_OFFLINE=1} no request is made at all, and when the hub
+ * cannot be reached or refuses, the cached snapshot of the revision is used (with a warning).
  *
  * <p>Environment (see {@link #fromEnvironment}): {@code HF_ENDPOINT}, {@code HF_TOKEN}, {@code
  * HF_HOME}, {@code HF_HUB_CACHE}, {@code HF_HUB_OFFLINE}.
@@ -54,7 +54,8 @@ public final class HubClient {
   private final HttpClient http;
 
   private HubClient(Builder b) {
-    String e = b.endpoint.endsWith("/") ? b.endpoint.substring(0, b.endpoint.length() - 1) : b.endpoint;
+    String e =
+        b.endpoint.endsWith("/") ? b.endpoint.substring(0, b.endpoint.length() - 1) : b.endpoint;
     this.endpoint = URI.create(e);
     this.token = b.token == null || b.token.isBlank() ? null : b.token.strip();
     this.cache = new HubCache(Objects.requireNonNull(b.cacheDir, "cacheDir"));
@@ -62,7 +63,8 @@ public final class HubClient {
     this.maxRetries = b.maxRetries;
     this.http =
         HttpClient.newBuilder()
-            .followRedirects(HttpClient.Redirect.NEVER) // followed by hand: Authorization stays on the hub
+            .followRedirects(
+                HttpClient.Redirect.NEVER) // followed by hand: Authorization stays on the hub
             .connectTimeout(Duration.ofSeconds(20))
             .build();
   }
@@ -78,8 +80,8 @@ public final class HubClient {
 
   /**
    * A client configured like huggingface_hub: {@code HF_ENDPOINT} (default https://huggingface.co),
-   * {@code HF_TOKEN} (else the file {@code $HF_HOME/token} written by {@code huggingface-cli login}),
-   * {@code HF_HUB_CACHE} (default {@code $HF_HOME/hub}, {@code HF_HOME} default {@code
+   * {@code HF_TOKEN} (else the file {@code $HF_HOME/token} written by {@code huggingface-cli
+   * login}), {@code HF_HUB_CACHE} (default {@code $HF_HOME/hub}, {@code HF_HOME} default {@code
    * $XDG_CACHE_HOME/huggingface} or {@code ~/.cache/huggingface}), {@code HF_HUB_OFFLINE=1}.
    */
   public static HubClient fromEnvironment(Map<String, String> env) {
@@ -89,7 +91,8 @@ public final class HubClient {
             : env.containsKey("XDG_CACHE_HOME")
                 ? Path.of(env.get("XDG_CACHE_HOME"), "huggingface")
                 : Path.of(System.getProperty("user.home"), ".cache", "huggingface");
-    Path cacheDir = env.containsKey("HF_HUB_CACHE") ? Path.of(env.get("HF_HUB_CACHE")) : home.resolve("hub");
+    Path cacheDir =
+        env.containsKey("HF_HUB_CACHE") ? Path.of(env.get("HF_HUB_CACHE")) : home.resolve("hub");
     String token = env.get("HF_TOKEN");
     Path tokenFile = home.resolve("token");
     if ((token == null || token.isBlank()) && Files.isRegularFile(tokenFile)) {
@@ -116,8 +119,8 @@ public final class HubClient {
    * The local snapshot folder of a hub model, downloading what is missing.
    *
    * @return {@code {cache}/models--org--name/snapshots/{commit}}, a Hugging Face model folder
-   * @throws HubException when the hub refuses (401/403/404) or cannot be reached and the cache
-   *     does not have the model
+   * @throws HubException when the hub refuses (401/403/404) or cannot be reached and the cache does
+   *     not have the model
    * @throws UnsupportedOperationException when the repository has no safetensors weights
    */
   public Path download(HubModelId id, DownloadListener listener) {
@@ -126,8 +129,11 @@ public final class HubClient {
       return cached.orElseThrow(
           () ->
               new HubException(
-                  "HF_HUB_OFFLINE is set but " + id + " is not (completely) in the cache "
-                      + cache.repoDir(id) + "; unset HF_HUB_OFFLINE to download it",
+                  "HF_HUB_OFFLINE is set but "
+                      + id
+                      + " is not (completely) in the cache "
+                      + cache.repoDir(id)
+                      + "; unset HF_HUB_OFFLINE to download it",
                   -1,
                   null));
     }
@@ -136,7 +142,8 @@ public final class HubClient {
     try {
       info = repoInfo(id);
     } catch (HubException e) {
-      // like huggingface_hub: a revision already in the cache survives an outage or an expired token
+      // like huggingface_hub: a revision already in the cache survives an outage or an expired
+      // token
       if (cached.isPresent()) {
         LOG.warn("{}; using the cached snapshot {}", e.getMessage(), cached.get());
         return cached.get();
@@ -146,7 +153,8 @@ public final class HubClient {
     try {
       return fetchSnapshot(id, info, listener);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write to the hub cache " + cache.repoDir(id) + ": " + e, e);
+      throw new UncheckedIOException(
+          "cannot write to the hub cache " + cache.repoDir(id) + ": " + e, e);
     }
   }
 
@@ -154,12 +162,14 @@ public final class HubClient {
 
   /** {@code GET /api/models/{repo}/revision/{rev}}: the commit hash and the file list. */
   private RepoInfo repoInfo(HubModelId id) {
-    URI url = URI.create(endpoint + "/api/models/" + id.repo() + "/revision/" + encode(id.revision()));
+    URI url =
+        URI.create(endpoint + "/api/models/" + id.repo() + "/revision/" + encode(id.revision()));
     HttpResponse<InputStream> r = send(url, "GET", null, "model " + id).response();
     try (InputStream body = r.body()) {
       JsonNode json = JSON.readTree(body);
       String sha = json.path("sha").asText("");
-      if (sha.isEmpty()) throw new HubException(url + ": the answer has no \"sha\" field", r.statusCode(), null);
+      if (sha.isEmpty())
+        throw new HubException(url + ": the answer has no \"sha\" field", r.statusCode(), null);
       List<String> files = new ArrayList<>();
       json.path("siblings").forEach(s -> files.add(s.path("rfilename").asText()));
       return new RepoInfo(sha, files);
@@ -168,12 +178,18 @@ public final class HubClient {
     }
   }
 
-  private Path fetchSnapshot(HubModelId id, RepoInfo info, DownloadListener listener) throws IOException {
+  private Path fetchSnapshot(HubModelId id, RepoInfo info, DownloadListener listener)
+      throws IOException {
     Path dir = cache.snapshot(id, info.commit());
     for (String f : HubCache.REQUIRED) {
       if (!info.files().contains(f)) {
         throw new UnsupportedOperationException(
-            id + " has no " + f + ", which qpeft needs (files in the repository: " + info.files() + ")");
+            id
+                + " has no "
+                + f
+                + ", which qpeft needs (files in the repository: "
+                + info.files()
+                + ")");
       }
     }
     List<String> wanted = new ArrayList<>(HubCache.REQUIRED);
@@ -191,8 +207,13 @@ public final class HubClient {
       wanted.add(HubCache.WEIGHTS);
     } else {
       throw new UnsupportedOperationException(
-          id + " has no safetensors weights (" + HubCache.WEIGHTS + " or " + HubCache.INDEX
-              + "); qpeft reads only safetensors. Files in the repository: " + info.files());
+          id
+              + " has no safetensors weights ("
+              + HubCache.WEIGHTS
+              + " or "
+              + HubCache.INDEX
+              + "); qpeft reads only safetensors. Files in the repository: "
+              + info.files());
     }
     for (String f : wanted) fetchFile(id, info.commit(), f, listener);
     cache.writeRef(id, info.commit());
@@ -211,9 +232,11 @@ public final class HubClient {
       Path lock = cache.lockFile(id, meta.etag());
       Files.createDirectories(lock.getParent());
       Files.createDirectories(blob.getParent());
-      try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      try (FileChannel ch =
+              FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
           FileLock ignored = ch.lock()) {
-        if (!Files.isRegularFile(blob)) new BlobDownload(this, url, file, meta, blob, listener).run();
+        if (!Files.isRegularFile(blob))
+          new BlobDownload(this, url, file, meta, blob, listener).run();
       }
     }
     cache.link(target, blob);
@@ -225,7 +248,8 @@ public final class HubClient {
   private FileMeta head(URI url, String what) {
     Answer a = send(url, "HEAD", null, what);
     close(a.response());
-    // the hub's own answer (X-Linked-*, on the redirect to the CDN for LFS files) wins over the CDN's
+    // the hub's own answer (X-Linked-*, on the redirect to the CDN for LFS files) wins over the
+    // CDN's
     String etag = null;
     long size = -1;
     for (HttpHeaders h : a.hops()) {
@@ -237,12 +261,16 @@ public final class HubClient {
     if (size < 0) size = last.firstValueAsLong("Content-Length").orElse(-1);
     HttpResponse<InputStream> r = a.response();
     if (etag == null) {
-      throw new HubException(url + " answered without an ETag; is HF_ENDPOINT a Hugging Face hub?", r.statusCode(), null);
+      throw new HubException(
+          url + " answered without an ETag; is HF_ENDPOINT a Hugging Face hub?",
+          r.statusCode(),
+          null);
     }
     etag = etag.startsWith("W/") ? etag.substring(2) : etag;
     etag = etag.replace("\"", "");
     if (etag.isEmpty() || etag.contains("/") || etag.contains("..")) {
-      throw new HubException(url + " answered with an invalid ETag '" + etag + "'", r.statusCode(), null);
+      throw new HubException(
+          url + " answered with an invalid ETag '" + etag + "'", r.statusCode(), null);
     }
     return new FileMeta(etag, size);
   }
@@ -279,7 +307,11 @@ public final class HubClient {
         r = http.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
       } catch (IOException e) {
         throw new HubException(
-            "cannot reach " + current + " (" + e + "); check the network, HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use the cache only",
+            "cannot reach "
+                + current
+                + " ("
+                + e
+                + "); check the network, HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use the cache only",
             -1,
             e);
       } catch (InterruptedException e) {
@@ -307,15 +339,21 @@ public final class HubClient {
   private HubException refusal(URI url, int status, String what) {
     String hint =
         switch (status) {
-          case 401, 403 -> token == null
-              ? "the model is gated or private: accept its terms on the hub and set HF_TOKEN to an access token"
-              : "the token in HF_TOKEN is not allowed to read it (gated model: accept its terms on the hub)";
-          case 404 -> "no such model, revision or file: check the model id (org/name) and the @revision";
+          case 401, 403 ->
+              token == null
+                  ? "the model is gated or private: accept its terms on the hub and set HF_TOKEN to an access token"
+                  : "the token in HF_TOKEN is not allowed to read it (gated model: accept its terms on the hub)";
+          case 404 ->
+              "no such model, revision or file: check the model id (org/name) and the @revision";
           case 416 -> "the requested byte range is not available";
           case 429 -> "too many requests: wait a little and try again";
-          default -> status >= 500 ? "the hub had an error: try again later" : "the hub refused the request";
+          default ->
+              status >= 500
+                  ? "the hub had an error: try again later"
+                  : "the hub refused the request";
         };
-    return new HubException(what + ": HTTP " + status + " from " + url + " - " + hint, status, null);
+    return new HubException(
+        what + ": HTTP " + status + " from " + url + " - " + hint, status, null);
   }
 
   static void close(HttpResponse<InputStream> r) {
@@ -361,7 +399,8 @@ public final class HubClient {
 
     /** How often a broken download is resumed before giving up (default 5). */
     public Builder optMaxRetries(int maxRetries) {
-      if (maxRetries < 0) throw new IllegalArgumentException("maxRetries must be >= 0, got " + maxRetries);
+      if (maxRetries < 0)
+        throw new IllegalArgumentException("maxRetries must be >= 0, got " + maxRetries);
       this.maxRetries = maxRetries;
       return this;
     }
@@ -372,7 +411,8 @@ public final class HubClient {
   }
 
   /** Writes a stream to a file; used by {@link BlobDownload}. */
-  static long copy(InputStream in, OutputStream out, String file, long done, DownloadListener listener)
+  static long copy(
+      InputStream in, OutputStream out, String file, long done, DownloadListener listener)
       throws IOException {
     byte[] buf = new byte[1 << 20];
     for (int n; (n = in.read(buf)) >= 0; ) {

@@ -16,7 +16,9 @@ public record HubModelId(String repo, String revision) {
     revision = revision == null || revision.isEmpty() ? "main" : revision;
     if (!REPO.matcher(repo).matches() || repo.contains("..") || repo.endsWith(".git")) {
       throw new IllegalArgumentException(
-          "invalid hub model id '" + repo + "': expected org/name[@revision], e.g. Qwen/Qwen2.5-0.5B");
+          "invalid hub model id '"
+              + repo
+              + "': expected org/name[@revision], e.g. Qwen/Qwen2.5-0.5B");
     }
     if (revision.contains("..") || revision.isBlank()) {
       throw new IllegalArgumentException("invalid revision '" + revision + "' for " + repo);
@@ -26,7 +28,9 @@ public record HubModelId(String repo, String revision) {
   /** Parses {@code org/name} or {@code org/name@revision}. */
   public static HubModelId parse(String id) {
     int at = id.indexOf('@');
-    return at < 0 ? new HubModelId(id, "main") : new HubModelId(id.substring(0, at), id.substring(at + 1));
+    return at < 0
+        ? new HubModelId(id, "main")
+        : new HubModelId(id.substring(0, at), id.substring(at + 1));
   }
 
   /** Whether {@code s} has the shape of a hub id (it may still name a local folder). */

@@ -48,8 +48,14 @@ final class Batching {
    * @param predictRows for each target token, the flat row whose output predicts it
    * @param targetIds the target tokens, concatenated in request order
    */
-  record Layout(int tokens, int softCount, long[] ids, float[] tokenMask, long[] softSlots,
-      long[] predictRows, long[] targetIds) {}
+  record Layout(
+      int tokens,
+      int softCount,
+      long[] ids,
+      float[] tokenMask,
+      long[] softSlots,
+      long[] predictRows,
+      long[] targetIds) {}
 
   static Layout layout(List<ScoreRequest> requests) {
     int t = requests.stream().mapToInt(Batching::inputLength).max().orElse(0);

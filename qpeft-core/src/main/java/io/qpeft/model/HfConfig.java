@@ -17,8 +17,8 @@ public final class HfConfig {
   public static ModelConfig read(Path modelDir) {
     Path file = modelDir.resolve("config.json");
     if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("missing model config: " + file + " (is " + modelDir
-          + " a Hugging Face model folder?)");
+      throw new IllegalArgumentException(
+          "missing model config: " + file + " (is " + modelDir + " a Hugging Face model folder?)");
     }
     JsonNode c;
     try {
@@ -31,9 +31,16 @@ public final class HfConfig {
       return switch (type) {
         case "llama", "mistral", "qwen2" -> llama(c, type);
         case "gpt2" -> gpt2(c);
-        default -> throw new UnsupportedOperationException(
-            "unsupported model_type '" + type + "' in " + file + " (architectures "
-                + c.path("architectures") + "); supported: " + SUPPORTED);
+        default ->
+            throw new UnsupportedOperationException(
+                "unsupported model_type '"
+                    + type
+                    + "' in "
+                    + file
+                    + " (architectures "
+                    + c.path("architectures")
+                    + "); supported: "
+                    + SUPPORTED);
       };
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
@@ -55,7 +62,8 @@ public final class HfConfig {
     }
     String act = c.path("hidden_act").asText("silu");
     if (!act.equals("silu")) {
-      throw new UnsupportedOperationException("hidden_act '" + act + "' is not supported; only silu");
+      throw new UnsupportedOperationException(
+          "hidden_act '" + act + "' is not supported; only silu");
     }
     boolean qwen = type.equals("qwen2");
     boolean attnBias = qwen || c.path("attention_bias").asBoolean(false);
@@ -85,9 +93,12 @@ public final class HfConfig {
     String act = c.path("activation_function").asText("gelu_new");
     if (!act.equals("gelu_new") && !act.equals("gelu_pytorch_tanh")) {
       throw new UnsupportedOperationException(
-          "activation_function '" + act + "' is not supported; supported: gelu_new, gelu_pytorch_tanh");
+          "activation_function '"
+              + act
+              + "' is not supported; supported: gelu_new, gelu_pytorch_tanh");
     }
-    if (c.path("scale_attn_by_inverse_layer_idx").asBoolean(false) || c.path("reorder_and_upcast_attn").asBoolean(false)) {
+    if (c.path("scale_attn_by_inverse_layer_idx").asBoolean(false)
+        || c.path("reorder_and_upcast_attn").asBoolean(false)) {
       throw new UnsupportedOperationException(
           "GPT-2 options scale_attn_by_inverse_layer_idx / reorder_and_upcast_attn are not supported");
     }

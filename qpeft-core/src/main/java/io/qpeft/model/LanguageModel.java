@@ -12,9 +12,9 @@ public interface LanguageModel extends AutoCloseable {
   ModelConfig config();
 
   /**
-   * Default padded-token budget of one forward pass. Measured with {@code qpeft bench} on CPU:
-   * 2048 ran GPT-2 small 1.4x faster than 8192 (smaller intermediates stay in cache and are cheaper
-   * to allocate) and took less memory.
+   * Default padded-token budget of one forward pass. Measured with {@code qpeft bench} on CPU: 2048
+   * ran GPT-2 small 1.4x faster than 8192 (smaller intermediates stay in cache and are cheaper to
+   * allocate) and took less memory.
    */
   int DEFAULT_BATCH_TOKENS = 2048;
 
@@ -29,8 +29,8 @@ public interface LanguageModel extends AutoCloseable {
   }
 
   /**
-   * Scores the requests and returns, for each, the gradient of its own mean target NLL
-   * ({@code -meanLogprob}) with respect to each of its soft segments' vectors.
+   * Scores the requests and returns, for each, the gradient of its own mean target NLL ({@code
+   * -meanLogprob}) with respect to each of its soft segments' vectors.
    */
   List<SoftGradient> scoreWithGradient(List<ScoreRequest> requests, int batchTokens);
 

@@ -9,7 +9,8 @@ package io.qpeft.model;
  * @param maxPositionEmbeddings learned-position table size for GPT-2, context length otherwise
  * @param normEps {@code rms_norm_eps} (Llama, Qwen2) or {@code layer_norm_epsilon} (GPT-2)
  * @param attentionBias bias on q/k/v projections (Qwen2 always; Llama when {@code attention_bias})
- * @param outputBias bias on the attention output projection (GPT-2; Llama when {@code attention_bias})
+ * @param outputBias bias on the attention output projection (GPT-2; Llama when {@code
+ *     attention_bias})
  * @param mlpBias bias on the MLP projections
  */
 public record ModelConfig(
@@ -35,11 +36,15 @@ public record ModelConfig(
     require(vocabSize > 0, "vocab_size must be positive, got " + vocabSize);
     require(hiddenSize > 0, "hidden_size must be positive, got " + hiddenSize);
     require(numHiddenLayers > 0, "num_hidden_layers must be positive, got " + numHiddenLayers);
-    require(numAttentionHeads > 0, "num_attention_heads must be positive, got " + numAttentionHeads);
+    require(
+        numAttentionHeads > 0, "num_attention_heads must be positive, got " + numAttentionHeads);
     require(
         numKeyValueHeads > 0 && numAttentionHeads % numKeyValueHeads == 0,
-        "num_key_value_heads (" + numKeyValueHeads + ") must divide num_attention_heads ("
-            + numAttentionHeads + ")");
+        "num_key_value_heads ("
+            + numKeyValueHeads
+            + ") must divide num_attention_heads ("
+            + numAttentionHeads
+            + ")");
     require(headDim > 0, "head_dim must be positive, got " + headDim);
     require(intermediateSize > 0, "intermediate_size must be positive, got " + intermediateSize);
   }
@@ -55,7 +60,8 @@ public record ModelConfig(
   /** Parameters of the transformer, for FLOP estimates: ~2 FLOPs per parameter per token. */
   public long parameterCount() {
     long d = hiddenSize;
-    long attn = d * (numAttentionHeads * (long) headDim) * 2 + d * (numKeyValueHeads * (long) headDim) * 2;
+    long attn =
+        d * (numAttentionHeads * (long) headDim) * 2 + d * (numKeyValueHeads * (long) headDim) * 2;
     long mlp = isGpt2() ? 2L * d * intermediateSize : 3L * d * intermediateSize;
     return numHiddenLayers * (attn + mlp) + (long) vocabSize * d;
   }

@@ -28,7 +28,9 @@ public final class Models {
   private static TransformerLm create(ModelConfig config, TensorSource source) {
     NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
     try {
-      return config.isGpt2() ? new Gpt2Model(config, source, manager) : new LlamaModel(config, source, manager);
+      return config.isGpt2()
+          ? new Gpt2Model(config, source, manager)
+          : new LlamaModel(config, source, manager);
     } catch (RuntimeException e) {
       manager.close();
       throw e;

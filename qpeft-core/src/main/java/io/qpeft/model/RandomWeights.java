@@ -7,7 +7,8 @@ import java.util.SplittableRandom;
 
 /**
  * Seeded random weights of any shape, for benchmarking a model shape without downloading it. Norm
- * weights ({@code *norm*}, {@code ln_*}) are ones, biases small, matrices N(0, 0.02) as HF initialises.
+ * weights ({@code *norm*}, {@code ln_*}) are ones, biases small, matrices N(0, 0.02) as HF
+ * initialises.
  */
 public final class RandomWeights implements TensorSource {
   private final long seed;

@@ -16,8 +16,8 @@ import java.util.Map;
 
 /**
  * One memory-mapped {@code .safetensors} file: an 8-byte little-endian header length, a JSON header
- * {@code {name: {dtype, shape, data_offsets: [begin, end]}}}, then the raw tensor bytes. The file is
- * mapped read-only; {@link #slice} returns views, never copies, and nothing ever writes to them.
+ * {@code {name: {dtype, shape, data_offsets: [begin, end]}}}, then the raw tensor bytes. The file
+ * is mapped read-only; {@link #slice} returns views, never copies, and nothing ever writes to them.
  */
 public final class Safetensors {
 
@@ -35,8 +35,9 @@ public final class Safetensors {
         case "F16", "BF16", "I16" -> 2;
         case "F64", "I64" -> 8;
         case "I8", "U8", "BOOL" -> 1;
-        default -> throw new UnsupportedOperationException(
-            "tensor " + name + " has dtype " + dtype + "; supported: F32, F16, BF16");
+        default ->
+            throw new UnsupportedOperationException(
+                "tensor " + name + " has dtype " + dtype + "; supported: F32, F16, BF16");
       };
     }
   }
@@ -47,7 +48,8 @@ public final class Safetensors {
   private final long dataStart;
   private final Map<String, TensorInfo> tensors;
 
-  private Safetensors(Path file, MappedByteBuffer data, long dataStart, Map<String, TensorInfo> tensors) {
+  private Safetensors(
+      Path file, MappedByteBuffer data, long dataStart, Map<String, TensorInfo> tensors) {
     this.file = file;
     this.data = data;
     this.dataStart = dataStart;
@@ -58,16 +60,22 @@ public final class Safetensors {
   public static Safetensors open(Path file) {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
-      if (size < 8) throw corrupt(file, "file is " + size + " bytes, shorter than the 8-byte header length");
+      if (size < 8)
+        throw corrupt(file, "file is " + size + " bytes, shorter than the 8-byte header length");
       if (size > Integer.MAX_VALUE) {
         throw new UnsupportedOperationException(
-            file + ": " + size + " bytes; files over 2 GiB must be sharded (model-0000k-of-0000n.safetensors)");
+            file
+                + ": "
+                + size
+                + " bytes; files over 2 GiB must be sharded (model-0000k-of-0000n.safetensors)");
       }
       MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
       map.order(ByteOrder.LITTLE_ENDIAN);
       long headerLength = map.getLong(0);
       if (headerLength <= 0 || headerLength > size - 8) {
-        throw corrupt(file, "header length " + headerLength + " does not fit in a file of " + size + " bytes");
+        throw corrupt(
+            file,
+            "header length " + headerLength + " does not fit in a file of " + size + " bytes");
       }
       byte[] header = new byte[(int) headerLength];
       map.get(8, header);
@@ -100,16 +108,39 @@ public final class Safetensors {
       long[] shape = new long[shapeNode.size()];
       for (int i = 0; i < shape.length; i++) shape[i] = shapeNode.get(i).asLong();
       TensorInfo info =
-          new TensorInfo(e.getKey(), t.get("dtype").asText(), shape, offsets.get(0).asLong(), offsets.get(1).asLong());
+          new TensorInfo(
+              e.getKey(),
+              t.get("dtype").asText(),
+              shape,
+              offsets.get(0).asLong(),
+              offsets.get(1).asLong());
       if (info.begin() < 0 || info.end() < info.begin() || info.end() > dataSize) {
-        throw corrupt(file, "tensor " + info.name() + " data_offsets [" + info.begin() + ", " + info.end()
-            + "] fall outside the " + dataSize + "-byte data section");
+        throw corrupt(
+            file,
+            "tensor "
+                + info.name()
+                + " data_offsets ["
+                + info.begin()
+                + ", "
+                + info.end()
+                + "] fall outside the "
+                + dataSize
+                + "-byte data section");
       }
       long expected = info.elementCount() * info.bytesPerElement();
       if (info.end() - info.begin() != expected) {
-        throw corrupt(file, "tensor " + info.name() + " has " + (info.end() - info.begin())
-            + " bytes but dtype " + info.dtype() + " and shape " + java.util.Arrays.toString(shape)
-            + " need " + expected);
+        throw corrupt(
+            file,
+            "tensor "
+                + info.name()
+                + " has "
+                + (info.end() - info.begin())
+                + " bytes but dtype "
+                + info.dtype()
+                + " and shape "
+                + java.util.Arrays.toString(shape)
+                + " need "
+                + expected);
       }
       out.put(info.name(), info);
     }

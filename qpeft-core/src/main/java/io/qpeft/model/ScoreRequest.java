@@ -21,8 +21,11 @@ public record ScoreRequest(int[] promptIds, int[] targetIds, List<SoftSegment> s
     for (SoftSegment s : softSegments) {
       if (s.position() < last || s.position() > promptIds.length) {
         throw new IllegalArgumentException(
-            "soft segment position " + s.position() + " must be non-decreasing and within [0, "
-                + promptIds.length + "]");
+            "soft segment position "
+                + s.position()
+                + " must be non-decreasing and within [0, "
+                + promptIds.length
+                + "]");
       }
       last = s.position();
     }

@@ -1,8 +1,8 @@
 package io.qpeft.model;
 
 /**
- * A block of input-embedding vectors inserted just before {@code promptIds[position]}
- * ({@code position == promptIds.length} means after the whole prompt).
+ * A block of input-embedding vectors inserted just before {@code promptIds[position]} ({@code
+ * position == promptIds.length} means after the whole prompt).
  *
  * @param position insertion point in the prompt's token ids
  * @param vectors row-major {@code (length, hiddenSize)} floats
@@ -13,7 +13,10 @@ public record SoftSegment(int position, float[] vectors, int length) {
     if (position < 0) throw new IllegalArgumentException("position must be >= 0, got " + position);
     if (length <= 0 || vectors.length % length != 0) {
       throw new IllegalArgumentException(
-          "vectors (" + vectors.length + " floats) must hold a positive number of rows, got " + length);
+          "vectors ("
+              + vectors.length
+              + " floats) must hold a positive number of rows, got "
+              + length);
     }
   }
 

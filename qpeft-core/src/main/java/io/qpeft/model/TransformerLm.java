@@ -21,11 +21,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Scoring never builds the full {@code (batch, tokens, vocab)} logits: the final hidden state is
  * gathered at the rows that predict a target token, and only those rows meet the LM head. With
- * right padding and a causal mask, padded keys lie after every real query position, so no extra
- * key mask is needed and batched results equal unbatched ones.
+ * right padding and a causal mask, padded keys lie after every real query position, so no extra key
+ * mask is needed and batched results equal unbatched ones.
  *
- * <p>Subclasses give the token embedding, the transformer body and the head. Every operation puts
- * a per-call array first, so results belong to the call's manager, never to the weights' manager.
+ * <p>Subclasses give the token embedding, the transformer body and the head. Every operation puts a
+ * per-call array first, so results belong to the call's manager, never to the weights' manager.
  */
 public abstract class TransformerLm implements LanguageModel {
   /** DJL allows one gradient collector at a time, process-wide. */
@@ -58,12 +58,18 @@ public abstract class TransformerLm implements LanguageModel {
    */
   protected abstract NDArray body(NDArray x, boolean inPlace);
 
-  /** {@code a + b}, written into {@code a} when {@code inPlace}; {@code a} must be a fresh intermediate. */
+  /**
+   * {@code a + b}, written into {@code a} when {@code inPlace}; {@code a} must be a fresh
+   * intermediate.
+   */
   protected static NDArray add(NDArray a, NDArray b, boolean inPlace) {
     return inPlace ? a.addi(b) : a.add(b);
   }
 
-  /** {@code a * b}, written into {@code a} when {@code inPlace}; {@code a} must be a fresh intermediate. */
+  /**
+   * {@code a * b}, written into {@code a} when {@code inPlace}; {@code a} must be a fresh
+   * intermediate.
+   */
   protected static NDArray mul(NDArray a, NDArray b, boolean inPlace) {
     return inPlace ? a.muli(b) : a.mul(b);
   }
@@ -108,7 +114,8 @@ public abstract class TransformerLm implements LanguageModel {
         if (soft != null) soft.setRequiresGradient(true);
         NDArray lp;
         float[] grad = null;
-        try (GradientCollector gc = Engine.getEngine(m.getEngine().getEngineName()).newGradientCollector()) {
+        try (GradientCollector gc =
+            Engine.getEngine(m.getEngine().getEngineName()).newGradientCollector()) {
           lp = targetLogprobs(m, part, soft);
           if (soft != null) {
             // loss = sum over requests of that request's mean NLL, so each request's slice of the
@@ -152,8 +159,8 @@ public abstract class TransformerLm implements LanguageModel {
    * As {@link #targetLogprobs(NDManager, List, NDArray)}; {@code differentiable = false} promises
    * that no gradient will be taken, which lets the forward pass work in place (faster).
    */
-  public NDArray targetLogprobs(NDManager manager, List<ScoreRequest> requests, NDArray softRows,
-      boolean differentiable) {
+  public NDArray targetLogprobs(
+      NDManager manager, List<ScoreRequest> requests, NDArray softRows, boolean differentiable) {
     validate(requests);
     Batching.Layout layout = Batching.layout(requests);
     int b = requests.size();
@@ -167,8 +174,11 @@ public abstract class TransformerLm implements LanguageModel {
     // Splice soft rows: keep token rows where there is a token, add soft row r where slot = r + 1.
     if (layout.softCount() > 0) {
       if (softRows == null || softRows.getShape().get(0) != layout.softCount()) {
-        throw new IllegalArgumentException("requests need " + layout.softCount() + " soft vectors, got "
-            + (softRows == null ? "none" : softRows.getShape()));
+        throw new IllegalArgumentException(
+            "requests need "
+                + layout.softCount()
+                + " soft vectors, got "
+                + (softRows == null ? "none" : softRows.getShape()));
       }
       NDArray keep = manager.create(layout.tokenMask(), new Shape(b, t, 1));
       NDArray table = NDArrays.concat(new NDList(manager.zeros(new Shape(1, d)), softRows), 0);
@@ -191,18 +201,20 @@ public abstract class TransformerLm implements LanguageModel {
   /**
    * The straightforward scorer, as the UPR reference code does it: fixed-size batches in input
    * order, padded to the longest, logits over the whole vocabulary at every position, then the
-   * target tokens picked out. Same numbers as {@link #score}, much slower; the baseline of
-   * {@code qpeft bench} and of the optimized-vs-naive tests. Soft segments are not supported.
+   * target tokens picked out. Same numbers as {@link #score}, much slower; the baseline of {@code
+   * qpeft bench} and of the optimized-vs-naive tests. Soft segments are not supported.
    */
   public List<TargetScore> scoreFullVocabulary(List<ScoreRequest> requests, int batchSize) {
-    if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+    if (batchSize <= 0)
+      throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
     TargetScore[] out = new TargetScore[requests.size()];
     for (int start = 0; start < requests.size(); start += batchSize) {
       int[] idx = indices(Math.min(batchSize, requests.size() - start));
       for (int i = 0; i < idx.length; i++) idx[i] += start;
       List<ScoreRequest> part = select(requests, idx);
       if (part.stream().anyMatch(r -> r.softLength() > 0)) {
-        throw new IllegalArgumentException("the full-vocabulary reference scorer takes no soft segments");
+        throw new IllegalArgumentException(
+            "the full-vocabulary reference scorer takes no soft segments");
       }
       validate(part);
       Batching.Layout layout = Batching.layout(part);
@@ -212,8 +224,9 @@ public abstract class TransformerLm implements LanguageModel {
         NDArray h = body(embedTokens(m.create(layout.ids(), new Shape(b, t))), true);
         NDArray logp = Linear.linear(h, head()).singletonOrThrow().logSoftmax(2); // (b, t, vocab)
         NDArray flat = logp.reshape(b * t, config.vocabSize());
-        NDArray rows = Embedding.embedding(m.create(layout.predictRows()), flat, SparseFormat.DENSE)
-            .singletonOrThrow();
+        NDArray rows =
+            Embedding.embedding(m.create(layout.predictRows()), flat, SparseFormat.DENSE)
+                .singletonOrThrow();
         NDArray targets = m.create(layout.targetIds(), new Shape(layout.targetIds().length, 1));
         split(part, rows.gather(targets, 1).reshape(-1).toFloatArray(), idx, out);
       }
@@ -222,7 +235,8 @@ public abstract class TransformerLm implements LanguageModel {
   }
 
   private static void checkBudget(int batchTokens) {
-    if (batchTokens <= 0) throw new IllegalArgumentException("batch tokens must be positive, got " + batchTokens);
+    if (batchTokens <= 0)
+      throw new IllegalArgumentException("batch tokens must be positive, got " + batchTokens);
   }
 
   private void validate(List<ScoreRequest> requests) {
@@ -231,13 +245,20 @@ public abstract class TransformerLm implements LanguageModel {
       checkIds(r.targetIds(), "target");
       for (SoftSegment s : r.softSegments()) {
         if (s.hiddenSize() != config.hiddenSize()) {
-          throw new IllegalArgumentException("soft vectors have size " + s.hiddenSize()
-              + " but the model's hidden_size is " + config.hiddenSize());
+          throw new IllegalArgumentException(
+              "soft vectors have size "
+                  + s.hiddenSize()
+                  + " but the model's hidden_size is "
+                  + config.hiddenSize());
         }
       }
       if (config.isGpt2() && r.length() - 1 > config.maxPositionEmbeddings()) {
-        throw new IllegalArgumentException("sequence of " + r.length() + " tokens exceeds the model's "
-            + config.maxPositionEmbeddings() + " positions (n_positions)");
+        throw new IllegalArgumentException(
+            "sequence of "
+                + r.length()
+                + " tokens exceeds the model's "
+                + config.maxPositionEmbeddings()
+                + " positions (n_positions)");
       }
     }
   }
@@ -246,12 +267,19 @@ public abstract class TransformerLm implements LanguageModel {
     for (int id : ids) {
       if (id < 0 || id >= config.vocabSize()) {
         throw new IllegalArgumentException(
-            what + " token id " + id + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+            what
+                + " token id "
+                + id
+                + " is outside the vocabulary [0, "
+                + config.vocabSize()
+                + ")");
       }
     }
   }
 
-  /** All soft vectors of {@code requests} in order, {@code (n, hidden)}, or null if there are none. */
+  /**
+   * All soft vectors of {@code requests} in order, {@code (n, hidden)}, or null if there are none.
+   */
   private NDArray softVectors(NDManager m, List<ScoreRequest> requests) {
     int rows = requests.stream().mapToInt(ScoreRequest::softLength).sum();
     if (rows == 0) return null;
@@ -300,7 +328,9 @@ public abstract class TransformerLm implements LanguageModel {
     }
   }
 
-  /** A float scalar owned by {@code like}'s manager (DJL's Number overloads can break gradients). */
+  /**
+   * A float scalar owned by {@code like}'s manager (DJL's Number overloads can break gradients).
+   */
   protected static NDArray scalar(NDArray like, double value) {
     return like.getManager().create((float) value);
   }

@@ -19,9 +19,9 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * The tensors of a model folder: {@code model.safetensors}, or the shards listed in
- * {@code model.safetensors.index.json}. F32 tensors become NDArrays that alias the read-only file
- * mapping (no copy); F16/BF16 are widened to F32 exactly, once, while loading.
+ * The tensors of a model folder: {@code model.safetensors}, or the shards listed in {@code
+ * model.safetensors.index.json}. F32 tensors become NDArrays that alias the read-only file mapping
+ * (no copy); F16/BF16 are widened to F32 exactly, once, while loading.
  */
 public final class Weights implements TensorSource {
   private final Map<String, Safetensors> fileOf;
@@ -53,22 +53,33 @@ public final class Weights implements TensorSource {
       for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         String shardName = e.getValue().asText();
-        Safetensors shard = shards.computeIfAbsent(shardName, s -> {
-          Path p = modelDir.resolve(s);
-          if (!Files.isRegularFile(p)) {
-            throw new IllegalArgumentException("missing shard " + p + " listed in " + index);
-          }
-          return Safetensors.open(p);
-        });
+        Safetensors shard =
+            shards.computeIfAbsent(
+                shardName,
+                s -> {
+                  Path p = modelDir.resolve(s);
+                  if (!Files.isRegularFile(p)) {
+                    throw new IllegalArgumentException(
+                        "missing shard " + p + " listed in " + index);
+                  }
+                  return Safetensors.open(p);
+                });
         if (!shard.tensors().containsKey(e.getKey())) {
           throw new IllegalArgumentException(
-              index + " says tensor " + e.getKey() + " is in " + shardName + ", but that file lacks it");
+              index
+                  + " says tensor "
+                  + e.getKey()
+                  + " is in "
+                  + shardName
+                  + ", but that file lacks it");
         }
         fileOf.put(e.getKey(), shard);
       }
     } else {
-      throw new IllegalArgumentException("no weights in " + modelDir
-          + ": expected model.safetensors or model.safetensors.index.json (only safetensors is supported)");
+      throw new IllegalArgumentException(
+          "no weights in "
+              + modelDir
+              + ": expected model.safetensors or model.safetensors.index.json (only safetensors is supported)");
     }
     return new Weights(modelDir, fileOf);
   }
@@ -85,28 +96,52 @@ public final class Weights implements TensorSource {
   public NDArray get(NDManager manager, String name, long... shape) {
     Safetensors file = fileOf.get(name);
     if (file == null) {
-      throw new IllegalArgumentException("tensor " + name + " not found in " + modelDir
-          + " (it has " + fileOf.size() + " tensors, e.g. " + new TreeSet<>(fileOf.keySet()).first() + ")");
+      throw new IllegalArgumentException(
+          "tensor "
+              + name
+              + " not found in "
+              + modelDir
+              + " (it has "
+              + fileOf.size()
+              + " tensors, e.g. "
+              + new TreeSet<>(fileOf.keySet()).first()
+              + ")");
     }
     Safetensors.TensorInfo info = file.tensors().get(name);
     if (!Arrays.equals(info.shape(), shape)) {
-      throw new IllegalArgumentException("shape mismatch for " + name + " in " + file.file() + ": file has "
-          + Arrays.toString(info.shape()) + ", config.json implies " + Arrays.toString(shape));
+      throw new IllegalArgumentException(
+          "shape mismatch for "
+              + name
+              + " in "
+              + file.file()
+              + ": file has "
+              + Arrays.toString(info.shape())
+              + ", config.json implies "
+              + Arrays.toString(shape));
     }
     ByteBuffer bytes = file.slice(info);
-    ByteBuffer f32 = switch (info.dtype()) {
-      case "F32" -> bytes; // aliases the mapping: no copy
-      case "BF16" -> widen(bytes, info.elementCount(), true);
-      case "F16" -> widen(bytes, info.elementCount(), false);
-      default -> throw new UnsupportedOperationException("tensor " + name + " in " + file.file()
-          + " has dtype " + info.dtype() + "; supported: F32, F16, BF16");
-    };
+    ByteBuffer f32 =
+        switch (info.dtype()) {
+          case "F32" -> bytes; // aliases the mapping: no copy
+          case "BF16" -> widen(bytes, info.elementCount(), true);
+          case "F16" -> widen(bytes, info.elementCount(), false);
+          default ->
+              throw new UnsupportedOperationException(
+                  "tensor "
+                      + name
+                      + " in "
+                      + file.file()
+                      + " has dtype "
+                      + info.dtype()
+                      + "; supported: F32, F16, BF16");
+        };
     return manager.create(f32, new Shape(shape), DataType.FLOAT32);
   }
 
   /** Widens 16-bit floats to F32 exactly: BF16 is the top half of an F32; F16 is IEEE half. */
   private static ByteBuffer widen(ByteBuffer src, long count, boolean bf16) {
-    ByteBuffer out = ByteBuffer.allocateDirect(Math.toIntExact(count * 4)).order(ByteOrder.nativeOrder());
+    ByteBuffer out =
+        ByteBuffer.allocateDirect(Math.toIntExact(count * 4)).order(ByteOrder.nativeOrder());
     for (int i = 0; i < count; i++) {
       int h = src.getShort(2 * i) & 0xffff;
       out.putInt(4 * i, bf16 ? h << 16 : Float.floatToRawIntBits(halfToFloat(h)));

@@ -21,13 +21,21 @@ public final class Adapter {
   public static final int FORMAT_VERSION = 1;
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** What an adapter folder holds. {@code training} is the training configuration as written, or empty. */
-  public record Loaded(PeftConfig config, ParameterSet parameters, BaseModel baseModel, JsonNode training) {}
+  /**
+   * What an adapter folder holds. {@code training} is the training configuration as written, or
+   * empty.
+   */
+  public record Loaded(
+      PeftConfig config, ParameterSet parameters, BaseModel baseModel, JsonNode training) {}
 
   private Adapter() {}
 
-  /** Writes the folder; each file atomically (weights first, so a config never points at missing weights). */
-  public static void save(Path dir, PeftConfig config, ParameterSet params, BaseModel base, JsonNode training) {
+  /**
+   * Writes the folder; each file atomically (weights first, so a config never points at missing
+   * weights).
+   */
+  public static void save(
+      Path dir, PeftConfig config, ParameterSet params, BaseModel base, JsonNode training) {
     ObjectNode root = JSON.createObjectNode();
     root.put("format", "qpeft-adapter");
     root.put("format_version", FORMAT_VERSION);
@@ -61,7 +69,8 @@ public final class Adapter {
   public static Loaded load(Path dir) {
     Path file = dir.resolve(CONFIG_FILE);
     if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("not an adapter folder: " + dir + " has no " + CONFIG_FILE);
+      throw new IllegalArgumentException(
+          "not an adapter folder: " + dir + " has no " + CONFIG_FILE);
     }
     JsonNode root;
     try {
@@ -70,26 +79,43 @@ public final class Adapter {
       throw new IllegalArgumentException("cannot parse " + file + ": " + e.getMessage(), e);
     }
     if (root.path("format_version").asInt(-1) != FORMAT_VERSION) {
-      throw new UnsupportedOperationException(file + ": format_version " + root.path("format_version")
-          + " is not supported; supported: " + FORMAT_VERSION);
+      throw new UnsupportedOperationException(
+          file
+              + ": format_version "
+              + root.path("format_version")
+              + " is not supported; supported: "
+              + FORMAT_VERSION);
     }
     JsonNode h = root.path("hyper_parameters");
     JsonNode t = root.path("template");
     PeftConfig config;
     try {
-      config = new PeftConfig(Variant.parse(text(root, "variant", file)), h.path("top_k").asInt(10),
-          h.path("heads").asInt(2), h.path("dropout").asDouble(0.1), h.path("stop_words").asBoolean(true),
-          h.path("alphabetic_only").asBoolean(true), h.path("max_tokens").asInt(300),
-          text(t, "soft_prompt_text", file), h.path("train_soft_prompt").asBoolean(false),
-          text(t, "passage_prefix", file), text(t, "hints", file), text(t, "question", file),
-          text(t, "query_prefix", file));
+      config =
+          new PeftConfig(
+              Variant.parse(text(root, "variant", file)),
+              h.path("top_k").asInt(10),
+              h.path("heads").asInt(2),
+              h.path("dropout").asDouble(0.1),
+              h.path("stop_words").asBoolean(true),
+              h.path("alphabetic_only").asBoolean(true),
+              h.path("max_tokens").asInt(300),
+              text(t, "soft_prompt_text", file),
+              h.path("train_soft_prompt").asBoolean(false),
+              text(t, "passage_prefix", file),
+              text(t, "hints", file),
+              text(t, "question", file),
+              text(t, "query_prefix", file));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }
     JsonNode b = root.path("base_model");
-    BaseModel base = new BaseModel(text(b, "model_type", file), b.path("hidden_size").asInt(),
-        b.path("vocab_size").asInt(), b.path("num_hidden_layers").asInt(),
-        b.path("config_sha256").isTextual() ? b.get("config_sha256").asText() : null);
+    BaseModel base =
+        new BaseModel(
+            text(b, "model_type", file),
+            b.path("hidden_size").asInt(),
+            b.path("vocab_size").asInt(),
+            b.path("num_hidden_layers").asInt(),
+            b.path("config_sha256").isTextual() ? b.get("config_sha256").asText() : null);
     ParameterSet params = new ParameterSet();
     for (Map.Entry<String, Tensor> e : TensorFile.read(dir.resolve(WEIGHTS_FILE)).entrySet()) {
       boolean train = e.getKey().equals(ParameterSet.SOFT_PROMPT) ? config.trainSoftPrompt() : true;
@@ -101,7 +127,8 @@ public final class Adapter {
   private static String text(JsonNode node, String field, Path file) {
     JsonNode n = node.get(field);
     if (n == null || !n.isTextual()) {
-      throw new IllegalArgumentException(file + ": field '" + field + "' is missing or not a string");
+      throw new IllegalArgumentException(
+          file + ": field '" + field + "' is missing or not a string");
     }
     return n.asText();
   }

@@ -52,10 +52,14 @@ public final class AttentionModule implements QueryDependentModule {
 
   @Override
   public List<String> parameterNames() {
-    return List.of(ParameterSet.EMBEDDING, WQ, BQ, WK, BK, WV, BV, WO, BO, Mlp.W1, Mlp.B1, Mlp.W2, Mlp.B2);
+    return List.of(
+        ParameterSet.EMBEDDING, WQ, BQ, WK, BK, WV, BV, WO, BO, Mlp.W1, Mlp.B1, Mlp.W2, Mlp.B2);
   }
 
-  /** As PyTorch's MultiheadAttention: Xavier-uniform projections, zero biases; then the MLP's default. */
+  /**
+   * As PyTorch's MultiheadAttention: Xavier-uniform projections, zero biases; then the MLP's
+   * default.
+   */
   @Override
   public Map<String, Tensor> initialParameters(int d, Rng rng) {
     Map<String, Tensor> out = new TreeMap<>();
@@ -100,8 +104,9 @@ public final class AttentionModule implements QueryDependentModule {
       attended = b.manager().zeros(new Shape(nq, d)); // nothing to attend to: the output is bo
     } else {
       long[] idx = Arrays.stream(in.passageIds()).asLongStream().toArray();
-      NDArray p = Embedding.embedding(b.manager().create(idx), lm.inputEmbeddings(), SparseFormat.DENSE)
-          .singletonOrThrow(); // (np, d), frozen
+      NDArray p =
+          Embedding.embedding(b.manager().create(idx), lm.inputEmbeddings(), SparseFormat.DENSE)
+              .singletonOrThrow(); // (np, d), frozen
       NDArray k = Linear.linear(p, b.get(WK), b.get(BK)).singletonOrThrow(); // (np, d)
       NDArray v = Linear.linear(p, b.get(WV), b.get(BV)).singletonOrThrow(); // (np, d)
       NDArray qh = q.reshape(nq, h, hd).transpose(1, 0, 2); // (h, nq, hd)
@@ -112,7 +117,8 @@ public final class AttentionModule implements QueryDependentModule {
       if (dropout != null && config.dropout() > 0) {
         float keep = (float) (1 / (1 - config.dropout()));
         float[] mask = new float[h * nq * np];
-        for (int i = 0; i < mask.length; i++) mask[i] = dropout.nextDouble() < config.dropout() ? 0f : keep;
+        for (int i = 0; i < mask.length; i++)
+          mask[i] = dropout.nextDouble() < config.dropout() ? 0f : keep;
         a = a.mul(b.manager().create(mask, new Shape(h, nq, np)));
       }
       attended = a.matMul(vh).transpose(1, 0, 2).reshape(nq, d); // (nq, d)

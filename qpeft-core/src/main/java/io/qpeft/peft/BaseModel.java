@@ -14,7 +14,8 @@ import java.util.Objects;
  * The identity of the base LM an adapter was trained on: its architecture fields and, when it was
  * loaded from a folder, the SHA-256 of its {@code config.json} ({@code null} for random models).
  */
-public record BaseModel(String modelType, int hiddenSize, int vocabSize, int numHiddenLayers, String configSha256) {
+public record BaseModel(
+    String modelType, int hiddenSize, int vocabSize, int numHiddenLayers, String configSha256) {
   public BaseModel {
     Objects.requireNonNull(modelType, "modelType");
   }
@@ -25,7 +26,8 @@ public record BaseModel(String modelType, int hiddenSize, int vocabSize, int num
     if (modelDir != null && Files.isRegularFile(modelDir.resolve("config.json"))) {
       sha = sha256(modelDir.resolve("config.json"));
     }
-    return new BaseModel(config.family(), config.hiddenSize(), config.vocabSize(), config.numHiddenLayers(), sha);
+    return new BaseModel(
+        config.family(), config.hiddenSize(), config.vocabSize(), config.numHiddenLayers(), sha);
   }
 
   static String sha256(Path file) {
@@ -44,17 +46,37 @@ public record BaseModel(String modelType, int hiddenSize, int vocabSize, int num
    * must match, and the config hashes too when both are known.
    */
   public void requireCompatible(BaseModel actual, Path adapterDir) {
-    boolean shape = modelType.equals(actual.modelType) && hiddenSize == actual.hiddenSize
-        && vocabSize == actual.vocabSize && numHiddenLayers == actual.numHiddenLayers;
-    boolean hash = configSha256 == null || actual.configSha256 == null || configSha256.equals(actual.configSha256);
+    boolean shape =
+        modelType.equals(actual.modelType)
+            && hiddenSize == actual.hiddenSize
+            && vocabSize == actual.vocabSize
+            && numHiddenLayers == actual.numHiddenLayers;
+    boolean hash =
+        configSha256 == null
+            || actual.configSha256 == null
+            || configSha256.equals(actual.configSha256);
     if (!shape || !hash) {
-      throw new IllegalArgumentException("adapter " + adapterDir + " was trained on base model " + describe()
-          + " but the loaded model is " + actual.describe() + "; load the base model it was trained on");
+      throw new IllegalArgumentException(
+          "adapter "
+              + adapterDir
+              + " was trained on base model "
+              + describe()
+              + " but the loaded model is "
+              + actual.describe()
+              + "; load the base model it was trained on");
     }
   }
 
   public String describe() {
-    return modelType + " (hidden_size " + hiddenSize + ", vocab_size " + vocabSize + ", " + numHiddenLayers
-        + " layers" + (configSha256 == null ? "" : ", config.json sha256 " + configSha256.substring(0, 12)) + ")";
+    return modelType
+        + " (hidden_size "
+        + hiddenSize
+        + ", vocab_size "
+        + vocabSize
+        + ", "
+        + numHiddenLayers
+        + " layers"
+        + (configSha256 == null ? "" : ", config.json sha256 " + configSha256.substring(0, 12))
+        + ")";
   }
 }

@@ -48,12 +48,14 @@ public final class Binding {
 
   /** The parameter {@code name} (not the embedding table), created on first use. */
   public NDArray get(String name) {
-    return bound.computeIfAbsent(name, n -> {
-      Tensor t = params.get(n);
-      NDArray a = manager.create(t.data(), new Shape(t.longShape()));
-      if (withGradient && params.isTrainable(n)) a.setRequiresGradient(true);
-      return a;
-    });
+    return bound.computeIfAbsent(
+        name,
+        n -> {
+          Tensor t = params.get(n);
+          NDArray a = manager.create(t.data(), new Shape(t.longShape()));
+          if (withGradient && params.isTrainable(n)) a.setRequiresGradient(true);
+          return a;
+        });
   }
 
   /** Rows of the learnable embedding copy for {@code ids}: {@code (ids.length, hidden)}. */
@@ -62,20 +64,26 @@ public final class Binding {
       Tensor table = params.get(ParameterSet.EMBEDDING);
       int d = table.shape()[1];
       float[] local = new float[rowIds.length * d];
-      for (int i = 0; i < rowIds.length; i++) System.arraycopy(table.data(), rowIds[i] * d, local, i * d, d);
+      for (int i = 0; i < rowIds.length; i++)
+        System.arraycopy(table.data(), rowIds[i] * d, local, i * d, d);
       rows = manager.create(local, new Shape(rowIds.length, d));
-      if (withGradient && params.isTrainable(ParameterSet.EMBEDDING)) rows.setRequiresGradient(true);
+      if (withGradient && params.isTrainable(ParameterSet.EMBEDDING))
+        rows.setRequiresGradient(true);
     }
     long[] idx = new long[ids.length];
     for (int i = 0; i < ids.length; i++) {
       Integer r = localRow.get(ids[i]);
-      if (r == null) throw new IllegalStateException("embedding row " + ids[i] + " was not bound for this call");
+      if (r == null)
+        throw new IllegalStateException("embedding row " + ids[i] + " was not bound for this call");
       idx[i] = r;
     }
     return Embedding.embedding(manager.create(idx), rows, SparseFormat.DENSE).singletonOrThrow();
   }
 
-  /** Adds the gradient of every bound trainable parameter into {@code grads} (name -> full-size buffer). */
+  /**
+   * Adds the gradient of every bound trainable parameter into {@code grads} (name -> full-size
+   * buffer).
+   */
   public void addGradientsTo(Map<String, float[]> grads) {
     for (Map.Entry<String, NDArray> e : bound.entrySet()) {
       if (!params.isTrainable(e.getKey())) continue;

@@ -6,8 +6,9 @@ import ai.djl.nn.core.Linear;
 import java.util.Map;
 
 /**
- * The hint MLP of Q-PEFT: {@code Linear(d, d) -> ReLU -> Linear(d, d)}, applied to every hint vector.
- * Weights are stored {@code (out, in)} as PyTorch's {@code nn.Linear}; names follow {@code nn.Sequential}.
+ * The hint MLP of Q-PEFT: {@code Linear(d, d) -> ReLU -> Linear(d, d)}, applied to every hint
+ * vector. Weights are stored {@code (out, in)} as PyTorch's {@code nn.Linear}; names follow {@code
+ * nn.Sequential}.
  */
 public final class Mlp {
   public static final String W1 = "mlp.0.weight";
@@ -27,7 +28,8 @@ public final class Mlp {
 
   /** {@code x (n, d)} -> {@code (n, d)}; the backward pass is autograd through these two lines. */
   public static NDArray forward(Binding b, NDArray x) {
-    NDArray h = Activation.relu(Linear.linear(x, b.get(W1), b.get(B1)).singletonOrThrow()); // (n, d)
+    NDArray h =
+        Activation.relu(Linear.linear(x, b.get(W1), b.get(B1)).singletonOrThrow()); // (n, d)
     return Linear.linear(h, b.get(W2), b.get(B2)).singletonOrThrow(); // (n, d)
   }
 

@@ -16,6 +16,7 @@ import java.util.Set;
 public final class ParameterSet {
   /** The learnable copy of the LM's input embedding table, {@code (vocab, hidden)}. */
   public static final String EMBEDDING = "embedding.weight";
+
   /** The soft prompt vectors, {@code (n, hidden)}. */
   public static final String SOFT_PROMPT = "soft_prompt";
 
@@ -30,7 +31,8 @@ public final class ParameterSet {
 
   public Tensor get(String name) {
     Tensor t = tensors.get(name);
-    if (t == null) throw new IllegalArgumentException("no parameter '" + name + "'; have " + tensors.keySet());
+    if (t == null)
+      throw new IllegalArgumentException("no parameter '" + name + "'; have " + tensors.keySet());
     return t;
   }
 

@@ -33,8 +33,14 @@ import java.util.stream.IntStream;
  * never cut. Without a QD module the {@code hints:} text is left out. Thread-safe for scoring.
  */
 public final class PeftModel {
-  /** A pair laid out for the LM: the request (soft vectors are placeholders) and the module's input. */
-  public record Prepared(ScoreRequest request, QueryDependentModule.Input input, int softPromptLength, int hintCount) {}
+  /**
+   * A pair laid out for the LM: the request (soft vectors are placeholders) and the module's input.
+   */
+  public record Prepared(
+      ScoreRequest request,
+      QueryDependentModule.Input input,
+      int softPromptLength,
+      int hintCount) {}
 
   private final TransformerLm lm;
   private final TextTokenizer tokenizer;
@@ -46,7 +52,8 @@ public final class PeftModel {
   private final int[] hintsIds;
   private final int[] questionIds;
 
-  public PeftModel(TransformerLm lm, TextTokenizer tokenizer, PeftConfig config, ParameterSet params) {
+  public PeftModel(
+      TransformerLm lm, TextTokenizer tokenizer, PeftConfig config, ParameterSet params) {
     this.lm = lm;
     this.tokenizer = tokenizer;
     this.config = config;
@@ -57,7 +64,8 @@ public final class PeftModel {
     this.passagePrefixIds = tokenizer.encode(config.passagePrefix());
     this.hintsIds = module == null ? new int[0] : tokenizer.encode(config.hintsText());
     this.questionIds = tokenizer.encode(config.questionText());
-    for (String name : module == null ? List.of(ParameterSet.SOFT_PROMPT) : module.parameterNames()) {
+    for (String name :
+        module == null ? List.of(ParameterSet.SOFT_PROMPT) : module.parameterNames()) {
       params.get(name); // fails early, naming the missing tensor
     }
   }
@@ -66,19 +74,30 @@ public final class PeftModel {
    * Fresh parameters for {@code config}: the embedding copy (modules only), the module's weights
    * (seeded) and the soft prompt, the input embeddings of {@link PeftConfig#softPromptText()}.
    */
-  public static ParameterSet initialParameters(TransformerLm lm, TextTokenizer tokenizer, PeftConfig config, long seed) {
+  public static ParameterSet initialParameters(
+      TransformerLm lm, TextTokenizer tokenizer, PeftConfig config, long seed) {
     ParameterSet p = new ParameterSet();
     int d = lm.config().hiddenSize();
     int[] promptIds = tokenizer.encode(config.softPromptText());
-    if (promptIds.length == 0) throw new IllegalArgumentException("the soft prompt text has no tokens");
+    if (promptIds.length == 0)
+      throw new IllegalArgumentException("the soft prompt text has no tokens");
     try (NDManager m = lm.inputEmbeddings().getManager().getEngine().newBaseManager()) {
-      NDArray rows = Embedding.embedding(m.create(Arrays.stream(promptIds).asLongStream().toArray()),
-          lm.inputEmbeddings(), SparseFormat.DENSE).singletonOrThrow();
-      p.put(ParameterSet.SOFT_PROMPT, new Tensor(new int[] {promptIds.length, d}, rows.toFloatArray()),
+      NDArray rows =
+          Embedding.embedding(
+                  m.create(Arrays.stream(promptIds).asLongStream().toArray()),
+                  lm.inputEmbeddings(),
+                  SparseFormat.DENSE)
+              .singletonOrThrow();
+      p.put(
+          ParameterSet.SOFT_PROMPT,
+          new Tensor(new int[] {promptIds.length, d}, rows.toFloatArray()),
           config.trainSoftPrompt());
       if (config.variant().hasModule()) {
         float[] table = lm.inputEmbeddings().toFloatArray();
-        p.put(ParameterSet.EMBEDDING, new Tensor(new int[] {lm.config().vocabSize(), d}, table), true);
+        p.put(
+            ParameterSet.EMBEDDING,
+            new Tensor(new int[] {lm.config().vocabSize(), d}, table),
+            true);
       }
     }
     QueryDependentModule module = createModule(lm, tokenizer, config);
@@ -90,7 +109,8 @@ public final class PeftModel {
     return p;
   }
 
-  private static QueryDependentModule createModule(TransformerLm lm, TextTokenizer tokenizer, PeftConfig config) {
+  private static QueryDependentModule createModule(
+      TransformerLm lm, TextTokenizer tokenizer, PeftConfig config) {
     TokenFilter filter = new TokenFilter(tokenizer, lm.config());
     return switch (config.variant()) {
       case RETRIEVAL -> new RetrievalModule(lm, filter, config);
@@ -111,19 +131,32 @@ public final class PeftModel {
     return params;
   }
 
-  /** Lays out one pair: token ids, the passage cut to the budget, soft segments, the module's input. */
+  /**
+   * Lays out one pair: token ids, the passage cut to the budget, soft segments, the module's input.
+   */
   public Prepared prepare(Query query, Passage passage) {
     int[] queryIds = tokenizer.encode(config.queryPrefix() + query.text());
     int eos = lm.config().eosTokenId();
     int[] target = concat(bos, queryIds, eos >= 0 ? new int[] {eos} : new int[0]);
     int softLength = params.get(ParameterSet.SOFT_PROMPT).shape()[0];
-    int hintBound = module == null ? 0 : config.variant() == Variant.RETRIEVAL ? config.topK() : queryIds.length;
-    int fixed = bos.length + softLength + passagePrefixIds.length + hintsIds.length + hintBound
-        + questionIds.length + target.length;
-    String joined = passage.title().isEmpty() ? passage.text() : passage.title() + " " + passage.text();
+    int hintBound =
+        module == null
+            ? 0
+            : config.variant() == Variant.RETRIEVAL ? config.topK() : queryIds.length;
+    int fixed =
+        bos.length
+            + softLength
+            + passagePrefixIds.length
+            + hintsIds.length
+            + hintBound
+            + questionIds.length
+            + target.length;
+    String joined =
+        passage.title().isEmpty() ? passage.text() : passage.title() + " " + passage.text();
     int[] passageIds = tokenizer.encode(" " + joined);
     int budget = Math.max(0, config.maxTokens() - fixed);
-    if (passageIds.length > budget) passageIds = Arrays.copyOf(passageIds, budget); // keep the start
+    if (passageIds.length > budget)
+      passageIds = Arrays.copyOf(passageIds, budget); // keep the start
     QueryDependentModule.Input input = module == null ? null : module.prepare(queryIds, passageIds);
     int hints = module == null ? 0 : module.hintCount(input);
     int[] beforeHints = concat(bos, passagePrefixIds, passageIds, hintsIds);
@@ -138,7 +171,10 @@ public final class PeftModel {
   /** Learnable-embedding rows the pairs' hints read. */
   public int[] embeddingRows(List<Prepared> pairs) {
     if (module == null) return new int[0];
-    return pairs.stream().flatMapToInt(p -> Arrays.stream(module.embeddingRows(p.input()))).distinct().toArray();
+    return pairs.stream()
+        .flatMapToInt(p -> Arrays.stream(module.embeddingRows(p.input())))
+        .distinct()
+        .toArray();
   }
 
   /**
@@ -167,10 +203,14 @@ public final class PeftModel {
       Arrays.fill(w, i * total + at, i * total + at + n, 1f / n);
       at += n;
     }
-    return m.create(w, new Shape(pairs.size(), total)).matMul(lp.reshape(total, 1)).reshape(pairs.size());
+    return m.create(w, new Shape(pairs.size(), total))
+        .matMul(lp.reshape(total, 1))
+        .reshape(pairs.size());
   }
 
-  /** Scores without gradient, in passes of at most {@code batchTokens} padded tokens, input order. */
+  /**
+   * Scores without gradient, in passes of at most {@code batchTokens} padded tokens, input order.
+   */
   public double[] score(List<Prepared> pairs, int batchTokens) {
     double[] out = new double[pairs.size()];
     Integer[] order = IntStream.range(0, pairs.size()).boxed().toArray(Integer[]::new);

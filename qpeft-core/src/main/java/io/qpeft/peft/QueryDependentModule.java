@@ -6,9 +6,9 @@ import java.util.Map;
 
 /**
  * A query-dependent (QD) module of Q-PEFT: from a query's and a passage's token ids it produces
- * hint vectors {@code (numHints, hidden)} that are spliced into the frozen LM's input. The hints are
- * differentiable with respect to the module's parameters (and the learnable embedding copy), which
- * live in a {@link ParameterSet} and are read through a {@link Binding}.
+ * hint vectors {@code (numHints, hidden)} that are spliced into the frozen LM's input. The hints
+ * are differentiable with respect to the module's parameters (and the learnable embedding copy),
+ * which live in a {@link ParameterSet} and are read through a {@link Binding}.
  */
 public interface QueryDependentModule {
 
@@ -21,7 +21,9 @@ public interface QueryDependentModule {
   /** Initial values of the module's own parameters, except the embedding copy. */
   Map<String, Tensor> initialParameters(int hidden, Rng rng);
 
-  /** Work that does not depend on trainable parameters, done once per pair (e.g. Q-PEFT-R's top-k). */
+  /**
+   * Work that does not depend on trainable parameters, done once per pair (e.g. Q-PEFT-R's top-k).
+   */
   Input prepare(int[] queryIds, int[] passageIds);
 
   /** Rows of the learnable embedding copy that {@link #hints} reads. */

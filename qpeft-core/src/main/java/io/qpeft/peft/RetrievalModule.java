@@ -16,9 +16,9 @@ import java.util.TreeMap;
 
 /**
  * Q-PEFT-R: each passage token scores its best cosine similarity to any query token; the {@code k}
- * best distinct tokens (special tokens, and optionally stop words and non-alphabetic tokens, removed)
- * are looked up in the learnable embedding copy and passed through the MLP, one hint per token, in
- * score order (ties: earlier passage position first).
+ * best distinct tokens (special tokens, and optionally stop words and non-alphabetic tokens,
+ * removed) are looked up in the learnable embedding copy and passed through the MLP, one hint per
+ * token, in score order (ties: earlier passage position first).
  *
  * <p>The similarity uses the frozen input embeddings on both sides. Top-k selection is not
  * differentiable, so a learnable query side would receive no gradient through it; the frozen table
@@ -58,7 +58,8 @@ public final class RetrievalModule implements QueryDependentModule {
     int[] q = Arrays.stream(queryIds).filter(id -> !filter.isSpecial(id)).toArray();
     List<Integer> positions = new ArrayList<>();
     for (int j = 0; j < passageIds.length; j++) {
-      if (filter.allowed(passageIds[j], config.stopWords(), config.alphabeticOnly())) positions.add(j);
+      if (filter.allowed(passageIds[j], config.stopWords(), config.alphabeticOnly()))
+        positions.add(j);
     }
     if (q.length == 0 || positions.isEmpty()) return new int[0];
     int d = lm.config().hiddenSize();
@@ -83,7 +84,9 @@ public final class RetrievalModule implements QueryDependentModule {
     }
     Integer[] order = new Integer[p.length];
     for (int j = 0; j < order.length; j++) order[j] = j;
-    Arrays.sort(order, Comparator.comparingDouble((Integer j) -> -score[j])); // stable: position breaks ties
+    Arrays.sort(
+        order,
+        Comparator.comparingDouble((Integer j) -> -score[j])); // stable: position breaks ties
     Set<Integer> chosen = new LinkedHashSet<>();
     for (int j : order) {
       if (chosen.size() == config.topK()) break;
@@ -94,7 +97,8 @@ public final class RetrievalModule implements QueryDependentModule {
 
   private NDArray frozenRows(NDManager m, int[] ids) {
     long[] idx = Arrays.stream(ids).asLongStream().toArray();
-    return Embedding.embedding(m.create(idx), lm.inputEmbeddings(), SparseFormat.DENSE).singletonOrThrow();
+    return Embedding.embedding(m.create(idx), lm.inputEmbeddings(), SparseFormat.DENSE)
+        .singletonOrThrow();
   }
 
   private static void normalize(float[] rows, int d) {

@@ -1,9 +1,9 @@
 package io.qpeft.peft;
 
 /**
- * SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014):
- * a 64-bit state we can save in a checkpoint and derive per-epoch / per-step streams from, so a
- * resumed training run draws exactly the numbers an uninterrupted one would.
+ * SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number generators", OOPSLA
+ * 2014): a 64-bit state we can save in a checkpoint and derive per-epoch / per-step streams from,
+ * so a resumed training run draws exactly the numbers an uninterrupted one would.
  */
 public final class Rng {
   private long state;

@@ -13,7 +13,8 @@ public record Tensor(int[] shape, float[] data) {
     Objects.requireNonNull(data, "data");
     long n = 1;
     for (int s : shape) {
-      if (s < 0) throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+      if (s < 0)
+        throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
       n *= s;
     }
     if (n != data.length) {

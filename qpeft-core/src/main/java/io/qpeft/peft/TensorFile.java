@@ -44,7 +44,9 @@ public final class TensorFile {
       offset += bytes;
     }
     byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
-    int pad = (8 - json.length % 8) % 8; // align the data section to 8 bytes, as the reference writer does
+    int pad =
+        (8 - json.length % 8)
+            % 8; // align the data section to 8 bytes, as the reference writer does
     byte[] padded = Arrays.copyOf(json, json.length + pad);
     Arrays.fill(padded, json.length, padded.length, (byte) ' ');
     Path dir = file.toAbsolutePath().getParent();
@@ -52,7 +54,8 @@ public final class TensorFile {
       Files.createDirectories(dir);
       Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
       try (OutputStream out = Files.newOutputStream(tmp)) {
-        ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length);
+        ByteBuffer len =
+            ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length);
         out.write(len.array());
         out.write(padded);
         ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
@@ -78,13 +81,19 @@ public final class TensorFile {
 
   /** All tensors of an F32 safetensors file, in file order. */
   public static Map<String, Tensor> read(Path file) {
-    if (!Files.isRegularFile(file)) throw new IllegalArgumentException("missing tensor file: " + file);
+    if (!Files.isRegularFile(file))
+      throw new IllegalArgumentException("missing tensor file: " + file);
     Safetensors st = Safetensors.open(file);
     Map<String, Tensor> out = new LinkedHashMap<>();
     for (Safetensors.TensorInfo info : st.tensors().values()) {
       if (!info.dtype().equals("F32")) {
         throw new UnsupportedOperationException(
-            file + ": tensor " + info.name() + " has dtype " + info.dtype() + "; adapters are F32 only");
+            file
+                + ": tensor "
+                + info.name()
+                + " has dtype "
+                + info.dtype()
+                + "; adapters are F32 only");
       }
       int[] shape = new int[info.shape().length];
       for (int i = 0; i < shape.length; i++) shape[i] = Math.toIntExact(info.shape()[i]);

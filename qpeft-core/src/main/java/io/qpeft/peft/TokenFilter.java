@@ -12,14 +12,16 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class TokenFilter {
   /** A short English stop-word list (NLTK's most frequent entries). */
-  static final Set<String> STOP_WORDS = Set.of(
-      "a", "an", "the", "and", "or", "but", "if", "of", "at", "by", "for", "with", "about", "to", "from",
-      "in", "on", "into", "over", "under", "is", "are", "was", "were", "be", "been", "being", "am", "do",
-      "does", "did", "have", "has", "had", "it", "its", "this", "that", "these", "those", "he", "she",
-      "they", "them", "his", "her", "their", "we", "you", "i", "me", "my", "our", "your", "as", "not",
-      "no", "so", "than", "too", "very", "can", "will", "just", "what", "which", "who", "whom", "when",
-      "where", "why", "how", "there", "here", "s", "t", "all", "any", "some", "such", "only", "own",
-      "same", "then", "once", "also", "would", "could", "should");
+  static final Set<String> STOP_WORDS =
+      Set.of(
+          "a", "an", "the", "and", "or", "but", "if", "of", "at", "by", "for", "with", "about",
+          "to", "from", "in", "on", "into", "over", "under", "is", "are", "was", "were", "be",
+          "been", "being", "am", "do", "does", "did", "have", "has", "had", "it", "its", "this",
+          "that", "these", "those", "he", "she", "they", "them", "his", "her", "their", "we", "you",
+          "i", "me", "my", "our", "your", "as", "not", "no", "so", "than", "too", "very", "can",
+          "will", "just", "what", "which", "who", "whom", "when", "where", "why", "how", "there",
+          "here", "s", "t", "all", "any", "some", "such", "only", "own", "same", "then", "once",
+          "also", "would", "could", "should");
 
   private final TextTokenizer tokenizer;
   private final int bos;

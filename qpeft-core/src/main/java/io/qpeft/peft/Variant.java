@@ -4,11 +4,17 @@ package io.qpeft.peft;
 public enum Variant {
   /** Q-PEFT-R: top-k passage tokens most similar to the query -> learnable embedding -> MLP. */
   RETRIEVAL("retrieval", true),
-  /** Q-PEFT-A: multi-head attention from query tokens to passage tokens -> MLP, one hint per query token. */
+  /**
+   * Q-PEFT-A: multi-head attention from query tokens to passage tokens -> MLP, one hint per query
+   * token.
+   */
   ATTENTION("attention", true),
   /** Prompt tuning baseline: only the soft prompt is trained, no hints. */
   PROMPT("prompt", false),
-  /** UPR with the instruction prompt: the frozen soft prompt (the instruction's embeddings), nothing trained. */
+  /**
+   * UPR with the instruction prompt: the frozen soft prompt (the instruction's embeddings), nothing
+   * trained.
+   */
   INSTRUCTION("instruction", false);
 
   private final String id;

@@ -24,18 +24,24 @@ public record PromptTemplate(String prompt, String target, boolean addBos, boole
    * UPR (Sachan et al., 2022, "Improving Passage Retrieval with Zero-Shot Question Generation"):
    * the passage, then an instruction to write a question; the query is the target.
    */
-  public static final PromptTemplate UPR = new PromptTemplate(
-      "Passage: {passage} Please write a question based on this passage.\nQuestion:", " {query}", true, true);
+  public static final PromptTemplate UPR =
+      new PromptTemplate(
+          "Passage: {passage} Please write a question based on this passage.\nQuestion:",
+          " {query}",
+          true,
+          true);
 
   public PromptTemplate {
     Objects.requireNonNull(prompt, "prompt");
     Objects.requireNonNull(target, "target");
     if (!target.contains("{query}")) {
-      throw new IllegalArgumentException("the target template must contain {query}, got: " + target);
+      throw new IllegalArgumentException(
+          "the target template must contain {query}, got: " + target);
     }
     if (prompt.contains("{query}")) {
       throw new IllegalArgumentException(
-          "the prompt template must not contain {query} (the query is the scored target): " + prompt);
+          "the prompt template must not contain {query} (the query is the scored target): "
+              + prompt);
     }
     if (passageStart(prompt) < 0) {
       throw new IllegalArgumentException(
@@ -50,8 +56,8 @@ public record PromptTemplate(String prompt, String target, boolean addBos, boole
 
   /**
    * The prompt text before the passage span, without trailing whitespace: that whitespace starts
-   * the passage span instead, so that piecewise tokenization equals tokenizing the whole prompt
-   * for tokenizers that attach a space to the following word (byte-level BPE, SentencePiece).
+   * the passage span instead, so that piecewise tokenization equals tokenizing the whole prompt for
+   * tokenizers that attach a space to the following word (byte-level BPE, SentencePiece).
    */
   public String prefix() {
     return stripTrailingWhitespace(prompt.substring(0, passageStart(prompt)));
@@ -65,10 +71,13 @@ public record PromptTemplate(String prompt, String target, boolean addBos, boole
   /** The passage span rendered for {@code p}. */
   public String renderPassage(Passage p) {
     String before = prompt.substring(0, passageStart(prompt));
-    String span = before.substring(stripTrailingWhitespace(before).length())
-        + prompt.substring(passageStart(prompt), passageEnd(prompt));
+    String span =
+        before.substring(stripTrailingWhitespace(before).length())
+            + prompt.substring(passageStart(prompt), passageEnd(prompt));
     String joined = p.title().isEmpty() ? p.text() : p.title() + " " + p.text();
-    return span.replace("{passage}", joined).replace("{title}", p.title()).replace("{text}", p.text());
+    return span.replace("{passage}", joined)
+        .replace("{title}", p.title())
+        .replace("{text}", p.text());
   }
 
   public String renderTarget(String query) {

@@ -15,20 +15,24 @@ import java.util.List;
 /**
  * Q-PEFT reranking (arXiv 2404.04522): the frozen LM scores the query's mean token log-likelihood
  * with the adapter's soft prompt and query-dependent hints spliced into the prompt. Thread-safe:
- * the adapter's parameters are read-only and every call works in its own NDManager, without gradients.
- * Closing it does not close the model or tokenizer (they are shared).
+ * the adapter's parameters are read-only and every call works in its own NDManager, without
+ * gradients. Closing it does not close the model or tokenizer (they are shared).
  */
 public final class QpeftReranker implements Reranker {
   private final PeftModel model;
   private final int batchTokens;
 
   public QpeftReranker(PeftModel model, int batchTokens) {
-    if (batchTokens <= 0) throw new IllegalArgumentException("batch tokens must be positive, got " + batchTokens);
+    if (batchTokens <= 0)
+      throw new IllegalArgumentException("batch tokens must be positive, got " + batchTokens);
     this.model = model;
     this.batchTokens = batchTokens;
   }
 
-  /** Loads the adapter folder {@code adapterDir} for {@code lm}; fails if it was trained on another base model. */
+  /**
+   * Loads the adapter folder {@code adapterDir} for {@code lm}; fails if it was trained on another
+   * base model.
+   */
   public static QpeftReranker load(TransformerLm lm, TextTokenizer tokenizer, Path adapterDir) {
     return load(lm, tokenizer, adapterDir, null);
   }
@@ -37,11 +41,13 @@ public final class QpeftReranker implements Reranker {
    * As {@link #load(TransformerLm, TextTokenizer, Path)}; with the model's folder {@code modelDir}
    * the SHA-256 of its config.json must also match the one recorded in the adapter.
    */
-  public static QpeftReranker load(TransformerLm lm, TextTokenizer tokenizer, Path adapterDir, Path modelDir) {
+  public static QpeftReranker load(
+      TransformerLm lm, TextTokenizer tokenizer, Path adapterDir, Path modelDir) {
     Adapter.Loaded a = Adapter.load(adapterDir);
     a.baseModel().requireCompatible(BaseModel.of(lm.config(), modelDir), adapterDir);
     try {
-      return new QpeftReranker(new PeftModel(lm, tokenizer, a.config(), a.parameters()),
+      return new QpeftReranker(
+          new PeftModel(lm, tokenizer, a.config(), a.parameters()),
           LanguageModel.DEFAULT_BATCH_TOKENS);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("adapter " + adapterDir + ": " + e.getMessage(), e);

@@ -27,8 +27,8 @@ public interface Reranker extends AutoCloseable {
   }
 
   /**
-   * The {@code topK} best passages, best first. Ties keep input order (a stable sort), so the result
-   * is deterministic. {@code topK <= 0} or larger than the list returns all of them.
+   * The {@code topK} best passages, best first. Ties keep input order (a stable sort), so the
+   * result is deterministic. {@code topK <= 0} or larger than the list returns all of them.
    */
   default List<Scored> rerank(Query query, List<Passage> passages, int topK) {
     return sortScores(passages, score(query, passages), topK);

@@ -4,11 +4,11 @@ import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
 import io.qpeft.model.LanguageModel;
 import io.qpeft.model.Models;
-import io.qpeft.model.TransformerLm;
-import java.nio.file.Path;
 import io.qpeft.model.ScoreRequest;
 import io.qpeft.model.TargetScore;
+import io.qpeft.model.TransformerLm;
 import io.qpeft.tokenizer.TextTokenizer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -55,7 +55,11 @@ public final class UprReranker implements Reranker {
   public static UprReranker open(Path modelDir) {
     TransformerLm lm = Models.load(modelDir);
     try {
-      return builder().setModel(lm).setTokenizer(TextTokenizer.load(modelDir)).optOwnsModel(true).build();
+      return builder()
+          .setModel(lm)
+          .setTokenizer(TextTokenizer.load(modelDir))
+          .optOwnsModel(true)
+          .build();
     } catch (RuntimeException e) {
       lm.close();
       throw e;
@@ -149,7 +153,8 @@ public final class UprReranker implements Reranker {
     /** Passage tokens kept (its start); 0 keeps all. Default 300. */
     public Builder optMaxPassageTokens(int maxPassageTokens) {
       if (maxPassageTokens < 0) {
-        throw new IllegalArgumentException("max passage tokens must be >= 0, got " + maxPassageTokens);
+        throw new IllegalArgumentException(
+            "max passage tokens must be >= 0, got " + maxPassageTokens);
       }
       this.maxPassageTokens = maxPassageTokens;
       return this;
@@ -157,7 +162,8 @@ public final class UprReranker implements Reranker {
 
     /** Padded tokens per forward pass (batch x longest sequence). */
     public Builder optBatchTokens(int batchTokens) {
-      if (batchTokens <= 0) throw new IllegalArgumentException("batch tokens must be positive, got " + batchTokens);
+      if (batchTokens <= 0)
+        throw new IllegalArgumentException("batch tokens must be positive, got " + batchTokens);
       this.batchTokens = batchTokens;
       return this;
     }

@@ -3,7 +3,6 @@ package io.qpeft.tokenizer;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -30,7 +29,8 @@ public final class TextTokenizer implements AutoCloseable {
     try {
       return new TextTokenizer(build(file, false), build(file, true));
     } catch (IOException | RuntimeException e) {
-      throw new IllegalArgumentException("cannot read tokenizer " + file + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "cannot read tokenizer " + file + ": " + e.getMessage(), e);
     }
   }
 

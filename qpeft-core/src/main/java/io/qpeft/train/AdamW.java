@@ -33,7 +33,8 @@ public final class AdamW {
       throw new IllegalArgumentException("betas must be in [0, 1), got " + beta1 + ", " + beta2);
     }
     if (!(eps > 0)) throw new IllegalArgumentException("eps must be positive, got " + eps);
-    if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
+    if (!(weightDecay >= 0))
+      throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.eps = eps;
@@ -80,7 +81,8 @@ public final class AdamW {
     for (String name : params.trainableNames()) {
       Tensor tm = tensors.get("adam.m." + name);
       Tensor tv = tensors.get("adam.v." + name);
-      if (tm == null || tv == null) throw new IllegalArgumentException("checkpoint lacks optimizer state of " + name);
+      if (tm == null || tv == null)
+        throw new IllegalArgumentException("checkpoint lacks optimizer state of " + name);
       m.put(name, tm.data().clone());
       v.put(name, tv.data().clone());
     }

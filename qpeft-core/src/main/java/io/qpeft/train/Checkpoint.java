@@ -31,7 +31,10 @@ final class Checkpoint {
 
   private Checkpoint() {}
 
-  /** Everything besides tensors that a resumed run needs. The RNG needs nothing: streams derive from (seed, epoch, batch). */
+  /**
+   * Everything besides tensors that a resumed run needs. The RNG needs nothing: streams derive from
+   * (seed, epoch, batch).
+   */
   static final class State {
     int epoch; // 0-based epoch in progress
     int batch; // next batch of that epoch
@@ -82,7 +85,8 @@ final class Checkpoint {
   static void save(Path output, String fingerprint, State s, ParameterSet params, AdamW adam) {
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     for (String name : params.names()) tensors.put("param." + name, params.get(name));
-    if (s.best != null) for (String name : s.best.names()) tensors.put("best." + name, s.best.get(name));
+    if (s.best != null)
+      for (String name : s.best.names()) tensors.put("best." + name, s.best.get(name));
     tensors.putAll(adam.state(params));
     ObjectNode st = JSON.createObjectNode();
     st.put("fingerprint", fingerprint);
@@ -107,15 +111,23 @@ final class Checkpoint {
     if (!Files.isRegularFile(file)) return null;
     JsonNode st = state(file);
     if (!st.path("fingerprint").asText().equals(fingerprint)) {
-      throw new IllegalArgumentException("checkpoint " + file + " was written with other settings or data;"
-          + " rerun with the same options and files, or remove " + dir(output) + " to start over.\n  checkpoint: "
-          + st.path("fingerprint").asText() + "\n  now:        " + fingerprint);
+      throw new IllegalArgumentException(
+          "checkpoint "
+              + file
+              + " was written with other settings or data;"
+              + " rerun with the same options and files, or remove "
+              + dir(output)
+              + " to start over.\n  checkpoint: "
+              + st.path("fingerprint").asText()
+              + "\n  now:        "
+              + fingerprint);
     }
     Map<String, Tensor> tensors = TensorFile.read(file);
     ParameterSet loaded = new ParameterSet();
     for (String name : params.names()) {
       Tensor t = tensors.get("param." + name);
-      if (t == null) throw new IllegalArgumentException("checkpoint " + file + " lacks parameter " + name);
+      if (t == null)
+        throw new IllegalArgumentException("checkpoint " + file + " lacks parameter " + name);
       loaded.put(name, t, params.isTrainable(name));
     }
     params.assign(loaded);
@@ -133,7 +145,11 @@ final class Checkpoint {
     if (tensors.keySet().stream().anyMatch(k -> k.startsWith("best."))) {
       s.best = params.copy();
       for (String name : params.names()) {
-        System.arraycopy(tensors.get("best." + name).data(), 0, s.best.get(name).data(), 0,
+        System.arraycopy(
+            tensors.get("best." + name).data(),
+            0,
+            s.best.get(name).data(),
+            0,
             params.get(name).data().length);
       }
     }
@@ -157,7 +173,8 @@ final class Checkpoint {
   private static JsonNode state(Path file) {
     try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "r")) {
       long len = Long.reverseBytes(f.readLong()); // little-endian header length
-      if (len <= 0 || len > f.length() - 8) throw new IllegalArgumentException("corrupt checkpoint " + file);
+      if (len <= 0 || len > f.length() - 8)
+        throw new IllegalArgumentException("corrupt checkpoint " + file);
       byte[] header = new byte[(int) len];
       f.readFully(header);
       JsonNode h = JSON.readTree(new String(header, StandardCharsets.UTF_8));

@@ -6,11 +6,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /**
  * One epoch's figures, written as a JSON line to {@code training_log.jsonl}.
  *
- * @param devLoss the loss on the dev queries (NaN when there is no dev set; then the train loss decides)
+ * @param devLoss the loss on the dev queries (NaN when there is no dev set; then the train loss
+ *     decides)
  * @param best whether this epoch's adapter is the best so far (and was saved)
  */
-public record EpochMetrics(int epoch, long step, double trainLoss, double devLoss, double learningRate,
-    boolean best, double seconds) {
+public record EpochMetrics(
+    int epoch,
+    long step,
+    double trainLoss,
+    double devLoss,
+    double learningRate,
+    boolean best,
+    double seconds) {
 
   public String toJson() {
     ObjectNode n = new ObjectMapper().createObjectNode();
@@ -26,8 +33,13 @@ public record EpochMetrics(int epoch, long step, double trainLoss, double devLos
   }
 
   static EpochMetrics fromJson(com.fasterxml.jackson.databind.JsonNode n) {
-    return new EpochMetrics(n.get("epoch").asInt(), n.get("step").asLong(), n.get("train_loss").asDouble(),
-        n.get("dev_loss").isNull() ? Double.NaN : n.get("dev_loss").asDouble(), n.get("lr").asDouble(),
-        n.get("best").asBoolean(), n.get("seconds").asDouble());
+    return new EpochMetrics(
+        n.get("epoch").asInt(),
+        n.get("step").asLong(),
+        n.get("train_loss").asDouble(),
+        n.get("dev_loss").isNull() ? Double.NaN : n.get("dev_loss").asDouble(),
+        n.get("lr").asDouble(),
+        n.get("best").asBoolean(),
+        n.get("seconds").asDouble());
   }
 }

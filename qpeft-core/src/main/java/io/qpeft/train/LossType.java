@@ -13,6 +13,7 @@ public enum LossType {
     for (LossType t : values()) {
       if (t.name().equalsIgnoreCase(s)) return t;
     }
-    throw new IllegalArgumentException("unknown loss '" + s + "'; allowed: pointwise, pairwise, both");
+    throw new IllegalArgumentException(
+        "unknown loss '" + s + "'; allowed: pointwise, pairwise, both");
   }
 }

@@ -4,9 +4,9 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import io.qpeft.model.TransformerLm;
 import io.qpeft.peft.Adapter;
 import io.qpeft.peft.BaseModel;
-import io.qpeft.model.TransformerLm;
 import io.qpeft.peft.Binding;
 import io.qpeft.peft.ParameterSet;
 import io.qpeft.peft.PeftModel;
@@ -20,15 +20,15 @@ import java.util.Map;
 /**
  * Trains an adapter's parameters with the frozen LM (single-threaded: DJL allows one gradient
  * collector at a time). Each step: build the batch's pairs, forward through the QD module and the
- * LM, the ranking loss, backward, global-norm clipping, AdamW. After each epoch the dev loss decides
- * early stopping (patience) and which adapter is kept.
+ * LM, the ranking loss, backward, global-norm clipping, AdamW. After each epoch the dev loss
+ * decides early stopping (patience) and which adapter is kept.
  *
  * <p>Repeatable and resumable: every random choice comes from a stream derived from (seed, epoch,
  * batch), so the checkpoint (parameters, best parameters, AdamW state, position) is all the state
  * there is, and a resumed run ends with exactly the parameters of an uninterrupted one.
  *
- * <p>Files under {@code output} (none when it is null): the best adapter ({@link Adapter}),
- * {@code training_log.jsonl} (one {@link EpochMetrics} per line) and {@code checkpoint/}.
+ * <p>Files under {@code output} (none when it is null): the best adapter ({@link Adapter}), {@code
+ * training_log.jsonl} (one {@link EpochMetrics} per line) and {@code checkpoint/}.
  */
 public final class Trainer {
   private final PeftModel model;
@@ -42,13 +42,21 @@ public final class Trainer {
   private final Engine engine = Engine.getEngine("PyTorch");
 
   /** The outcome: per-epoch metrics, the best adapter's parameters (also left in the model). */
-  public record Result(List<EpochMetrics> history, double bestLoss, int bestEpoch, long steps,
-      boolean earlyStopped, ParameterSet best) {}
+  public record Result(
+      List<EpochMetrics> history,
+      double bestLoss,
+      int bestEpoch,
+      long steps,
+      boolean earlyStopped,
+      ParameterSet best) {}
 
-  public Trainer(PeftModel model, BaseModel base, TrainConfig cfg, Path output, TrainingListener listener) {
+  public Trainer(
+      PeftModel model, BaseModel base, TrainConfig cfg, Path output, TrainingListener listener) {
     if (model.parameters().trainableNames().isEmpty()) {
       throw new IllegalArgumentException(
-          "variant " + model.config().variant().id() + " has no trainable parameters; nothing to train");
+          "variant "
+              + model.config().variant().id()
+              + " has no trainable parameters; nothing to train");
     }
     this.model = model;
     this.base = base;
@@ -57,7 +65,8 @@ public final class Trainer {
     this.listener = listener == null ? TrainingListener.NONE : listener;
     this.params = model.parameters();
     this.adam = new AdamW(cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay());
-    for (String name : params.trainableNames()) grads.put(name, new float[params.get(name).data().length]);
+    for (String name : params.trainableNames())
+      grads.put(name, new float[params.get(name).data().length]);
   }
 
   public static int stepsPerEpoch(int examples, TrainConfig cfg) {
@@ -70,7 +79,8 @@ public final class Trainer {
     int perEpoch = stepsPerEpoch(train.size(), cfg);
     long totalSteps = (long) perEpoch * cfg.epochs();
     String fingerprint = Checkpoint.fingerprint(model.config(), cfg, train.size(), dev.size());
-    Checkpoint.State s = resume && output != null ? Checkpoint.load(output, fingerprint, params, adam) : null;
+    Checkpoint.State s =
+        resume && output != null ? Checkpoint.load(output, fingerprint, params, adam) : null;
     if (s == null) s = Checkpoint.State.fresh();
     while (s.epoch < cfg.epochs() && !s.stopped) {
       long epochStart = System.nanoTime();
@@ -79,12 +89,17 @@ public final class Trainer {
       Rng.derive(cfg.seed(), s.epoch).shuffle(order);
       for (int b = s.batch; b < perEpoch; b++) {
         List<TrainingExample> examples = new ArrayList<>();
-        for (int k = b * cfg.batchQueries(); k < Math.min(train.size(), (b + 1) * cfg.batchQueries()); k++) {
+        for (int k = b * cfg.batchQueries();
+            k < Math.min(train.size(), (b + 1) * cfg.batchQueries());
+            k++) {
           examples.add(train.get(order[k]));
         }
         Rng rng = Rng.derive(cfg.seed(), s.epoch, b);
         TrainingBatch batch = TrainingBatch.of(examples, cfg, rng);
-        double lr = cfg.linearDecay() ? cfg.learningRate() * (1 - (double) s.step / totalSteps) : cfg.learningRate();
+        double lr =
+            cfg.linearDecay()
+                ? cfg.learningRate() * (1 - (double) s.step / totalSteps)
+                : cfg.learningRate();
         double loss = step(batch, rng, lr, s);
         s.step++;
         s.batch = b + 1;
@@ -98,10 +113,20 @@ public final class Trainer {
       double devLoss = dev.isEmpty() ? Double.NaN : evaluate(dev);
       double decisive = dev.isEmpty() ? trainLoss : devLoss;
       if (!Double.isFinite(decisive)) {
-        throw new TrainingDivergedException((dev.isEmpty() ? "train" : "dev") + " loss is " + decisive
-            + " after epoch " + (s.epoch + 1) + "; training stopped." + (output == null ? ""
-            : " The last good checkpoint (step " + Checkpoint.savedStep(output) + ") is kept in "
-            + Checkpoint.dir(output) + "."));
+        throw new TrainingDivergedException(
+            (dev.isEmpty() ? "train" : "dev")
+                + " loss is "
+                + decisive
+                + " after epoch "
+                + (s.epoch + 1)
+                + "; training stopped."
+                + (output == null
+                    ? ""
+                    : " The last good checkpoint (step "
+                        + Checkpoint.savedStep(output)
+                        + ") is kept in "
+                        + Checkpoint.dir(output)
+                        + "."));
       }
       boolean best = s.best == null || decisive < s.bestLoss;
       if (best) {
@@ -109,12 +134,20 @@ public final class Trainer {
         s.bestLoss = decisive;
         s.bestEpoch = s.epoch + 1;
         s.badEpochs = 0;
-        if (output != null) Adapter.save(output, model.config(), s.best, base, Checkpoint.trainingJson(cfg));
+        if (output != null)
+          Adapter.save(output, model.config(), s.best, base, Checkpoint.trainingJson(cfg));
       } else {
         s.badEpochs++;
       }
-      EpochMetrics metrics = new EpochMetrics(s.epoch + 1, s.step, trainLoss, devLoss, s.lastLr, best,
-          (System.nanoTime() - epochStart) / 1e9);
+      EpochMetrics metrics =
+          new EpochMetrics(
+              s.epoch + 1,
+              s.step,
+              trainLoss,
+              devLoss,
+              s.lastLr,
+              best,
+              (System.nanoTime() - epochStart) / 1e9);
       s.history.add(metrics);
       s.epoch++;
       s.batch = 0;
@@ -139,10 +172,22 @@ public final class Trainer {
   private double step(TrainingBatch batch, Rng dropout, double lr, Checkpoint.State s) {
     double loss = lossAndGradients(batch, dropout, grads);
     if (!Double.isFinite(loss)) {
-      throw new TrainingDivergedException("loss is " + loss + " at epoch " + (s.epoch + 1) + ", step "
-          + (s.step + 1) + "; training stopped. " + (output == null ? "" : "The last good checkpoint (step "
-          + Checkpoint.savedStep(output) + ") is kept in " + Checkpoint.dir(output) + ". ")
-          + "Try a lower --lr or --clip-norm.");
+      throw new TrainingDivergedException(
+          "loss is "
+              + loss
+              + " at epoch "
+              + (s.epoch + 1)
+              + ", step "
+              + (s.step + 1)
+              + "; training stopped. "
+              + (output == null
+                  ? ""
+                  : "The last good checkpoint (step "
+                      + Checkpoint.savedStep(output)
+                      + ") is kept in "
+                      + Checkpoint.dir(output)
+                      + ". ")
+              + "Try a lower --lr or --clip-norm.");
     }
     clip();
     adam.step(params, grads, lr);
@@ -195,16 +240,23 @@ public final class Trainer {
 
   private List<PeftModel.Prepared> prepare(TrainingBatch batch) {
     List<PeftModel.Prepared> pairs = new ArrayList<>(batch.size());
-    for (int i = 0; i < batch.size(); i++) pairs.add(model.prepare(batch.queries().get(i), batch.passages().get(i)));
+    for (int i = 0; i < batch.size(); i++)
+      pairs.add(model.prepare(batch.queries().get(i), batch.passages().get(i)));
     return pairs;
   }
 
-  /** The mean batch loss over {@code dev} (first positive, first hard negatives, no dropout, no gradient). */
+  /**
+   * The mean batch loss over {@code dev} (first positive, first hard negatives, no dropout, no
+   * gradient).
+   */
   public double evaluate(List<TrainingExample> dev) {
     double sum = 0;
     int n = 0;
     for (int start = 0; start < dev.size(); start += cfg.batchQueries()) {
-      sum += loss(TrainingBatch.of(dev.subList(start, Math.min(dev.size(), start + cfg.batchQueries())), cfg, null));
+      sum +=
+          loss(
+              TrainingBatch.of(
+                  dev.subList(start, Math.min(dev.size(), start + cfg.batchQueries())), cfg, null));
       n++;
     }
     return sum / n;

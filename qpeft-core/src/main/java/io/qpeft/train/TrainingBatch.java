@@ -13,16 +13,17 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The (query, passage) pairs of one optimizer step and the loss over them. Negatives of query i,
- * as in the Q-PEFT recipe: the positives of the other queries in the batch and the hard negatives
- * of every query in the batch, leaving out any passage that is one of query i's positives.
+ * The (query, passage) pairs of one optimizer step and the loss over them. Negatives of query i, as
+ * in the Q-PEFT recipe: the positives of the other queries in the batch and the hard negatives of
+ * every query in the batch, leaving out any passage that is one of query i's positives.
  *
  * @param queries the query of each pair
  * @param passages the passage of each pair
  * @param positives index of each query's positive pair
  * @param pairs (positive pair, negative pair) index pairs for the hinge loss
  */
-public record TrainingBatch(List<Query> queries, List<Passage> passages, int[] positives, int[][] pairs) {
+public record TrainingBatch(
+    List<Query> queries, List<Passage> passages, int[] positives, int[][] pairs) {
 
   /** Builds a batch; with {@code pick} the positive is drawn at random, else the first is used. */
   public static TrainingBatch of(List<TrainingExample> examples, TrainConfig cfg, Rng pick) {
@@ -30,7 +31,8 @@ public record TrainingBatch(List<Query> queries, List<Passage> passages, int[] p
     List<Passage> hard = new ArrayList<>();
     for (TrainingExample e : examples) {
       pos.add(e.positives().get(pick == null ? 0 : pick.nextInt(e.positives().size())));
-      hard.addAll(e.hardNegatives().subList(0, Math.min(cfg.hardNegatives(), e.hardNegatives().size())));
+      hard.addAll(
+          e.hardNegatives().subList(0, Math.min(cfg.hardNegatives(), e.hardNegatives().size())));
     }
     List<Query> queries = new ArrayList<>();
     List<Passage> passages = new ArrayList<>();
@@ -48,7 +50,8 @@ public record TrainingBatch(List<Query> queries, List<Passage> passages, int[] p
         for (int j = 0; j < examples.size(); j++) if (j != i) negatives.add(pos.get(j));
         negatives.addAll(hard);
       } else {
-        negatives.addAll(e.hardNegatives().subList(0, Math.min(cfg.hardNegatives(), e.hardNegatives().size())));
+        negatives.addAll(
+            e.hardNegatives().subList(0, Math.min(cfg.hardNegatives(), e.hardNegatives().size())));
       }
       Set<String> seen = new HashSet<>();
       for (Passage n : negatives) {
@@ -66,9 +69,9 @@ public record TrainingBatch(List<Query> queries, List<Passage> passages, int[] p
   }
 
   /**
-   * The loss from each pair's mean NLL {@code nll (size())}:
-   * pairwise = mean over pairs of ReLU(L(q|d+) - L(q|d-) + margin), pointwise = mean over positives of L(q|d+).
-   * Selections are matrix products with constant matrices, so autograd sees only matmul, add, ReLU and mean.
+   * The loss from each pair's mean NLL {@code nll (size())}: pairwise = mean over pairs of
+   * ReLU(L(q|d+) - L(q|d-) + margin), pointwise = mean over positives of L(q|d+). Selections are
+   * matrix products with constant matrices, so autograd sees only matmul, add, ReLU and mean.
    */
   public NDArray loss(NDManager m, NDArray nll, TrainConfig cfg) {
     int n = size();

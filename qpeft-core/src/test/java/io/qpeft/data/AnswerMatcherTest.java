@@ -10,8 +10,10 @@ import org.junit.jupiter.api.Test;
  * {@code regex} module's SimpleTokenizer), run on these inputs.
  */
 class AnswerMatcherTest {
-  private static void check(List<String> answers, String text, AnswerMatcher mode, boolean expected) {
-    assertEquals(expected, mode.hasAnswer(answers, text), mode + " " + answers + " in '" + text + "'");
+  private static void check(
+      List<String> answers, String text, AnswerMatcher mode, boolean expected) {
+    assertEquals(
+        expected, mode.hasAnswer(answers, text), mode + " " + answers + " in '" + text + "'");
   }
 
   @Test
@@ -49,7 +51,21 @@ class AnswerMatcherTest {
   @Test
   void tokenizerMatchesDprSimpleTokenizer() {
     assertEquals(
-        List.of("hello", ",", "world", "!", "it", "'", "s", "3", ".", "5km", "—", "nai\u0308ve", "東京タワー"),
-        SimpleTokenizer.tokenize(SimpleTokenizer.normalize("Hello, World! It's 3.5km—naïve 東京タワー"), true));
+        List.of(
+            "hello",
+            ",",
+            "world",
+            "!",
+            "it",
+            "'",
+            "s",
+            "3",
+            ".",
+            "5km",
+            "—",
+            "nai\u0308ve",
+            "東京タワー"),
+        SimpleTokenizer.tokenize(
+            SimpleTokenizer.normalize("Hello, World! It's 3.5km—naïve 東京タワー"), true));
   }
 }

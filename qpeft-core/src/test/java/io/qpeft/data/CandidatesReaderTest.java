@@ -54,7 +54,8 @@ class CandidatesReaderTest {
             + "{\"query\":{\"qid\":\"q4\",\"text\":\"x\"},\"candidates\":[{\"docid\":\"zz\"}]}\n"
             + "{\"query\":{\"qid\":\"q5\",\"text\":\"x\"},\"candidates\":[]}\n");
     BadRecordException e =
-        assertThrows(BadRecordException.class, () -> readAll(CandidatesSource.jsonl(f), ErrorPolicy.FAIL));
+        assertThrows(
+            BadRecordException.class, () -> readAll(CandidatesSource.jsonl(f), ErrorPolicy.FAIL));
     assertEquals(2, e.line());
     assertEquals(f.toString(), e.source());
     List<BadRecordException> bad = new ArrayList<>();
@@ -63,7 +64,8 @@ class CandidatesReaderTest {
     assertEquals(List.of(2L, 3L, 4L), bad.stream().map(BadRecordException::line).toList());
     assertEquals(f + ":3: score 'high' of a is not a number", bad.get(1).getMessage());
     assertEquals(
-        f + ":4: document zz has no text and no collection was given to look it up", bad.get(2).getMessage());
+        f + ":4: document zz has no text and no collection was given to look it up",
+        bad.get(2).getMessage());
   }
 
   @Test
@@ -90,7 +92,8 @@ class CandidatesReaderTest {
     assertEquals(
         List.of(
             new Candidate(new Passage("2", "S", "given"), 80.5),
-            new Candidate(new Passage("wiki:1", "Aaron", "Aaron ( or ; \"Ahärôn\") is a prophet"), 79.0)),
+            new Candidate(
+                new Passage("wiki:1", "Aaron", "Aaron ( or ; \"Ahärôn\") is a prophet"), 79.0)),
         got.get(0).candidates().candidates());
     assertEquals(2, got.get(0).line());
     assertEquals(new Query("x7", "ten?"), got.get(1).query());
@@ -116,7 +119,8 @@ class CandidatesReaderTest {
     Path broken = dir.resolve("broken.json");
     Files.writeString(broken, "[{\"question\": \"q\", \"ctxs\": []},\n {\"question\": ");
     assertThrows(
-        BadRecordException.class, () -> readAll(CandidatesSource.dpr(broken, null), ErrorPolicy.skip(b -> {})));
+        BadRecordException.class,
+        () -> readAll(CandidatesSource.dpr(broken, null), ErrorPolicy.skip(b -> {})));
   }
 
   @Test
@@ -124,8 +128,7 @@ class CandidatesReaderTest {
     Path run = dir.resolve("run.trec");
     Files.writeString(
         run,
-        "q1 Q0 d2 2 1.5 bm25\nq1 Q0 d1 1 3.0 bm25\nq1 Q0 d3 3 1.5 bm25\n"
-            + "q2 Q0 d3 1 9 bm25\n");
+        "q1 Q0 d2 2 1.5 bm25\nq1 Q0 d1 1 3.0 bm25\nq1 Q0 d3 3 1.5 bm25\n" + "q2 Q0 d3 1 9 bm25\n");
     Path corpus = dir.resolve("corpus.jsonl");
     Files.writeString(
         corpus,
@@ -138,7 +141,9 @@ class CandidatesReaderTest {
     assertEquals(2, got.size());
     assertEquals(new Query("q1", "first query"), got.get(0).query());
     assertEquals(
-        List.of(new Candidate(new Passage("d1", "one"), 3.0), new Candidate(new Passage("d2", "two"), 1.5)),
+        List.of(
+            new Candidate(new Passage("d1", "one"), 3.0),
+            new Candidate(new Passage("d2", "two"), 1.5)),
         got.get(0).candidates());
     assertEquals(List.of("d3"), got.get(1).passages().stream().map(Passage::docid).toList());
   }
@@ -162,9 +167,9 @@ class CandidatesReaderTest {
   void readerIsLazy() throws Exception {
     Path f = dir.resolve("lazy.jsonl");
     Files.writeString(
-        f,
-        "{\"query\":{\"qid\":\"q1\",\"text\":\"x\"},\"candidates\":[]}\n{broken\n");
-    try (RecordReader<Candidates> r = CandidatesReader.open(CandidatesSource.jsonl(f), ErrorPolicy.FAIL)) {
+        f, "{\"query\":{\"qid\":\"q1\",\"text\":\"x\"},\"candidates\":[]}\n{broken\n");
+    try (RecordReader<Candidates> r =
+        CandidatesReader.open(CandidatesSource.jsonl(f), ErrorPolicy.FAIL)) {
       assertEquals("q1", r.next().query().qid()); // the broken line 2 is not read yet
       assertThrows(BadRecordException.class, r::hasNext);
     }

@@ -36,7 +36,8 @@ class CandidatesWriterTest {
       w.commit();
     }
     assertEquals(
-        List.of("q1 Q0 b 1 -1.0 upr", "q1 Q0 a 2 -2.0 upr", "q1 Q0 c 3 -2.0 upr"), Files.readAllLines(out));
+        List.of("q1 Q0 b 1 -1.0 upr", "q1 Q0 a 2 -2.0 upr", "q1 Q0 c 3 -2.0 upr"),
+        Files.readAllLines(out));
   }
 
   @Test
@@ -53,7 +54,8 @@ class CandidatesWriterTest {
 
   @Test
   void scoreCountMismatchIsRejected() {
-    try (CandidatesWriter w = CandidatesWriter.open(dir.resolve("x.trec"), CandidatesWriter.Format.TREC, "t")) {
+    try (CandidatesWriter w =
+        CandidatesWriter.open(dir.resolve("x.trec"), CandidatesWriter.Format.TREC, "t")) {
       assertThrows(IllegalArgumentException.class, () -> w.write(sample(), new double[] {1}));
     }
   }
@@ -86,7 +88,8 @@ class CandidatesWriterTest {
     assertEquals("1", first.get("ctxs").get(1).get("id").asText());
     // and the output reads back as candidates in the new order
     List<Candidates> back = new ArrayList<>();
-    try (var s = CandidatesReader.open(CandidatesSource.dpr(out, null), ErrorPolicy.FAIL).stream()) {
+    try (var s =
+        CandidatesReader.open(CandidatesSource.dpr(out, null), ErrorPolicy.FAIL).stream()) {
       s.forEach(back::add);
     }
     assertEquals(List.of("2", "1"), back.get(0).passages().stream().map(Passage::docid).toList());
@@ -95,7 +98,8 @@ class CandidatesWriterTest {
   @Test
   void jsonlAndDprFromCodeBuiltRecords() throws Exception {
     Path jsonl = dir.resolve("out.jsonl");
-    try (CandidatesWriter w = CandidatesWriter.open(jsonl, CandidatesWriter.Format.of(jsonl), "t")) {
+    try (CandidatesWriter w =
+        CandidatesWriter.open(jsonl, CandidatesWriter.Format.of(jsonl), "t")) {
       w.write(sample(), new double[] {0.1, 0.3, 0.2});
       w.commit();
     }
@@ -111,7 +115,9 @@ class CandidatesWriterTest {
       r.forEachRemaining(back::add);
     }
     assertEquals(List.of("Smith"), back.get(0).answers());
-    assertEquals(List.of("b", "c", "a"), back.get(0).candidates().passages().stream().map(Passage::docid).toList());
+    assertEquals(
+        List.of("b", "c", "a"),
+        back.get(0).candidates().passages().stream().map(Passage::docid).toList());
 
     Path dpr = dir.resolve("out.json");
     try (CandidatesWriter w = CandidatesWriter.open(dpr, CandidatesWriter.Format.of(dpr), "t")) {

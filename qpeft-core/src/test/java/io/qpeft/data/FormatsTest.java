@@ -17,10 +17,13 @@ class FormatsTest {
   @Test
   void trecRunRoundTripAndErrors() throws Exception {
     Path run = dir.resolve("run.txt");
-    TrecRun.write(run, List.of(new RunEntry("q1", "d1", 1, 2.5), new RunEntry("q1", "d2", 2, -1e-7)), "tag");
+    TrecRun.write(
+        run, List.of(new RunEntry("q1", "d1", 1, 2.5), new RunEntry("q1", "d2", 2, -1e-7)), "tag");
     assertEquals(List.of("q1 Q0 d1 1 2.5 tag", "q1 Q0 d2 2 -1.0E-7 tag"), Files.readAllLines(run));
     Map<String, List<RunEntry>> read = TrecRun.read(run);
-    assertEquals(List.of(new RunEntry("q1", "d1", 1, 2.5), new RunEntry("q1", "d2", 2, -1e-7)), read.get("q1"));
+    assertEquals(
+        List.of(new RunEntry("q1", "d1", 1, 2.5), new RunEntry("q1", "d2", 2, -1e-7)),
+        read.get("q1"));
     Files.writeString(run, "q1 Q0 d1 1 2.5 tag\nq1 Q0 d2 two 1 tag\n");
     BadRecordException e = assertThrows(BadRecordException.class, () -> TrecRun.read(run));
     assertEquals(run + ":2: rank 'two' is not an integer", e.getMessage());
@@ -57,7 +60,8 @@ class FormatsTest {
     Files.writeString(jsonl, "{\"_id\":\"a\",\"text\":\"A?\",\"metadata\":{}}\n");
     assertEquals(List.of(new Query("a", "A?")), QueryReader.read(dir));
     Path dpr = dir.resolve("dpr.json");
-    Files.writeString(dpr, "[{\"question\":\"first\",\"ctxs\":[]},{\"question\":\"second\",\"answers\":[]}]");
+    Files.writeString(
+        dpr, "[{\"question\":\"first\",\"ctxs\":[]},{\"question\":\"second\",\"answers\":[]}]");
     assertEquals(List.of(new Query("0", "first"), new Query("1", "second")), QueryReader.read(dpr));
     Files.writeString(tsv, "1\ta\n1\tb\n");
     assertThrows(IllegalArgumentException.class, () -> QueryReader.read(tsv));

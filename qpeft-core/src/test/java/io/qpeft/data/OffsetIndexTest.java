@@ -24,7 +24,8 @@ class OffsetIndexTest {
       long[] keys = new long[n];
       long[] offs = new long[n];
       for (int i = 0; i < n; i++) {
-        keys[i] = trial % 2 == 0 ? rnd.nextLong() : rnd.nextInt(10); // many duplicates on odd trials
+        keys[i] =
+            trial % 2 == 0 ? rnd.nextLong() : rnd.nextInt(10); // many duplicates on odd trials
         offs[i] = i * 7L;
       }
       List<long[]> naive = new ArrayList<>();
@@ -56,10 +57,12 @@ class OffsetIndexTest {
     Files.writeString(f, sb);
     List<Long> got = new ArrayList<>();
     List<String> tails = new ArrayList<>();
-    OffsetIndex.scanLines(f, (buf, s, e, off, line) -> {
-      got.add(off);
-      tails.add(new String(buf, s, e - s, StandardCharsets.UTF_8));
-    });
+    OffsetIndex.scanLines(
+        f,
+        (buf, s, e, off, line) -> {
+          got.add(off);
+          tails.add(new String(buf, s, e - s, StandardCharsets.UTF_8));
+        });
     assertEquals(expected, got);
     assertEquals("last-without-newline", tails.get(tails.size() - 1));
     assertFalse(tails.get(0).endsWith("\r"), "CR of a CRLF line is not part of the line");
@@ -70,7 +73,8 @@ class OffsetIndexTest {
     Path f = dir.resolve("k.txt");
     Files.writeString(f, "a\nb\na\n");
     OffsetIndex idx =
-        OffsetIndex.openOrBuild(f, dir.resolve("k.idx"), (buf, s, e, line) -> OffsetIndex.hash(buf, s, e));
+        OffsetIndex.openOrBuild(
+            f, dir.resolve("k.idx"), (buf, s, e, line) -> OffsetIndex.hash(buf, s, e));
     assertEquals(3, idx.size());
     long[] a = idx.lookup(OffsetIndex.hash("a"));
     java.util.Arrays.sort(a);

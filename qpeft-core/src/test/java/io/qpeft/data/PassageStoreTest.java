@@ -105,7 +105,8 @@ class PassageStoreTest {
       assertEquals("one", store.get("1").text());
     }
     Files.writeString(tsv, "1\tuno\n2\tdos\n");
-    Files.setLastModifiedTime(tsv, FileTime.fromMillis(Files.getLastModifiedTime(tsv).toMillis() + 5000));
+    Files.setLastModifiedTime(
+        tsv, FileTime.fromMillis(Files.getLastModifiedTime(tsv).toMillis() + 5000));
     try (PassageStore store = PassageStore.open(tsv)) {
       assertEquals("uno", store.get("1").text());
       assertEquals("dos", store.get("2").text());
@@ -117,12 +118,16 @@ class PassageStoreTest {
     Path tsv = dir.resolve("bad.tsv");
     Files.writeString(tsv, "1\tone\nonly-an-id\n3\tthree\n");
     BadRecordException e =
-        assertThrows(BadRecordException.class, () -> {
-          try (RecordReader<Passage> r = CorpusReader.open(tsv)) {
-            r.forEachRemaining(p -> {});
-          }
-        });
-    assertEquals(tsv + ":2: expected at least 2 tab-separated fields (id, text, title), got 1", e.getMessage());
+        assertThrows(
+            BadRecordException.class,
+            () -> {
+              try (RecordReader<Passage> r = CorpusReader.open(tsv)) {
+                r.forEachRemaining(p -> {});
+              }
+            });
+    assertEquals(
+        tsv + ":2: expected at least 2 tab-separated fields (id, text, title), got 1",
+        e.getMessage());
     List<BadRecordException> skipped = new ArrayList<>();
     try (var s = CorpusReader.open(tsv, ErrorPolicy.skip(skipped::add)).stream()) {
       assertEquals(List.of("1", "3"), s.map(Passage::docid).toList());

@@ -41,6 +41,7 @@ class StudentTTest {
     assertEquals(0.24549203685029772, StudentT.pairedTTest(a, b), 1e-13);
     assertEquals(1.0, StudentT.pairedTTest(a, a));
     assertEquals(0.0, StudentT.pairedTTest(new double[] {1, 2}, new double[] {0, 1}));
-    assertEquals(Double.NaN, StudentT.pairedTTest(new double[] {1, Double.NaN}, new double[] {0, 1}));
+    assertEquals(
+        Double.NaN, StudentT.pairedTTest(new double[] {1, Double.NaN}, new double[] {0, 1}));
   }
 }

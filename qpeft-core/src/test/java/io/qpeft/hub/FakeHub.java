@@ -30,8 +30,10 @@ public final class FakeHub implements AutoCloseable {
   public record Seen(String method, String path, String authorization, String range) {}
 
   private final HttpServer server;
-  private final Map<String, Map<String, String>> refs = new ConcurrentHashMap<>(); // repo -> rev -> commit
-  private final Map<String, Map<String, byte[]>> trees = new ConcurrentHashMap<>(); // commit -> files
+  private final Map<String, Map<String, String>> refs =
+      new ConcurrentHashMap<>(); // repo -> rev -> commit
+  private final Map<String, Map<String, byte[]>> trees =
+      new ConcurrentHashMap<>(); // commit -> files
   private final Map<String, byte[]> cdn = new ConcurrentHashMap<>(); // sha256 -> bytes
   private final Map<String, String> gated = new ConcurrentHashMap<>(); // repo -> token
   private final Set<String> dropOnce = Collections.synchronizedSet(new HashSet<>());
@@ -97,7 +99,8 @@ public final class FakeHub implements AutoCloseable {
         serveBytes(ex, path.substring(5), cdn.get(path.substring(5)), null);
         return;
       }
-      String[] api = path.startsWith("/api/models/") ? path.substring(12).split("/revision/", 2) : null;
+      String[] api =
+          path.startsWith("/api/models/") ? path.substring(12).split("/revision/", 2) : null;
       String repo = api != null ? api[0] : repoOf(path);
       if (repo == null || !refs.containsKey(repo)) {
         ex.sendResponseHeaders(404, -1);
@@ -117,8 +120,9 @@ public final class FakeHub implements AutoCloseable {
             trees.get(commit).keySet().stream()
                 .map(f -> "{\"rfilename\":\"" + f + "\"}")
                 .collect(Collectors.joining(","));
-        byte[] body = ("{\"id\":\"" + repo + "\",\"sha\":\"" + commit + "\",\"siblings\":[" + siblings + "]}")
-            .getBytes(StandardCharsets.UTF_8);
+        byte[] body =
+            ("{\"id\":\"" + repo + "\",\"sha\":\"" + commit + "\",\"siblings\":[" + siblings + "]}")
+                .getBytes(StandardCharsets.UTF_8);
         ex.sendResponseHeaders(200, body.length);
         ex.getResponseBody().write(body);
         return;
@@ -140,7 +144,8 @@ public final class FakeHub implements AutoCloseable {
         ex.getResponseHeaders().add("X-Linked-Etag", "\"" + sha + "\"");
         ex.getResponseHeaders().add("X-Linked-Size", Long.toString(bytes.length));
         // another host name, as cdn-lfs.huggingface.co is: the token must not follow the redirect
-        ex.getResponseHeaders().add("Location", "http://localhost:" + server.getAddress().getPort() + "/cdn/" + sha);
+        ex.getResponseHeaders()
+            .add("Location", "http://localhost:" + server.getAddress().getPort() + "/cdn/" + sha);
         ex.sendResponseHeaders(302, -1);
         return;
       }
@@ -148,7 +153,8 @@ public final class FakeHub implements AutoCloseable {
     }
   }
 
-  private void serveBytes(HttpExchange ex, String name, byte[] bytes, String etag) throws IOException {
+  private void serveBytes(HttpExchange ex, String name, byte[] bytes, String etag)
+      throws IOException {
     if (bytes == null) {
       ex.sendResponseHeaders(404, -1);
       return;
@@ -162,7 +168,8 @@ public final class FakeHub implements AutoCloseable {
     String range = ex.getRequestHeaders().getFirst("Range");
     int from = range == null ? 0 : Integer.parseInt(range.replaceAll("bytes=(\\d+)-", "$1"));
     if (range != null) {
-      ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (bytes.length - 1) + "/" + bytes.length);
+      ex.getResponseHeaders()
+          .add("Content-Range", "bytes " + from + "-" + (bytes.length - 1) + "/" + bytes.length);
     }
     ex.sendResponseHeaders(range == null ? 200 : 206, bytes.length - from);
     OutputStream out = ex.getResponseBody();

@@ -46,7 +46,9 @@ class HubClientTest {
 
   static Map<String, byte[]> files(byte[] weights, String tag) {
     Map<String, byte[]> f = new LinkedHashMap<>();
-    f.put("config.json", ("{\"model_type\":\"llama\",\"tag\":\"" + tag + "\"}").getBytes(StandardCharsets.UTF_8));
+    f.put(
+        "config.json",
+        ("{\"model_type\":\"llama\",\"tag\":\"" + tag + "\"}").getBytes(StandardCharsets.UTF_8));
     f.put("tokenizer.json", "{\"model\":{}}".getBytes(StandardCharsets.UTF_8));
     f.put("tokenizer_config.json", "{}".getBytes(StandardCharsets.UTF_8));
     f.put("model.safetensors", weights);
@@ -56,30 +58,39 @@ class HubClientTest {
   }
 
   HubClient client() {
-    return HubClient.builder().setCacheDir(cache).optEndpoint(hub.endpoint()).optMaxRetries(0).build();
+    return HubClient.builder()
+        .setCacheDir(cache)
+        .optEndpoint(hub.endpoint())
+        .optMaxRetries(0)
+        .build();
   }
 
   @Test
   void downloadsOnlyNeededFilesIntoTheHuggingFaceCacheLayout() throws IOException {
     List<String> events = new ArrayList<>();
-    Path dir = client().download(HubModelId.parse("acme/tiny"), new DownloadListener() {
-      @Override
-      public void started(String file, long total, long resumedFrom) {
-        events.add("start " + file + " " + total + " " + resumedFrom);
-      }
+    Path dir =
+        client()
+            .download(
+                HubModelId.parse("acme/tiny"),
+                new DownloadListener() {
+                  @Override
+                  public void started(String file, long total, long resumedFrom) {
+                    events.add("start " + file + " " + total + " " + resumedFrom);
+                  }
 
-      @Override
-      public void finished(String file) {
-        events.add("done " + file);
-      }
-    });
+                  @Override
+                  public void finished(String file) {
+                    events.add("done " + file);
+                  }
+                });
 
     Path repo = cache.resolve("models--acme--tiny");
     assertEquals(repo.resolve("snapshots").resolve(C1), dir);
     assertEquals(C1, Files.readString(repo.resolve("refs/main")));
     assertArrayEquals(weights, Files.readAllBytes(dir.resolve("model.safetensors")));
     String sha = FakeHub.sha256(weights);
-    assertEquals(Path.of("../../blobs/" + sha), Files.readSymbolicLink(dir.resolve("model.safetensors")));
+    assertEquals(
+        Path.of("../../blobs/" + sha), Files.readSymbolicLink(dir.resolve("model.safetensors")));
     assertTrue(Files.isSymbolicLink(dir.resolve("config.json")));
     assertTrue(Files.readString(dir.resolve("config.json")).contains("\"v1\""));
     assertFalse(Files.exists(dir.resolve("README.md")));
@@ -100,13 +111,25 @@ class HubClientTest {
     assertEquals(1, hub.seen().size()); // the revision API only
 
     hub.clearSeen();
-    HubClient offline = HubClient.fromEnvironment(Map.of("HF_HUB_CACHE", cache.toString(), "HF_HUB_OFFLINE", "1",
-        "HF_ENDPOINT", hub.endpoint()));
-    assertEquals(first, offline.download(HubModelId.parse("acme/tiny@main"), DownloadListener.NONE));
+    HubClient offline =
+        HubClient.fromEnvironment(
+            Map.of(
+                "HF_HUB_CACHE",
+                cache.toString(),
+                "HF_HUB_OFFLINE",
+                "1",
+                "HF_ENDPOINT",
+                hub.endpoint()));
+    assertEquals(
+        first, offline.download(HubModelId.parse("acme/tiny@main"), DownloadListener.NONE));
     assertEquals(List.of(), hub.seen());
 
     // unreachable hub: the cached snapshot is used
-    HubClient unreachable = HubClient.builder().setCacheDir(cache).optEndpoint("http://127.0.0.1:" + freePort()).build();
+    HubClient unreachable =
+        HubClient.builder()
+            .setCacheDir(cache)
+            .optEndpoint("http://127.0.0.1:" + freePort())
+            .build();
     assertEquals(first, unreachable.download(HubModelId.parse("acme/tiny"), DownloadListener.NONE));
     // a refusal (here: the repository became gated) falls back to the cache too
     hub.gate("acme/tiny", "s3cret");
@@ -120,17 +143,23 @@ class HubClientTest {
   @Test
   void resumesAnInterruptedDownloadWithARangeRequest() throws IOException {
     hub.dropOnce("model.safetensors");
-    HubException broken = assertThrows(HubException.class,
-        () -> client().download(HubModelId.parse("acme/tiny"), DownloadListener.NONE));
-    assertTrue(broken.getMessage().contains("run the command again to resume"), broken.getMessage());
-    Path incomplete = cache.resolve("models--acme--tiny/blobs/" + FakeHub.sha256(weights) + ".incomplete");
+    HubException broken =
+        assertThrows(
+            HubException.class,
+            () -> client().download(HubModelId.parse("acme/tiny"), DownloadListener.NONE));
+    assertTrue(
+        broken.getMessage().contains("run the command again to resume"), broken.getMessage());
+    Path incomplete =
+        cache.resolve("models--acme--tiny/blobs/" + FakeHub.sha256(weights) + ".incomplete");
     long have = Files.size(incomplete);
     assertTrue(have > 0 && have < weights.length, "partial size " + have);
 
     hub.clearSeen();
     Path dir = client().download(HubModelId.parse("acme/tiny"), DownloadListener.NONE);
     assertArrayEquals(weights, Files.readAllBytes(dir.resolve("model.safetensors")));
-    assertTrue(hub.seen().stream().anyMatch(s -> ("bytes=" + have + "-").equals(s.range())), hub.seen().toString());
+    assertTrue(
+        hub.seen().stream().anyMatch(s -> ("bytes=" + have + "-").equals(s.range())),
+        hub.seen().toString());
     assertFalse(Files.exists(incomplete));
   }
 
@@ -140,7 +169,9 @@ class HubClientTest {
     HubClient retrying = HubClient.builder().setCacheDir(cache).optEndpoint(hub.endpoint()).build();
     Path dir = retrying.download(HubModelId.parse("acme/tiny"), DownloadListener.NONE);
     assertArrayEquals(weights, Files.readAllBytes(dir.resolve("model.safetensors")));
-    assertEquals(1, hub.seen().stream().filter(s -> s.path().startsWith("/cdn/") && s.range() != null).count());
+    assertEquals(
+        1,
+        hub.seen().stream().filter(s -> s.path().startsWith("/cdn/") && s.range() != null).count());
   }
 
   @Test
@@ -156,15 +187,26 @@ class HubClientTest {
   @Test
   void sendsTheTokenToTheHubOnlyAndExplainsGatedModels() throws IOException {
     hub.gate("acme/tiny", "s3cret");
-    HubException e = assertThrows(HubException.class,
-        () -> client().download(HubModelId.parse("acme/tiny"), DownloadListener.NONE));
+    HubException e =
+        assertThrows(
+            HubException.class,
+            () -> client().download(HubModelId.parse("acme/tiny"), DownloadListener.NONE));
     assertEquals(401, e.statusCode());
     assertTrue(e.getMessage().contains("set HF_TOKEN"), e.getMessage());
-    assertTrue(e.getMessage().contains(hub.endpoint() + "/api/models/acme/tiny/revision/main"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains(hub.endpoint() + "/api/models/acme/tiny/revision/main"),
+        e.getMessage());
 
     hub.clearSeen();
-    HubClient withToken = HubClient.fromEnvironment(Map.of("HF_HUB_CACHE", cache.toString(),
-        "HF_ENDPOINT", hub.endpoint(), "HF_TOKEN", "s3cret"));
+    HubClient withToken =
+        HubClient.fromEnvironment(
+            Map.of(
+                "HF_HUB_CACHE",
+                cache.toString(),
+                "HF_ENDPOINT",
+                hub.endpoint(),
+                "HF_TOKEN",
+                "s3cret"));
     withToken.download(HubModelId.parse("acme/tiny"), DownloadListener.NONE);
     for (FakeHub.Seen s : hub.seen()) {
       if (s.path().startsWith("/cdn/")) assertNull(s.authorization(), s.toString());
@@ -174,16 +216,27 @@ class HubClientTest {
 
   @Test
   void unknownModelRevisionOrFileIs404WithAHint() {
-    HubException noModel = assertThrows(HubException.class,
-        () -> client().download(HubModelId.parse("acme/nope"), DownloadListener.NONE));
+    HubException noModel =
+        assertThrows(
+            HubException.class,
+            () -> client().download(HubModelId.parse("acme/nope"), DownloadListener.NONE));
     assertEquals(404, noModel.statusCode());
-    assertTrue(noModel.getMessage().contains("no such model, revision or file"), noModel.getMessage());
-    HubException noRev = assertThrows(HubException.class,
-        () -> client().download(HubModelId.parse("acme/tiny@v9"), DownloadListener.NONE));
+    assertTrue(
+        noModel.getMessage().contains("no such model, revision or file"), noModel.getMessage());
+    HubException noRev =
+        assertThrows(
+            HubException.class,
+            () -> client().download(HubModelId.parse("acme/tiny@v9"), DownloadListener.NONE));
     assertEquals(404, noRev.statusCode());
-    HubException offline = assertThrows(HubException.class,
-        () -> HubClient.builder().setCacheDir(cache).optOffline(true).build()
-            .download(HubModelId.parse("acme/tiny"), DownloadListener.NONE));
+    HubException offline =
+        assertThrows(
+            HubException.class,
+            () ->
+                HubClient.builder()
+                    .setCacheDir(cache)
+                    .optOffline(true)
+                    .build()
+                    .download(HubModelId.parse("acme/tiny"), DownloadListener.NONE));
     assertTrue(offline.getMessage().contains("HF_HUB_OFFLINE"), offline.getMessage());
   }
 
@@ -191,15 +244,20 @@ class HubClientTest {
   void downloadsTheShardsAnIndexLists() throws IOException {
     Map<String, byte[]> f = files(new byte[0], "sharded");
     f.remove("model.safetensors");
-    f.put("model.safetensors.index.json", ("{\"metadata\":{},\"weight_map\":{\"a\":\"model-00001-of-00002.safetensors\","
-        + "\"b\":\"model-00002-of-00002.safetensors\",\"c\":\"model-00001-of-00002.safetensors\"}}").getBytes(StandardCharsets.UTF_8));
+    f.put(
+        "model.safetensors.index.json",
+        ("{\"metadata\":{},\"weight_map\":{\"a\":\"model-00001-of-00002.safetensors\","
+                + "\"b\":\"model-00002-of-00002.safetensors\",\"c\":\"model-00001-of-00002.safetensors\"}}")
+            .getBytes(StandardCharsets.UTF_8));
     f.put("model-00001-of-00002.safetensors", new byte[] {1, 1});
     f.put("model-00002-of-00002.safetensors", new byte[] {2, 2, 2});
     f.put("model-00003-of-00003.safetensors", new byte[] {3}); // not listed: not fetched
     hub.commit("acme/sharded", "main", C1, f);
     Path dir = client().download(HubModelId.parse("acme/sharded"), DownloadListener.NONE);
-    assertArrayEquals(new byte[] {1, 1}, Files.readAllBytes(dir.resolve("model-00001-of-00002.safetensors")));
-    assertArrayEquals(new byte[] {2, 2, 2}, Files.readAllBytes(dir.resolve("model-00002-of-00002.safetensors")));
+    assertArrayEquals(
+        new byte[] {1, 1}, Files.readAllBytes(dir.resolve("model-00001-of-00002.safetensors")));
+    assertArrayEquals(
+        new byte[] {2, 2, 2}, Files.readAllBytes(dir.resolve("model-00002-of-00002.safetensors")));
     assertFalse(Files.exists(dir.resolve("model-00003-of-00003.safetensors")));
     assertEquals(List.of(), HubCache.missingFiles(dir));
   }
@@ -209,26 +267,42 @@ class HubClientTest {
     Map<String, byte[]> f = files(new byte[0], "bin");
     f.remove("model.safetensors");
     hub.commit("acme/bin", "main", C1, f);
-    UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-        () -> client().download(HubModelId.parse("acme/bin"), DownloadListener.NONE));
-    assertTrue(e.getMessage().contains("no safetensors") && e.getMessage().contains("pytorch_model.bin"), e.getMessage());
+    UnsupportedOperationException e =
+        assertThrows(
+            UnsupportedOperationException.class,
+            () -> client().download(HubModelId.parse("acme/bin"), DownloadListener.NONE));
+    assertTrue(
+        e.getMessage().contains("no safetensors") && e.getMessage().contains("pytorch_model.bin"),
+        e.getMessage());
   }
 
   @Test
   void unreachableHubNamesTheUrl() {
     String endpoint = "http://127.0.0.1:" + freePort();
-    HubException e = assertThrows(HubException.class,
-        () -> HubClient.builder().setCacheDir(cache).optEndpoint(endpoint).build()
-            .download(HubModelId.parse("acme/tiny"), DownloadListener.NONE));
+    HubException e =
+        assertThrows(
+            HubException.class,
+            () ->
+                HubClient.builder()
+                    .setCacheDir(cache)
+                    .optEndpoint(endpoint)
+                    .build()
+                    .download(HubModelId.parse("acme/tiny"), DownloadListener.NONE));
     assertEquals(-1, e.statusCode());
-    assertTrue(e.getMessage().contains("cannot reach " + endpoint + "/api/models/acme/tiny/revision/main"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("cannot reach " + endpoint + "/api/models/acme/tiny/revision/main"),
+        e.getMessage());
   }
 
   @Test
   void environmentPicksTheCacheFolderLikeHuggingfaceHub() {
     assertEquals(Path.of("/h/hub"), HubClient.fromEnvironment(Map.of("HF_HOME", "/h")).cacheDir());
-    assertEquals(Path.of("/c"), HubClient.fromEnvironment(Map.of("HF_HOME", "/h", "HF_HUB_CACHE", "/c")).cacheDir());
-    assertEquals(Path.of("/x/huggingface/hub"), HubClient.fromEnvironment(Map.of("XDG_CACHE_HOME", "/x")).cacheDir());
+    assertEquals(
+        Path.of("/c"),
+        HubClient.fromEnvironment(Map.of("HF_HOME", "/h", "HF_HUB_CACHE", "/c")).cacheDir());
+    assertEquals(
+        Path.of("/x/huggingface/hub"),
+        HubClient.fromEnvironment(Map.of("XDG_CACHE_HOME", "/x")).cacheDir());
   }
 
   private static int freePort() {

@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Log-probabilities and soft-vector gradients against the float64 reference implementation of the
- * Hugging Face modelling code ({@code shared/fixtures/golden}), with the tolerances its README gives.
+ * Hugging Face modelling code ({@code shared/fixtures/golden}), with the tolerances its README
+ * gives.
  */
 class GoldenLogprobTest {
 
@@ -38,7 +39,10 @@ class GoldenLogprobTest {
         TargetScore single = lm.score(List.of(requests.get(i))).get(0);
         assertMatches(cases.get(i), single);
         assertMatches(cases.get(i), batched.get(i));
-        assertArrayEquals(single.targetLogprobs(), batched.get(i).targetLogprobs(), 2e-5f,
+        assertArrayEquals(
+            single.targetLogprobs(),
+            batched.get(i).targetLogprobs(),
+            2e-5f,
             "batched vs single, case " + cases.get(i).get("name"));
       }
     }
@@ -56,8 +60,10 @@ class GoldenLogprobTest {
         int[] expectedTarget = ints(c.get("target_ids"));
         int bos = c.get("add_bos").asBoolean() ? 1 : 0;
         int eos = c.get("add_eos").asBoolean() ? 1 : 0;
-        assertArrayEquals(java.util.Arrays.copyOfRange(expectedPrompt, bos, expectedPrompt.length), prompt);
-        assertArrayEquals(java.util.Arrays.copyOfRange(expectedTarget, 0, expectedTarget.length - eos), target);
+        assertArrayEquals(
+            java.util.Arrays.copyOfRange(expectedPrompt, bos, expectedPrompt.length), prompt);
+        assertArrayEquals(
+            java.util.Arrays.copyOfRange(expectedTarget, 0, expectedTarget.length - eos), target);
       }
     }
   }
@@ -71,8 +77,10 @@ class GoldenLogprobTest {
     List<List<float[]>> expectedGrads = new ArrayList<>();
     for (JsonNode c : golden.get("grad_cases")) {
       float[] soft = matrix(c.get("soft_prompt"));
-      SoftSegment seg = new SoftSegment(c.get("soft_position").asInt(), soft, c.get("soft_prompt").size());
-      requests.add(new ScoreRequest(ints(c.get("prompt_ids")), ints(c.get("target_ids")), List.of(seg)));
+      SoftSegment seg =
+          new SoftSegment(c.get("soft_position").asInt(), soft, c.get("soft_prompt").size());
+      requests.add(
+          new ScoreRequest(ints(c.get("prompt_ids")), ints(c.get("target_ids")), List.of(seg)));
       cases.add(c);
       expectedGrads.add(List.of(matrix(c.get("grad_soft_prompt"))));
     }
@@ -81,7 +89,9 @@ class GoldenLogprobTest {
       List<float[]> grads = new ArrayList<>();
       for (int j = 0; j < c.get("soft_segments").size(); j++) {
         JsonNode s = c.get("soft_segments").get(j);
-        segs.add(new SoftSegment(s.get("position").asInt(), matrix(s.get("vectors")), s.get("vectors").size()));
+        segs.add(
+            new SoftSegment(
+                s.get("position").asInt(), matrix(s.get("vectors")), s.get("vectors").size()));
         grads.add(matrix(c.get("grad_soft_segments").get(j)));
       }
       requests.add(new ScoreRequest(ints(c.get("prompt_ids")), ints(c.get("target_ids")), segs));
@@ -97,7 +107,10 @@ class GoldenLogprobTest {
           assertMatches(cases.get(i), g.score());
           assertEquals(-cases.get(i).get("mean_nll").asDouble(), g.score().meanLogprob(), 1e-4);
           for (int j = 0; j < expectedGrads.get(i).size(); j++) {
-            assertGradient(expectedGrads.get(i).get(j), g.segmentGradients().get(j), cases.get(i).get("name").asText());
+            assertGradient(
+                expectedGrads.get(i).get(j),
+                g.segmentGradients().get(j),
+                cases.get(i).get("name").asText());
           }
         }
         assertMatches(cases.get(i), scoredOnly.get(i));
@@ -122,8 +135,18 @@ class GoldenLogprobTest {
     for (float v : expected) max = Math.max(max, Math.abs(v));
     for (int i = 0; i < expected.length; i++) {
       double diff = Math.abs(expected[i] - actual[i]);
-      assertTrue(diff <= 1e-3 * max + 1e-7,
-          name + " grad[" + i + "]: expected " + expected[i] + ", got " + actual[i] + " (max |g| " + max + ")");
+      assertTrue(
+          diff <= 1e-3 * max + 1e-7,
+          name
+              + " grad["
+              + i
+              + "]: expected "
+              + expected[i]
+              + ", got "
+              + actual[i]
+              + " (max |g| "
+              + max
+              + ")");
     }
   }
 }

@@ -37,7 +37,8 @@ class ModelLoadingTest {
     Path config = dir.resolve("config.json");
     Files.writeString(config, Files.readString(config).replace("\"llama\"", "\"falcon\""));
     String msg = error(dir);
-    assertTrue(msg.contains("falcon") && msg.contains("gpt2") && msg.contains(config.toString()), msg);
+    assertTrue(
+        msg.contains("falcon") && msg.contains("gpt2") && msg.contains(config.toString()), msg);
   }
 
   @Test
@@ -55,9 +56,13 @@ class ModelLoadingTest {
   void shapeMismatchNamesTensorAndShapes(@TempDir Path dir) throws IOException {
     copyOf("tiny-llama", dir);
     Path config = dir.resolve("config.json");
-    Files.writeString(config, Files.readString(config).replace("\"intermediate_size\": 160", "\"intermediate_size\": 128"));
+    Files.writeString(
+        config,
+        Files.readString(config)
+            .replace("\"intermediate_size\": 160", "\"intermediate_size\": 128"));
     String msg = error(dir);
-    assertTrue(msg.contains("gate_proj") && msg.contains("[160, 64]") && msg.contains("[128, 64]"), msg);
+    assertTrue(
+        msg.contains("gate_proj") && msg.contains("[160, 64]") && msg.contains("[128, 64]"), msg);
   }
 
   @Test
@@ -101,7 +106,8 @@ class ModelLoadingTest {
     SafetensorsWriterForTest.rewrite(st, f16.resolve("model.safetensors"), true);
     SafetensorsWriterForTest.rewrite(st, f32.resolve("model.safetensors"), false);
     ScoreRequest r = new ScoreRequest(new int[] {1, 50, 60, 70, 80}, new int[] {90, 100, 2});
-    try (TransformerLm a = Models.load(f16); TransformerLm b = Models.load(f32)) {
+    try (TransformerLm a = Models.load(f16);
+        TransformerLm b = Models.load(f32)) {
       float[] x = a.score(List.of(r)).get(0).targetLogprobs();
       float[] y = b.score(List.of(r)).get(0).targetLogprobs();
       for (int i = 0; i < x.length; i++) assertEquals(y[i], x[i], 1e-5);
@@ -136,9 +142,18 @@ class ModelLoadingTest {
         long begin = data.size();
         data.write(o.array());
         if (header.length() > 1) header.append(',');
-        header.append('"').append(t.name()).append("\":{\"dtype\":\"").append(asHalf ? "F16" : "F32")
-            .append("\",\"shape\":").append(java.util.Arrays.toString(t.shape()).replace(" ", ""))
-            .append(",\"data_offsets\":[").append(begin).append(',').append(data.size()).append("]}");
+        header
+            .append('"')
+            .append(t.name())
+            .append("\":{\"dtype\":\"")
+            .append(asHalf ? "F16" : "F32")
+            .append("\",\"shape\":")
+            .append(java.util.Arrays.toString(t.shape()).replace(" ", ""))
+            .append(",\"data_offsets\":[")
+            .append(begin)
+            .append(',')
+            .append(data.size())
+            .append("]}");
       }
       header.append('}');
       byte[] h = header.toString().getBytes(StandardCharsets.UTF_8);

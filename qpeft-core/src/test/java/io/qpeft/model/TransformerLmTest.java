@@ -12,10 +12,14 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Seeded random requests: optimized vs naive scorer, batched vs single, finite-difference gradients. */
+/**
+ * Seeded random requests: optimized vs naive scorer, batched vs single, finite-difference
+ * gradients.
+ */
 class TransformerLmTest {
 
-  static List<ScoreRequest> randomRequests(long seed, int count, int vocab, int hidden, boolean soft) {
+  static List<ScoreRequest> randomRequests(
+      long seed, int count, int vocab, int hidden, boolean soft) {
     SplittableRandom rnd = new SplittableRandom(seed);
     List<ScoreRequest> out = new ArrayList<>();
     for (int i = 0; i < count; i++) {
@@ -44,10 +48,12 @@ class TransformerLmTest {
   void targetOnlyScoringEqualsFullVocabularyReference(String name) {
     try (TransformerLm lm = Models.load(Fixtures.model(name))) {
       List<ScoreRequest> requests = randomRequests(7, 25, lm.config().vocabSize(), 0, false);
-      List<TargetScore> fast = lm.score(requests, 200); // small budget: many batches, sorted by length
+      List<TargetScore> fast =
+          lm.score(requests, 200); // small budget: many batches, sorted by length
       List<TargetScore> naive = lm.scoreFullVocabulary(requests, 8);
       for (int i = 0; i < requests.size(); i++) {
-        assertArrayEquals(naive.get(i).targetLogprobs(), fast.get(i).targetLogprobs(), 2e-5f, "request " + i);
+        assertArrayEquals(
+            naive.get(i).targetLogprobs(), fast.get(i).targetLogprobs(), 2e-5f, "request " + i);
       }
     }
   }
@@ -56,15 +62,18 @@ class TransformerLmTest {
   @ValueSource(strings = {"tiny-llama", "tiny-gpt2"})
   void batchedEqualsSingleWithSoftSegments(String name) {
     try (TransformerLm lm = Models.load(Fixtures.model(name))) {
-      List<ScoreRequest> requests = randomRequests(11, 12, lm.config().vocabSize(), lm.config().hiddenSize(), true);
+      List<ScoreRequest> requests =
+          randomRequests(11, 12, lm.config().vocabSize(), lm.config().hiddenSize(), true);
       List<SoftGradient> batched = lm.scoreWithGradient(requests);
       List<TargetScore> scored = lm.score(requests);
       for (int i = 0; i < requests.size(); i++) {
         SoftGradient single = lm.scoreWithGradient(List.of(requests.get(i))).get(0);
-        assertArrayEquals(single.score().targetLogprobs(), batched.get(i).score().targetLogprobs(), 2e-5f);
+        assertArrayEquals(
+            single.score().targetLogprobs(), batched.get(i).score().targetLogprobs(), 2e-5f);
         assertArrayEquals(single.score().targetLogprobs(), scored.get(i).targetLogprobs(), 2e-5f);
         for (int s = 0; s < single.segmentGradients().size(); s++) {
-          assertArrayEquals(single.segmentGradients().get(s), batched.get(i).segmentGradients().get(s), 1e-5f);
+          assertArrayEquals(
+              single.segmentGradients().get(s), batched.get(i).segmentGradients().get(s), 1e-5f);
         }
       }
     }
@@ -88,7 +97,10 @@ class TransformerLmTest {
         double minus = nll(lm, r, seg, k, -eps);
         double numeric = (plus - minus) / (2 * eps);
         double analytic = g.segmentGradients().get(seg)[k];
-        assertEquals(numeric, analytic, 2e-3 + 2e-2 * Math.abs(numeric),
+        assertEquals(
+            numeric,
+            analytic,
+            2e-3 + 2e-2 * Math.abs(numeric),
             "segment " + seg + " coordinate " + k);
       }
     }
@@ -100,7 +112,9 @@ class TransformerLmTest {
     float[] v = s.vectors().clone();
     v[k] += (float) delta;
     segs.set(seg, new SoftSegment(s.position(), v, s.length()));
-    return -lm.score(List.of(new ScoreRequest(r.promptIds(), r.targetIds(), segs))).get(0).meanLogprob();
+    return -lm.score(List.of(new ScoreRequest(r.promptIds(), r.targetIds(), segs)))
+        .get(0)
+        .meanLogprob();
   }
 
   @ParameterizedTest
@@ -112,16 +126,19 @@ class TransformerLmTest {
       List<Thread> threads = new ArrayList<>();
       List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
       for (int t = 0; t < 4; t++) {
-        Thread th = new Thread(() -> {
-          try {
-            List<TargetScore> got = lm.score(requests, 256);
-            for (int i = 0; i < got.size(); i++) {
-              assertArrayEquals(expected.get(i).targetLogprobs(), got.get(i).targetLogprobs(), 2e-5f);
-            }
-          } catch (Throwable e) {
-            errors.add(e);
-          }
-        });
+        Thread th =
+            new Thread(
+                () -> {
+                  try {
+                    List<TargetScore> got = lm.score(requests, 256);
+                    for (int i = 0; i < got.size(); i++) {
+                      assertArrayEquals(
+                          expected.get(i).targetLogprobs(), got.get(i).targetLogprobs(), 2e-5f);
+                    }
+                  } catch (Throwable e) {
+                    errors.add(e);
+                  }
+                });
         threads.add(th);
         th.start();
       }
@@ -134,16 +151,26 @@ class TransformerLmTest {
   @ValueSource(strings = {"tiny-gpt2"})
   void badInputsAreClearErrors(String name) {
     try (TransformerLm lm = Models.load(Fixtures.model(name))) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> lm.score(List.of(new ScoreRequest(new int[] {1, 5000}, new int[] {2}))));
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> lm.score(List.of(new ScoreRequest(new int[] {1, 5000}, new int[] {2}))));
       assertTrue(e.getMessage().contains("5000"), e.getMessage());
       int[] tooLong = new int[300];
-      e = assertThrows(IllegalArgumentException.class,
-          () -> lm.score(List.of(new ScoreRequest(tooLong, new int[] {2}))));
+      e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> lm.score(List.of(new ScoreRequest(tooLong, new int[] {2}))));
       assertTrue(e.getMessage().contains("n_positions"), e.getMessage());
-      assertThrows(IllegalArgumentException.class,
-          () -> lm.score(List.of(new ScoreRequest(new int[] {1}, new int[] {2},
-              List.of(new SoftSegment(0, new float[10], 1))))));
+      assertThrows(
+          IllegalArgumentException.class,
+          () ->
+              lm.score(
+                  List.of(
+                      new ScoreRequest(
+                          new int[] {1},
+                          new int[] {2},
+                          List.of(new SoftSegment(0, new float[10], 1))))));
     }
   }
 }

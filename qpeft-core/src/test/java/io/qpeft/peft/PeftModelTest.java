@@ -36,7 +36,10 @@ class PeftModelTest {
     tok.close();
   }
 
-  /** The layout equals the golden Q-PEFT case built by the independent reference (seg_00_qpeft_layout). */
+  /**
+   * The layout equals the golden Q-PEFT case built by the independent reference
+   * (seg_00_qpeft_layout).
+   */
   @Test
   void layoutMatchesTheGoldenQpeftCase() {
     JsonNode c = null;
@@ -74,14 +77,19 @@ class PeftModelTest {
     PeftConfig cfg = PeftConfig.defaults(Variant.RETRIEVAL).withTopK(4);
     RetrievalModule r = new RetrievalModule(lm, new TokenFilter(tok, lm.config()), cfg);
     int[] q = tok.encode(" river city");
-    int[] p = PeftModel.concat(new int[] {1}, tok.encode(" the city, the city and the river ... of"), new int[] {2});
+    int[] p =
+        PeftModel.concat(
+            new int[] {1}, tok.encode(" the city, the city and the river ... of"), new int[] {2});
     int[] sel = r.select(q, p);
     assertEquals(Arrays.stream(sel).distinct().count(), sel.length);
     TokenFilter f = new TokenFilter(tok, lm.config());
-    for (int id : sel) assertTrue(f.allowed(id, true, true), "token " + id + " '" + f.text(id) + "'");
+    for (int id : sel)
+      assertTrue(f.allowed(id, true, true), "token " + id + " '" + f.text(id) + "'");
     assertTrue(sel.length <= 4);
     // a query token that occurs in the passage has cosine 1 and comes first
-    assertTrue(Arrays.stream(q).anyMatch(id -> id == sel[0]), "first hint " + f.text(sel[0]) + " is not a query token");
+    assertTrue(
+        Arrays.stream(q).anyMatch(id -> id == sel[0]),
+        "first hint " + f.text(sel[0]) + " is not a query token");
   }
 
   @Test

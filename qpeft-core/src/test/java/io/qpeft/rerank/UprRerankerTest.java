@@ -47,9 +47,14 @@ class UprRerankerTest {
       String prompt = c.get("prompt_text").asText();
       String passage = prompt.substring(PREFIX.length(), prompt.length() - SUFFIX.length());
       String query = c.get("target_text").asText().substring(1);
-      PromptTemplate t = new PromptTemplate(PromptTemplate.UPR.prompt(), PromptTemplate.UPR.target(),
-          c.get("add_bos").asBoolean(), c.get("add_eos").asBoolean());
-      try (UprReranker r = UprReranker.builder().setModel(lm).setTokenizer(tok).optTemplate(t).build()) {
+      PromptTemplate t =
+          new PromptTemplate(
+              PromptTemplate.UPR.prompt(),
+              PromptTemplate.UPR.target(),
+              c.get("add_bos").asBoolean(),
+              c.get("add_eos").asBoolean());
+      try (UprReranker r =
+          UprReranker.builder().setModel(lm).setTokenizer(tok).optTemplate(t).build()) {
         Query q = new Query("q", query);
         Passage p = new Passage("d", passage);
         ScoreRequest req = r.request(q, p);
@@ -62,26 +67,40 @@ class UprRerankerTest {
 
   @Test
   void titleJoinsThePassageAndTruncationKeepsItsStart() {
-    try (UprReranker r = UprReranker.builder().setModel(lm).setTokenizer(tok).optMaxPassageTokens(5).build()) {
+    try (UprReranker r =
+        UprReranker.builder().setModel(lm).setTokenizer(tok).optMaxPassageTokens(5).build()) {
       Query q = new Query("q", "what is it?");
-      ScoreRequest full = UprReranker.builder().setModel(lm).setTokenizer(tok).optMaxPassageTokens(0).build()
-          .request(q, new Passage("d", "Title", "a long passage text that goes on and on"));
-      ScoreRequest cut = r.request(q, new Passage("d", "Title", "a long passage text that goes on and on"));
+      ScoreRequest full =
+          UprReranker.builder()
+              .setModel(lm)
+              .setTokenizer(tok)
+              .optMaxPassageTokens(0)
+              .build()
+              .request(q, new Passage("d", "Title", "a long passage text that goes on and on"));
+      ScoreRequest cut =
+          r.request(q, new Passage("d", "Title", "a long passage text that goes on and on"));
       int prefix = 1 + tok.encode("Passage:").length;
       int suffix = tok.encode(" Please write a question based on this passage.\nQuestion:").length;
       assertEquals(prefix + 5 + suffix, cut.promptIds().length);
-      assertArrayEquals(Arrays.copyOf(full.promptIds(), prefix + 5), Arrays.copyOf(cut.promptIds(), prefix + 5));
+      assertArrayEquals(
+          Arrays.copyOf(full.promptIds(), prefix + 5), Arrays.copyOf(cut.promptIds(), prefix + 5));
       assertArrayEquals(full.targetIds(), cut.targetIds(), "the query is never truncated");
     }
   }
 
   @Test
   void rerankIsSortedStableAndTopK() {
-    try (UprReranker r = UprReranker.builder().setModel(lm).setTokenizer(tok).optBatchTokens(128).build()) {
+    try (UprReranker r =
+        UprReranker.builder().setModel(lm).setTokenizer(tok).optBatchTokens(128).build()) {
       Query q = new Query("q1", "Where is the Eiffel Tower?");
       List<Passage> ps = new ArrayList<>();
-      String[] texts = {"The Eiffel Tower is in Paris.", "Bananas are yellow.", "The Eiffel Tower is in Paris.",
-          "Paris is the capital of France.", "Bananas are yellow."};
+      String[] texts = {
+        "The Eiffel Tower is in Paris.",
+        "Bananas are yellow.",
+        "The Eiffel Tower is in Paris.",
+        "Paris is the capital of France.",
+        "Bananas are yellow."
+      };
       for (int i = 0; i < texts.length; i++) ps.add(new Passage("d" + i, texts[i]));
       double[] scores = r.score(q, ps);
       assertEquals(scores[0], scores[2], 1e-6);
@@ -89,7 +108,8 @@ class UprRerankerTest {
       for (int i = 1; i < top.size(); i++) {
         Scored a = top.get(i - 1);
         Scored b = top.get(i);
-        if (a.score() == b.score()) assertEquals(true, a.index() < b.index(), "ties keep input order");
+        if (a.score() == b.score())
+          assertEquals(true, a.index() < b.index(), "ties keep input order");
         else assertEquals(true, a.score() > b.score());
       }
       assertEquals(3, r.rerank(q, ps, 3).size());
@@ -106,7 +126,12 @@ class UprRerankerTest {
     Query q = new Query("q", "Where is it?");
     Passage p = new Passage("d", "Somewhere nice.");
     try (UprReranker mean = UprReranker.builder().setModel(lm).setTokenizer(tok).build();
-        UprReranker sum = UprReranker.builder().setModel(lm).setTokenizer(tok).optAggregation(Aggregation.SUM).build()) {
+        UprReranker sum =
+            UprReranker.builder()
+                .setModel(lm)
+                .setTokenizer(tok)
+                .optAggregation(Aggregation.SUM)
+                .build()) {
       int n = mean.request(q, p).targetIds().length;
       assertEquals(mean.score(q, List.of(p))[0] * n, sum.score(q, List.of(p))[0], 1e-4);
     }
@@ -127,9 +152,11 @@ class UprRerankerTest {
 
   @Test
   void templatesAreValidated() {
-    assertThrows(IllegalArgumentException.class, () -> PromptTemplate.of("Passage: {passage}", "no query"));
+    assertThrows(
+        IllegalArgumentException.class, () -> PromptTemplate.of("Passage: {passage}", "no query"));
     assertThrows(IllegalArgumentException.class, () -> PromptTemplate.of("no passage", " {query}"));
-    assertThrows(IllegalArgumentException.class, () -> PromptTemplate.of("{passage} {query}", " {query}"));
+    assertThrows(
+        IllegalArgumentException.class, () -> PromptTemplate.of("{passage} {query}", " {query}"));
     assertThrows(IllegalArgumentException.class, () -> Aggregation.parse("max"));
   }
 }

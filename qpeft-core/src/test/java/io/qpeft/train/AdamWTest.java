@@ -8,7 +8,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class AdamWTest {
-  /** Two steps computed by hand (PyTorch AdamW semantics, lr 0.1, wd 0.01, betas 0.9/0.999, eps 1e-8). */
+  /**
+   * Two steps computed by hand (PyTorch AdamW semantics, lr 0.1, wd 0.01, betas 0.9/0.999, eps
+   * 1e-8).
+   */
   @Test
   void matchesHandComputedSteps() {
     ParameterSet p = new ParameterSet();

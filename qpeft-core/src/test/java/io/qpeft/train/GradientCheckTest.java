@@ -43,15 +43,18 @@ class GradientCheckTest {
   }
 
   /**
-   * The hint MLP's ReLU makes the loss piecewise smooth: a step that carries a pre-activation across
-   * zero makes central differences disagree with the (correct) one-sided derivative. Such
+   * The hint MLP's ReLU makes the loss piecewise smooth: a step that carries a pre-activation
+   * across zero makes central differences disagree with the (correct) one-sided derivative. Such
    * coordinates are recognised by left and right differences that disagree, and replaced by others;
    * Q-PEFT-A has many hint rows (one per query token) and so many units near their kink.
    */
   @ParameterizedTest
-  @EnumSource(value = Variant.class, names = {"RETRIEVAL", "ATTENTION", "PROMPT"})
+  @EnumSource(
+      value = Variant.class,
+      names = {"RETRIEVAL", "ATTENTION", "PROMPT"})
   void gradientsMatchFiniteDifferences(Variant variant) {
-    PeftConfig cfg = PeftConfig.defaults(variant).withHeads(2, 0.0).withTopK(4).withFilters(true, true);
+    PeftConfig cfg =
+        PeftConfig.defaults(variant).withHeads(2, 0.0).withTopK(4).withFilters(true, true);
     ParameterSet params = PeftModel.initialParameters(lm, tok, cfg, 42);
     PeftModel model = new PeftModel(lm, tok, cfg, params);
     TrainConfig tc = TrainConfig.defaults().withBatch(2, 1);
@@ -70,9 +73,10 @@ class GradientCheckTest {
       float[] g = grads.get(name);
       int checked = 0;
       for (int trial = 0; trial < 12 && checked < 2; trial++) {
-        int k = name.equals(ParameterSet.EMBEDDING)
-            ? usedRows[rng.nextInt(usedRows.length)] * d + rng.nextInt(d)
-            : rng.nextInt(data.length);
+        int k =
+            name.equals(ParameterSet.EMBEDDING)
+                ? usedRows[rng.nextInt(usedRows.length)] * d + rng.nextInt(d)
+                : rng.nextInt(data.length);
         float saved = data[k];
         data[k] = saved + (float) eps;
         double plus = trainer.loss(batch);
@@ -83,7 +87,8 @@ class GradientCheckTest {
         double left = (loss0 - minus) / eps;
         if (Math.abs(right - left) > 2e-3 + 0.05 * Math.abs(right + left) / 2) continue; // a kink
         double numeric = (plus - minus) / (2 * eps);
-        assertEquals(numeric, g[k], 2e-3 + 3e-2 * Math.abs(numeric), variant + " " + name + "[" + k + "]");
+        assertEquals(
+            numeric, g[k], 2e-3 + 3e-2 * Math.abs(numeric), variant + " " + name + "[" + k + "]");
         checked++;
       }
       assertTrue(checked >= 1, variant + " " + name + ": no smooth coordinate found to check");
@@ -99,7 +104,8 @@ class GradientCheckTest {
 
   private static int[] usedRows(PeftModel model, TrainingBatch batch) {
     List<PeftModel.Prepared> pairs = new java.util.ArrayList<>();
-    for (int i = 0; i < batch.size(); i++) pairs.add(model.prepare(batch.queries().get(i), batch.passages().get(i)));
+    for (int i = 0; i < batch.size(); i++)
+      pairs.add(model.prepare(batch.queries().get(i), batch.passages().get(i)));
     return model.embeddingRows(pairs);
   }
 }

@@ -10,8 +10,26 @@ import java.util.List;
 final class TrainFixtures {
   private TrainFixtures() {}
 
-  static final String[] WORDS = {"river", "mountain", "city", "music", "planet", "ocean", "forest", "garden",
-      "engine", "bridge", "castle", "winter", "summer", "market", "letter", "silver", "school", "window"};
+  static final String[] WORDS = {
+    "river",
+    "mountain",
+    "city",
+    "music",
+    "planet",
+    "ocean",
+    "forest",
+    "garden",
+    "engine",
+    "bridge",
+    "castle",
+    "winter",
+    "summer",
+    "market",
+    "letter",
+    "silver",
+    "school",
+    "window"
+  };
 
   /** {@code n} queries; each positive shares two words with its query, the hard negative none. */
   static List<TrainingExample> examples(int n, long seed) {
@@ -23,7 +41,8 @@ final class TrainFixtures {
       String c = WORDS[rng.nextInt(WORDS.length)];
       Query q = new Query("q" + i, a + " " + b);
       Passage pos = new Passage("p" + i, "title " + i, "the " + a + " near the " + b + " and " + c);
-      Passage neg = new Passage("n" + i, "", "a " + c + " by the " + WORDS[rng.nextInt(WORDS.length)]);
+      Passage neg =
+          new Passage("n" + i, "", "a " + c + " by the " + WORDS[rng.nextInt(WORDS.length)]);
       out.add(new TrainingExample(q, List.of(pos), List.of(neg)));
     }
     return out;

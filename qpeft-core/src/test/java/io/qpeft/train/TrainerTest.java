@@ -32,7 +32,8 @@ class TrainerTest {
   static TextTokenizer tok;
   static final List<TrainingExample> TRAIN = TrainFixtures.examples(4, 11);
   static final List<TrainingExample> DEV = TrainFixtures.examples(2, 12);
-  static final TrainConfig CFG = TrainConfig.defaults().withBatch(2, 1).withEpochs(2).withCheckpointEvery(1);
+  static final TrainConfig CFG =
+      TrainConfig.defaults().withBatch(2, 1).withEpochs(2).withCheckpointEvery(1);
   static final PeftConfig PEFT = PeftConfig.defaults(Variant.RETRIEVAL).withTopK(3);
 
   @BeforeAll
@@ -55,7 +56,9 @@ class TrainerTest {
     return new Trainer(m, BaseModel.of(lm.config(), Fixtures.model("tiny-llama")), CFG, out, l);
   }
 
-  /** 4 steps straight vs. 3 steps, a crash, and a resume from the step-3 checkpoint: identical bits. */
+  /**
+   * 4 steps straight vs. 3 steps, a crash, and a resume from the step-3 checkpoint: identical bits.
+   */
   @Test
   void resumedRunEqualsUninterruptedRun(@TempDir Path dir) {
     PeftModel straight = fresh();
@@ -63,13 +66,16 @@ class TrainerTest {
     assertEquals(4, r1.steps());
 
     PeftModel killed = fresh();
-    TrainingListener crash = new TrainingListener() {
-      @Override
-      public void onStep(int epoch, long step, long total, double loss) {
-        if (step == 3) throw new IllegalStateException("simulated kill");
-      }
-    };
-    assertThrows(IllegalStateException.class, () -> trainer(killed, dir.resolve("b"), crash).train(TRAIN, DEV, false));
+    TrainingListener crash =
+        new TrainingListener() {
+          @Override
+          public void onStep(int epoch, long step, long total, double loss) {
+            if (step == 3) throw new IllegalStateException("simulated kill");
+          }
+        };
+    assertThrows(
+        IllegalStateException.class,
+        () -> trainer(killed, dir.resolve("b"), crash).train(TRAIN, DEV, false));
     PeftModel resumed = fresh(); // a new process: fresh parameters, then the checkpoint
     Trainer.Result r2 = trainer(resumed, dir.resolve("b"), null).train(TRAIN, DEV, true);
     assertTrue(straight.parameters().sameAs(resumed.parameters()), "final parameters differ");
@@ -93,23 +99,30 @@ class TrainerTest {
       assertArrayEquals(direct, r.score(TRAIN.get(0).query(), passages), 1e-6);
     }
     try (TransformerLm other = Models.load(Fixtures.model("tiny-gpt2"))) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QpeftReranker.load(other, tok, dir));
-      assertTrue(e.getMessage().contains("llama") && e.getMessage().contains("gpt2"), e.getMessage());
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> QpeftReranker.load(other, tok, dir));
+      assertTrue(
+          e.getMessage().contains("llama") && e.getMessage().contains("gpt2"), e.getMessage());
     }
   }
 
   @Test
   void nanLossStopsAndKeepsTheLastGoodCheckpoint(@TempDir Path dir) {
     PeftModel m = fresh();
-    TrainingListener poison = new TrainingListener() {
-      @Override
-      public void onStep(int epoch, long step, long total, double loss) {
-        if (step == 2) m.parameters().get(Mlp.B2).data()[0] = Float.NaN;
-      }
-    };
-    TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-        () -> trainer(m, dir, poison).train(TRAIN, DEV, false));
-    assertTrue(e.getMessage().contains("NaN") && e.getMessage().contains("checkpoint (step 2)"), e.getMessage());
+    TrainingListener poison =
+        new TrainingListener() {
+          @Override
+          public void onStep(int epoch, long step, long total, double loss) {
+            if (step == 2) m.parameters().get(Mlp.B2).data()[0] = Float.NaN;
+          }
+        };
+    TrainingDivergedException e =
+        assertThrows(
+            TrainingDivergedException.class,
+            () -> trainer(m, dir, poison).train(TRAIN, DEV, false));
+    assertTrue(
+        e.getMessage().contains("NaN") && e.getMessage().contains("checkpoint (step 2)"),
+        e.getMessage());
     assertEquals(2, Checkpoint.savedStep(dir));
     PeftModel again = fresh();
     Trainer.Result r = trainer(again, dir, null).train(TRAIN, DEV, true);
@@ -121,8 +134,10 @@ class TrainerTest {
   void resumeWithOtherSettingsIsRefused(@TempDir Path dir) {
     PeftModel m = fresh();
     trainer(m, dir, null).train(TRAIN, DEV, false);
-    Trainer other = new Trainer(fresh(), BaseModel.of(lm.config(), null), CFG.withLearningRate(0.1), dir, null);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> other.train(TRAIN, DEV, true));
+    Trainer other =
+        new Trainer(fresh(), BaseModel.of(lm.config(), null), CFG.withLearningRate(0.1), dir, null);
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> other.train(TRAIN, DEV, true));
     assertTrue(e.getMessage().contains("other settings"), e.getMessage());
   }
 

@@ -11,33 +11,47 @@ import org.junit.jupiter.api.Test;
 
 class TrainingBatchTest {
   private static TrainingExample ex(String q, String pos, String hard) {
-    return new TrainingExample(new Query(q, q), List.of(new Passage(pos, pos)), List.of(new Passage(hard, hard)));
+    return new TrainingExample(
+        new Query(q, q), List.of(new Passage(pos, pos)), List.of(new Passage(hard, hard)));
   }
 
   @Test
   void negativesAreOtherPositivesAndAllHardNegatives() {
-    TrainingBatch b = TrainingBatch.of(List.of(ex("a", "pa", "ha"), ex("b", "pb", "hb")), TrainConfig.defaults(), null);
+    TrainingBatch b =
+        TrainingBatch.of(
+            List.of(ex("a", "pa", "ha"), ex("b", "pb", "hb")), TrainConfig.defaults(), null);
     // query a: pa (positive), pb, ha, hb ; query b: pb, pa, ha, hb
     assertEquals(8, b.size());
     assertArrayEquals(new int[] {0, 4}, b.positives());
-    assertEquals(List.of("pa", "pb", "ha", "hb", "pb", "pa", "ha", "hb"),
+    assertEquals(
+        List.of("pa", "pb", "ha", "hb", "pb", "pa", "ha", "hb"),
         b.passages().stream().map(Passage::docid).toList());
     assertEquals(6, b.pairs().length);
   }
 
   @Test
   void aSharedPositiveIsNeverANegative() {
-    TrainingBatch b = TrainingBatch.of(List.of(ex("a", "p", "ha"), ex("b", "p", "hb")), TrainConfig.defaults(), null);
+    TrainingBatch b =
+        TrainingBatch.of(
+            List.of(ex("a", "p", "ha"), ex("b", "p", "hb")), TrainConfig.defaults(), null);
     assertEquals(6, b.size()); // each query: p, ha, hb
   }
 
-  /** Hand-computed: L = [1, 2, 0.2], pairs (0,1), (0,2), margin 0.5 -> hinge mean(0, 1.3) + pointwise 1. */
+  /**
+   * Hand-computed: L = [1, 2, 0.2], pairs (0,1), (0,2), margin 0.5 -> hinge mean(0, 1.3) +
+   * pointwise 1.
+   */
   @Test
   void lossMatchesHandComputation() {
-    TrainingBatch b = new TrainingBatch(List.of(), List.of(new Passage("x", ""), new Passage("y", ""),
-        new Passage("z", "")), new int[] {0}, new int[][] {{0, 1}, {0, 2}});
+    TrainingBatch b =
+        new TrainingBatch(
+            List.of(),
+            List.of(new Passage("x", ""), new Passage("y", ""), new Passage("z", "")),
+            new int[] {0},
+            new int[][] {{0, 1}, {0, 2}});
     try (NDManager m = NDManager.newBaseManager()) {
-      float loss = b.loss(m, m.create(new float[] {1f, 2f, 0.2f}), TrainConfig.defaults()).getFloat();
+      float loss =
+          b.loss(m, m.create(new float[] {1f, 2f, 0.2f}), TrainConfig.defaults()).getFloat();
       assertEquals(0.65 + 1.0, loss, 1e-6);
     }
   }

@@ -64,7 +64,8 @@ class QpeftScoringModelTest {
 
   @Test
   void singleScoreAndEmptyList() {
-    QpeftScoringModel model = QpeftScoringModel.builder().setReranker(new OverlapReranker()).build();
+    QpeftScoringModel model =
+        QpeftScoringModel.builder().setReranker(new OverlapReranker()).build();
     assertEquals(2.0, model.score("paris france", "France Paris?").content());
     assertEquals(List.of(), model.scoreAll(List.of(), "q").content());
   }

@@ -18,10 +18,14 @@ public class RerankExample {
         TextTokenizer tokenizer = TextTokenizer.load(dir);
         UprReranker reranker = UprReranker.builder().setModel(lm).setTokenizer(tokenizer).build()) {
       QpeftScoringModel scoring = QpeftScoringModel.builder().setReranker(reranker).build();
-      List<Double> scores = scoring.scoreAll(
-          List.of(TextSegment.from("The Nile flows north."),
-              TextSegment.from("The Eiffel Tower is in Paris.")),
-          "where is the eiffel tower").content();
+      List<Double> scores =
+          scoring
+              .scoreAll(
+                  List.of(
+                      TextSegment.from("The Nile flows north."),
+                      TextSegment.from("The Eiffel Tower is in Paris.")),
+                  "where is the eiffel tower")
+              .content();
       System.out.println(scores);
 
       // in a RAG pipeline (LangChain4j's retrieval augmentor):

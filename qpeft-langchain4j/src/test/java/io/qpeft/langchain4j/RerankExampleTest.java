@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /** Runs the documented example and checks the scoring model against UPR on the tiny fixture. */
 class RerankExampleTest {
-  static final Path TINY_LLAMA = Path.of("../qpeft-core/src/test/resources/fixtures/models/tiny-llama");
+  static final Path TINY_LLAMA =
+      Path.of("../qpeft-core/src/test/resources/fixtures/models/tiny-llama");
 
   @Test
   void exampleRunsOnTheTinyModel() {
@@ -43,11 +44,16 @@ class RerankExampleTest {
         TextTokenizer tokenizer = TextTokenizer.load(TINY_LLAMA);
         UprReranker reranker = UprReranker.builder().setModel(lm).setTokenizer(tokenizer).build()) {
       QpeftScoringModel scoring = QpeftScoringModel.builder().setReranker(reranker).build();
-      List<Double> scores = scoring.scoreAll(
-          List.of(TextSegment.from("rivers flow"), TextSegment.from("paris is in france")),
-          "where is paris").content();
-      double[] upr = reranker.score(new Query("q", "where is paris"),
-          List.of(new Passage("0", "rivers flow"), new Passage("1", "paris is in france")));
+      List<Double> scores =
+          scoring
+              .scoreAll(
+                  List.of(TextSegment.from("rivers flow"), TextSegment.from("paris is in france")),
+                  "where is paris")
+              .content();
+      double[] upr =
+          reranker.score(
+              new Query("q", "where is paris"),
+              List.of(new Passage("0", "rivers flow"), new Passage("1", "paris is in france")));
       assertEquals(List.of(upr[0], upr[1]), scores);
     }
   }

@@ -21,8 +21,9 @@ import org.apache.lucene.search.similarities.BM25Similarity;
 
 /**
  * BM25 over the {@link IndexLayout#CONTENTS} field. The query is analysed like the passages and
- * becomes a bag of words, as in Anserini: one optional clause per distinct term, boosted by how often
- * the term occurs in the query, so no query syntax can fail to parse. Parameters: {@link Bm25Params}.
+ * becomes a bag of words, as in Anserini: one optional clause per distinct term, boosted by how
+ * often the term occurs in the query, so no query syntax can fail to parse. Parameters: {@link
+ * Bm25Params}.
  */
 public final class Bm25Retriever implements Retriever {
   private final LuceneIndex index;

@@ -15,7 +15,9 @@ import org.apache.lucene.search.KnnFloatVectorQuery;
  * KnnFloatVectorQuery}), an approximate nearest-neighbour search. Scores are cosine similarities.
  */
 public final class DenseRetriever implements Retriever {
-  /** Candidates explored in the graph at least (HNSW's ef): more means better recall, slower search. */
+  /**
+   * Candidates explored in the graph at least (HNSW's ef): more means better recall, slower search.
+   */
   public static final int MIN_NUM_CANDIDATES = 100;
 
   private final LuceneIndex index;
@@ -41,7 +43,8 @@ public final class DenseRetriever implements Retriever {
     LuceneIndex index = LuceneIndex.open(path);
     try {
       requireDense(index);
-      return new DenseRetriever(index, SentenceEncoder.load(index.metadata.encoder(), intraOpThreads), true);
+      return new DenseRetriever(
+          index, SentenceEncoder.load(index.metadata.encoder(), intraOpThreads), true);
     } catch (RuntimeException e) {
       index.close();
       throw e;
@@ -55,8 +58,15 @@ public final class DenseRetriever implements Retriever {
       requireDense(index);
       if (encoder.dimensions() != index.metadata.dimensions()) {
         throw new IllegalArgumentException(
-            "encoder " + encoder.name() + " gives " + encoder.dimensions() + "-dimensional vectors but index "
-                + path + " holds " + index.metadata.dimensions() + "-dimensional ones");
+            "encoder "
+                + encoder.name()
+                + " gives "
+                + encoder.dimensions()
+                + "-dimensional vectors but index "
+                + path
+                + " holds "
+                + index.metadata.dimensions()
+                + "-dimensional ones");
       }
       return new DenseRetriever(index, encoder, false);
     } catch (RuntimeException e) {
@@ -68,7 +78,9 @@ public final class DenseRetriever implements Retriever {
   private static void requireDense(LuceneIndex index) {
     if (!index.metadata.dense()) {
       throw new IllegalArgumentException(
-          "index " + index.path + " has no passage embeddings; rebuild it with 'qpeft index --dense'");
+          "index "
+              + index.path
+              + " has no passage embeddings; rebuild it with 'qpeft index --dense'");
     }
   }
 

@@ -20,9 +20,11 @@ public final class HybridRetriever implements Retriever {
    * @param depth how many candidates each retriever contributes at least
    */
   public HybridRetriever(List<Retriever> retrievers, int k, int depth) {
-    if (retrievers.isEmpty()) throw new IllegalArgumentException("hybrid retrieval needs at least one retriever");
+    if (retrievers.isEmpty())
+      throw new IllegalArgumentException("hybrid retrieval needs at least one retriever");
     if (k < 0) throw new IllegalArgumentException("RRF k must be >= 0, got " + k);
-    if (depth <= 0) throw new IllegalArgumentException("fusion depth must be positive, got " + depth);
+    if (depth <= 0)
+      throw new IllegalArgumentException("fusion depth must be positive, got " + depth);
     this.retrievers = List.copyOf(retrievers);
     this.k = k;
     this.depth = depth;

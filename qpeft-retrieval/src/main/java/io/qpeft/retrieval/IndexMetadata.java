@@ -23,7 +23,8 @@ public record IndexMetadata(
     analyzer = analyzer == null ? IndexLayout.ANALYZER_NAME : analyzer;
     encoder = encoder == null ? "" : encoder;
     queryPrefix = queryPrefix == null ? "" : queryPrefix;
-    if (dimensions < 0) throw new IllegalArgumentException("dimensions must be >= 0, got " + dimensions);
+    if (dimensions < 0)
+      throw new IllegalArgumentException("dimensions must be >= 0, got " + dimensions);
     if (encoder.isEmpty() != (dimensions == 0)) {
       throw new IllegalArgumentException(
           "encoder '" + encoder + "' and dimensions " + dimensions + " disagree");

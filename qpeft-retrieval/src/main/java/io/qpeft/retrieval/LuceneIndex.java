@@ -19,11 +19,13 @@ import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.FSDirectory;
 
 /**
- * An open qpeft index: reader, searcher and metadata, shared by the retrievers built on it. Owns the
- * reader; thread-safe, as Lucene's readers and searchers are.
+ * An open qpeft index: reader, searcher and metadata, shared by the retrievers built on it. Owns
+ * the reader; thread-safe, as Lucene's readers and searchers are.
  */
 final class LuceneIndex implements AutoCloseable {
-  /** Candidate order: score descending, then docid ascending, so ties never depend on index order. */
+  /**
+   * Candidate order: score descending, then docid ascending, so ties never depend on index order.
+   */
   static final Comparator<Candidate> RANKING =
       Comparator.comparingDouble(Candidate::score).reversed().thenComparing(Candidate::docid);
 
@@ -41,13 +43,15 @@ final class LuceneIndex implements AutoCloseable {
 
   static LuceneIndex open(Path path) {
     if (!Files.isDirectory(path)) {
-      throw new IllegalArgumentException("index folder " + path + " does not exist (build it with 'qpeft index')");
+      throw new IllegalArgumentException(
+          "index folder " + path + " does not exist (build it with 'qpeft index')");
     }
     try {
       FSDirectory dir = FSDirectory.open(path);
       if (!DirectoryReader.indexExists(dir)) {
         dir.close();
-        throw new IllegalArgumentException("folder " + path + " holds no Lucene index (build it with 'qpeft index')");
+        throw new IllegalArgumentException(
+            "folder " + path + " holds no Lucene index (build it with 'qpeft index')");
       }
       DirectoryReader reader = DirectoryReader.open(dir);
       try {
@@ -63,8 +67,8 @@ final class LuceneIndex implements AutoCloseable {
   }
 
   /**
-   * Loads the stored passages of {@code top}, maps each Lucene score with {@code score}, and sorts by
-   * {@link #RANKING}.
+   * Loads the stored passages of {@code top}, maps each Lucene score with {@code score}, and sorts
+   * by {@link #RANKING}.
    */
   List<Candidate> candidates(TopDocs top, int hits, DoubleUnaryOperator score) {
     try {
@@ -72,7 +76,9 @@ final class LuceneIndex implements AutoCloseable {
       List<Candidate> out = new ArrayList<>(top.scoreDocs.length);
       for (ScoreDoc sd : top.scoreDocs) {
         Document d = stored.document(sd.doc);
-        Passage p = new Passage(d.get(IndexLayout.DOCID), d.get(IndexLayout.TITLE), d.get(IndexLayout.TEXT));
+        Passage p =
+            new Passage(
+                d.get(IndexLayout.DOCID), d.get(IndexLayout.TITLE), d.get(IndexLayout.TEXT));
         out.add(new Candidate(p, floatPrecision(score.applyAsDouble(sd.score))));
       }
       out.sort(RANKING);

@@ -34,7 +34,8 @@ import org.apache.lucene.store.FSDirectory;
  * Builds a Lucene index (fields in {@link IndexLayout}) from a stream of passages, with several
  * threads: the calling thread reads passages into batches, worker threads analyse (and, for a dense
  * index, encode) them and add them to one shared {@link IndexWriter}, which is thread-safe. The
- * index appears atomically with the final commit; an existing qpeft index in the folder is replaced.
+ * index appears atomically with the final commit; an existing qpeft index in the folder is
+ * replaced.
  *
  * <p>Not done here: duplicate docids are not detected (a duplicate is indexed twice).
  */
@@ -81,14 +82,16 @@ public final class LuceneIndexer {
 
     /** Worker threads (default: available processors). */
     public Builder optThreads(int threads) {
-      if (threads <= 0) throw new IllegalArgumentException("--threads must be positive, got " + threads);
+      if (threads <= 0)
+        throw new IllegalArgumentException("--threads must be positive, got " + threads);
       this.threads = threads;
       return this;
     }
 
     /** Passages handed to a worker at once (default 256). */
     public Builder optBatchSize(int batchSize) {
-      if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+      if (batchSize <= 0)
+        throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
       this.batchSize = batchSize;
       return this;
     }
@@ -141,7 +144,8 @@ public final class LuceneIndexer {
     config.setOpenMode(IndexWriterConfig.OpenMode.CREATE);
     config.setRAMBufferSizeMB(ramBufferMb);
     config.setUseCompoundFile(false);
-    config.setCommitOnClose(false); // a failed run leaves the previous index (or none), never half of one
+    config.setCommitOnClose(
+        false); // a failed run leaves the previous index (or none), never half of one
     AtomicLong count = new AtomicLong();
     BlockingQueue<List<Passage>> queue = new ArrayBlockingQueue<>(2 * threads);
     List<Passage> poison = List.of();
@@ -203,7 +207,10 @@ public final class LuceneIndexer {
   }
 
   private Void work(
-      BlockingQueue<List<Passage>> queue, List<Passage> poison, IndexWriter writer, AtomicLong count)
+      BlockingQueue<List<Passage>> queue,
+      List<Passage> poison,
+      IndexWriter writer,
+      AtomicLong count)
       throws IOException, InterruptedException {
     while (true) {
       List<Passage> batch = queue.take();
@@ -234,7 +241,9 @@ public final class LuceneIndexer {
     doc.add(new StoredField(IndexLayout.TEXT, p.text()));
     doc.add(new TextField(IndexLayout.CONTENTS, contents(p), Field.Store.NO));
     if (vector != null) {
-      doc.add(new KnnFloatVectorField(IndexLayout.VECTOR, vector, VectorSimilarityFunction.DOT_PRODUCT));
+      doc.add(
+          new KnnFloatVectorField(
+              IndexLayout.VECTOR, vector, VectorSimilarityFunction.DOT_PRODUCT));
     }
     return doc;
   }
@@ -250,7 +259,9 @@ public final class LuceneIndexer {
         try (Directory dir = FSDirectory.open(indexDir)) {
           if (!DirectoryReader.indexExists(dir)) {
             throw new IllegalArgumentException(
-                "index folder " + indexDir + " is not empty and holds no Lucene index; refusing to overwrite it");
+                "index folder "
+                    + indexDir
+                    + " is not empty and holds no Lucene index; refusing to overwrite it");
           }
         }
       }
@@ -261,7 +272,8 @@ public final class LuceneIndexer {
   }
 
   /** Puts a batch, failing fast if a worker died (otherwise the queue would block forever). */
-  private static void put(BlockingQueue<List<Passage>> queue, List<Passage> batch, List<Future<?>> workers)
+  private static void put(
+      BlockingQueue<List<Passage>> queue, List<Passage> batch, List<Future<?>> workers)
       throws IOException {
     try {
       while (!queue.offer(batch, 100, TimeUnit.MILLISECONDS)) {

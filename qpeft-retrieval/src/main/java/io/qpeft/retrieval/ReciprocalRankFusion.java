@@ -10,8 +10,8 @@ import java.util.Map;
 /**
  * Reciprocal-rank fusion (Cormack, Clarke and Büttcher, "Reciprocal Rank Fusion outperforms
  * Condorcet and individual Rank Learning Methods", SIGIR 2009): {@code score(d) = sum over rankings
- * r containing d of 1 / (k + rank_r(d))}, ranks starting at 1. Only ranks matter, so BM25 and cosine
- * scores need no calibration.
+ * r containing d of 1 / (k + rank_r(d))}, ranks starting at 1. Only ranks matter, so BM25 and
+ * cosine scores need no calibration.
  */
 public final class ReciprocalRankFusion {
   /** The paper's constant. */

@@ -7,14 +7,15 @@ import java.util.List;
 
 /**
  * A first-stage retriever: returns the best passages of a collection for a query, best first.
- * Implementations are safe to share between threads and own index readers or native sessions,
- * hence {@link AutoCloseable}.
+ * Implementations are safe to share between threads and own index readers or native sessions, hence
+ * {@link AutoCloseable}.
  */
 public interface Retriever extends AutoCloseable {
 
   /**
-   * The top {@code hits} candidates for {@code query}, by descending score; equal scores are ordered
-   * by ascending docid so that a ranking never depends on the order passages were indexed in.
+   * The top {@code hits} candidates for {@code query}, by descending score; equal scores are
+   * ordered by ascending docid so that a ranking never depends on the order passages were indexed
+   * in.
    */
   List<Candidate> search(Query query, int hits);
 

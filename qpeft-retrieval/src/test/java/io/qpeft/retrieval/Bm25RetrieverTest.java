@@ -55,7 +55,8 @@ class Bm25RetrieverTest {
       assertEquals(List.of("d3", "d2", "d1", "d4"), hits.stream().map(Candidate::docid).toList());
       for (Candidate c : hits) assertEquals(expected.get(c.docid()), c.score(), 1e-5, c.docid());
       // one value by hand: idf = ln(1 + 2.5/2.5) = ln 2; d3: 3 / (3 + 0.9 (0.6 + 0.4 * 16/11))
-      assertEquals(Math.log(2) * 3 / (3 + 0.9 * (0.6 + 0.4 * 16 / 11.0)), hits.get(0).score(), 1e-5);
+      assertEquals(
+          Math.log(2) * 3 / (3 + 0.9 * (0.6 + 0.4 * 16 / 11.0)), hits.get(0).score(), 1e-5);
       assertEquals("dog bird bird bird", hits.get(0).passage().text());
     }
   }
@@ -87,8 +88,10 @@ class Bm25RetrieverTest {
     try (Bm25Retriever r = Bm25Retriever.open(index, Bm25Params.ANSERINI)) {
       List<Candidate> once = r.search(new Query("q", "fish dog"), 10);
       List<Candidate> twice = r.search(new Query("q", "fish fish dog"), 10);
-      double d4Once = once.stream().filter(c -> c.docid().equals("d4")).findFirst().orElseThrow().score();
-      double d4Twice = twice.stream().filter(c -> c.docid().equals("d4")).findFirst().orElseThrow().score();
+      double d4Once =
+          once.stream().filter(c -> c.docid().equals("d4")).findFirst().orElseThrow().score();
+      double d4Twice =
+          twice.stream().filter(c -> c.docid().equals("d4")).findFirst().orElseThrow().score();
       assertEquals(2 * d4Once, d4Twice, 1e-5);
     }
   }
@@ -97,7 +100,9 @@ class Bm25RetrieverTest {
   void badInputIsRejected() {
     assertThrows(IllegalArgumentException.class, () -> new Bm25Params(-1, 0.4f));
     assertThrows(IllegalArgumentException.class, () -> new Bm25Params(0.9f, 1.5f));
-    assertThrows(IllegalArgumentException.class, () -> Bm25Retriever.open(tmp.resolve("none"), Bm25Params.ANSERINI));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Bm25Retriever.open(tmp.resolve("none"), Bm25Params.ANSERINI));
     try (Bm25Retriever r = Bm25Retriever.open(index, Bm25Params.ANSERINI)) {
       assertThrows(IllegalArgumentException.class, () -> r.search(new Query("q", "cat"), 0));
       assertEquals(4, r.metadata().passages());

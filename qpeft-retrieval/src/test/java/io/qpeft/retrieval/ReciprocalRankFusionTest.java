@@ -10,7 +10,9 @@ import org.junit.jupiter.api.Test;
 
 class ReciprocalRankFusionTest {
   static List<Candidate> ranking(String... ids) {
-    return java.util.Arrays.stream(ids).map(id -> new Candidate(new Passage(id, "text " + id), 0)).toList();
+    return java.util.Arrays.stream(ids)
+        .map(id -> new Candidate(new Passage(id, "text " + id), 0))
+        .toList();
   }
 
   static List<String> ids(List<Candidate> cs) {
@@ -34,12 +36,16 @@ class ReciprocalRankFusionTest {
     // x and y both at rank 1 of one list: equal scores, docid order
     List<Candidate> fused = ReciprocalRankFusion.fuse(List.of(ranking("y"), ranking("x")), 60, 10);
     assertEquals(List.of("x", "y"), ids(fused));
-    assertEquals(List.of("b"), ids(ReciprocalRankFusion.fuse(List.of(ranking("a", "b"), ranking("b")), 0, 1)));
+    assertEquals(
+        List.of("b"),
+        ids(ReciprocalRankFusion.fuse(List.of(ranking("a", "b"), ranking("b")), 0, 1)));
   }
 
   @Test
   void singleRankingKeepsOrderAndEmptyIsEmpty() {
-    assertEquals(List.of("c", "a", "b"), ids(ReciprocalRankFusion.fuse(List.of(ranking("c", "a", "b")), 60, 5)));
+    assertEquals(
+        List.of("c", "a", "b"),
+        ids(ReciprocalRankFusion.fuse(List.of(ranking("c", "a", "b")), 60, 5)));
     assertEquals(List.of(), ReciprocalRankFusion.fuse(List.of(List.of(), List.of()), 60, 5));
     assertThrows(IllegalArgumentException.class, () -> ReciprocalRankFusion.fuse(List.of(), -1, 5));
   }

@@ -55,7 +55,8 @@ class SentenceEncoderTest {
 
   @Test
   void batchedEqualsOneByOne() {
-    List<String> texts = List.of("short", "a somewhat longer sentence about retrieval", "mid length text");
+    List<String> texts =
+        List.of("short", "a somewhat longer sentence about retrieval", "mid length text");
     float[][] batched = encoder.encode(texts);
     // the int8 model quantises activations dynamically, with one scale per tensor: the batch
     // (padding included) changes the scale, so batched vectors are close, not bit-identical
@@ -76,7 +77,8 @@ class SentenceEncoderTest {
 
   @Test
   void missingFolderFilesAreNamed(@TempDir Path dir) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SentenceEncoder.open(dir));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> SentenceEncoder.open(dir));
     assertTrue(e.getMessage().contains("model.onnx"), e.getMessage());
   }
 

@@ -16,8 +16,7 @@ public record BatchPolicy(
   public static final BatchPolicy DEFAULT = new BatchPolicy(32, 512, 5, 256);
 
   public BatchPolicy {
-    Limits.require(
-        maxBatchRequests > 0, "--batch-size must be positive, got " + maxBatchRequests);
+    Limits.require(maxBatchRequests > 0, "--batch-size must be positive, got " + maxBatchRequests);
     Limits.require(
         maxBatchDocuments > 0, "--batch-documents must be positive, got " + maxBatchDocuments);
     Limits.require(

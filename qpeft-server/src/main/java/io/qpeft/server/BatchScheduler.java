@@ -67,7 +67,8 @@ final class BatchScheduler {
       if (stopping) throw ApiException.unavailable("server is shutting down", 5);
       if (!queue.offer(job)) {
         throw ApiException.unavailable(
-            "server is overloaded: " + policy.queueCapacity()
+            "server is overloaded: "
+                + policy.queueCapacity()
                 + " requests already queued (--queue); retry later",
             1);
       }
@@ -149,16 +150,22 @@ final class BatchScheduler {
         Job job = batch.get(i);
         double[] s = scores.get(i);
         if (s.length != job.passages.size()) {
-          job.future.completeExceptionally(new IllegalStateException(
-              "reranker returned " + s.length + " scores for " + job.passages.size()
-                  + " documents"));
+          job.future.completeExceptionally(
+              new IllegalStateException(
+                  "reranker returned "
+                      + s.length
+                      + " scores for "
+                      + job.passages.size()
+                      + " documents"));
           continue;
         }
         job.future.complete(new Result(s, batch.size(), documents, start - job.enqueuedNanos));
       }
     } catch (RuntimeException | Error e) {
       if (batch.size() > 1) {
-        LOG.warn("batch of {} requests failed ({}); scoring them one by one", batch.size(),
+        LOG.warn(
+            "batch of {} requests failed ({}); scoring them one by one",
+            batch.size(),
             e.toString());
         for (Job job : batch) score(List.of(job));
         return;

@@ -5,8 +5,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * Checks {@code Authorization: Bearer <token>} in constant time: both sides are hashed with
- * SHA-256 first, so neither the comparison nor an early length mismatch reveals the token.
+ * Checks {@code Authorization: Bearer <token>} in constant time: both sides are hashed with SHA-256
+ * first, so neither the comparison nor an early length mismatch reveals the token.
  */
 final class BearerAuth {
   private final byte[] expectedHash;

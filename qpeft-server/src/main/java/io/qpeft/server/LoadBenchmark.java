@@ -27,21 +27,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A closed-loop load generator for {@code /v1/rerank} on the loopback interface: {@code clients}
  * threads each send one request at a time until {@code maxRequests} have been sent or {@code
  * maxDuration} has passed, so it always stops by itself. Every 200 answer is compared with the
- * offline ranking of the same input ({@code Reranker.rerank}): same order, bit-identical scores.
- * A request sent before the time limit may finish up to min(limit, 30 s) after it; one that gets
- * no answer by then counts as status 0 ("error").
+ * offline ranking of the same input ({@code Reranker.rerank}): same order, bit-identical scores. A
+ * request sent before the time limit may finish up to min(limit, 30 s) after it; one that gets no
+ * answer by then counts as status 0 ("error").
  */
 public final class LoadBenchmark {
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final String[] WORDS = (
-      "the of and to in is was for on that with as by at from his her an were are which this be "
-          + "city river king war music film team game school church island state party album "
-          + "county village born played season league university company station population "
-          + "species family region national first world history north south early known "
-          + "french german english american british roman empire capital language water light "
-          + "energy science theory law court bank market company product car train ship air "
-          + "paris london berlin rome tokyo nile amazon alps everest pacific atlantic sahara")
-      .split(" ");
+  private static final String[] WORDS =
+      ("the of and to in is was for on that with as by at from his her an were are which this be "
+              + "city river king war music film team game school church island state party album "
+              + "county village born played season league university company station population "
+              + "species family region national first world history north south early known "
+              + "french german english american british roman empire capital language water light "
+              + "energy science theory law court bank market company product car train ship air "
+              + "paris london berlin rome tokyo nile amazon alps everest pacific atlantic sahara")
+          .split(" ");
 
   private LoadBenchmark() {}
 
@@ -105,13 +105,14 @@ public final class LoadBenchmark {
         mismatched += r.mismatched;
         maxAbsDiff = Math.max(maxAbsDiff, r.maxAbsDiff);
         r.statusCounts.forEach((k, v) -> counts.merge(k, v, Integer::sum));
-        long[] merged = java.util.Arrays.copyOf(latencies, latencies.length + r.latencyNanos.length);
+        long[] merged =
+            java.util.Arrays.copyOf(latencies, latencies.length + r.latencyNanos.length);
         System.arraycopy(r.latencyNanos, 0, merged, latencies.length, r.latencyNanos.length);
         latencies = merged;
       }
       java.util.Arrays.sort(latencies);
-      return new Report(requests, seconds, counts, documents, latencies, compared, mismatched,
-          maxAbsDiff);
+      return new Report(
+          requests, seconds, counts, documents, latencies, compared, mismatched, maxAbsDiff);
     }
 
     public double requestsPerSecond() {
@@ -154,7 +155,8 @@ public final class LoadBenchmark {
 
   private static String text(Random random, int words) {
     StringBuilder b = new StringBuilder();
-    for (int i = 0; i < words; i++) b.append(i == 0 ? "" : " ").append(WORDS[random.nextInt(WORDS.length)]);
+    for (int i = 0; i < words; i++)
+      b.append(i == 0 ? "" : " ").append(WORDS[random.nextInt(WORDS.length)]);
     return b.toString();
   }
 
@@ -174,7 +176,9 @@ public final class LoadBenchmark {
     }
   }
 
-  /** Refuses a URL whose host is not a loopback address: the benchmark never loads a remote host. */
+  /**
+   * Refuses a URL whose host is not a loopback address: the benchmark never loads a remote host.
+   */
   public static URI requireLoopback(URI url) {
     try {
       if (url.getHost() == null || !InetAddress.getByName(url.getHost()).isLoopbackAddress()) {
@@ -188,22 +192,24 @@ public final class LoadBenchmark {
   }
 
   /**
-   * Sends the items round-robin from {@code options.clients()} threads and compares each 200
-   * answer with {@code expected.get(i)} (the offline ranking of item i), when given.
+   * Sends the items round-robin from {@code options.clients()} threads and compares each 200 answer
+   * with {@code expected.get(i)} (the offline ranking of item i), when given.
    */
   public static Report run(
       URI baseUri, List<Item> items, List<List<Scored>> expected, Options options)
       throws InterruptedException {
     requireLoopback(baseUri);
     if (expected != null && expected.size() != items.size()) {
-      throw new IllegalArgumentException("expected rankings for " + expected.size()
-          + " items, got " + items.size() + " items");
+      throw new IllegalArgumentException(
+          "expected rankings for " + expected.size() + " items, got " + items.size() + " items");
     }
     URI endpoint = baseUri.resolve("/v1/rerank");
     List<byte[]> bodies = items.stream().map(LoadBenchmark::body).toList();
     HttpClient client =
-        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     long start = System.nanoTime();
     long deadline = start + options.maxDuration().toNanos();
     // a request sent before the deadline may take this long past it; then it counts as an error
@@ -214,33 +220,39 @@ public final class LoadBenchmark {
     Comparison comparison = new Comparison();
     List<Thread> threads = new ArrayList<>();
     for (int c = 0; c < options.clients(); c++) {
-      Thread t = new Thread(() -> {
-        while (true) {
-          int k = next.getAndIncrement();
-          long now = System.nanoTime();
-          if (k >= options.maxRequests() || now >= deadline) return;
-          int i = k % items.size();
-          HttpRequest.Builder request = HttpRequest.newBuilder(endpoint)
-              .timeout(Duration.ofNanos(deadline - now + grace))
-              .header("Content-Type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofByteArray(bodies.get(i)));
-          if (options.bearerToken() != null) {
-            request.header("Authorization", "Bearer " + options.bearerToken());
-          }
-          try {
-            HttpResponse<String> r = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            latencies[k] = System.nanoTime() - now;
-            statuses[k] = r.statusCode();
-            if (r.statusCode() == 200 && expected != null) comparison.check(r.body(), expected.get(i));
-          } catch (IOException e) {
-            latencies[k] = System.nanoTime() - now;
-            statuses[k] = 0;
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-          }
-        }
-      }, "bench-client-" + c);
+      Thread t =
+          new Thread(
+              () -> {
+                while (true) {
+                  int k = next.getAndIncrement();
+                  long now = System.nanoTime();
+                  if (k >= options.maxRequests() || now >= deadline) return;
+                  int i = k % items.size();
+                  HttpRequest.Builder request =
+                      HttpRequest.newBuilder(endpoint)
+                          .timeout(Duration.ofNanos(deadline - now + grace))
+                          .header("Content-Type", "application/json")
+                          .POST(HttpRequest.BodyPublishers.ofByteArray(bodies.get(i)));
+                  if (options.bearerToken() != null) {
+                    request.header("Authorization", "Bearer " + options.bearerToken());
+                  }
+                  try {
+                    HttpResponse<String> r =
+                        client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                    latencies[k] = System.nanoTime() - now;
+                    statuses[k] = r.statusCode();
+                    if (r.statusCode() == 200 && expected != null)
+                      comparison.check(r.body(), expected.get(i));
+                  } catch (IOException e) {
+                    latencies[k] = System.nanoTime() - now;
+                    statuses[k] = 0;
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                  }
+                }
+              },
+              "bench-client-" + c);
       t.setDaemon(true);
       t.start();
       threads.add(t);
@@ -261,8 +273,14 @@ public final class LoadBenchmark {
       if (statuses[k] == 200) documents += items.get(k % items.size()).passages().size();
     }
     long[] sorted = answered.stream().mapToLong(Long::longValue).sorted().toArray();
-    return new Report(requests, seconds, counts, documents, sorted,
-        comparison.compared.get(), comparison.mismatched.get(),
+    return new Report(
+        requests,
+        seconds,
+        counts,
+        documents,
+        sorted,
+        comparison.compared.get(),
+        comparison.mismatched.get(),
         comparison.maxAbsDiff());
   }
 
@@ -289,8 +307,9 @@ public final class LoadBenchmark {
           JsonNode r = results.get(j);
           double score = r.get("relevance_score").asDouble();
           diff = Math.max(diff, Math.abs(score - expected.get(j).score()));
-          same = r.get("index").asInt() == expected.get(j).index()
-              && Double.compare(score, expected.get(j).score()) == 0;
+          same =
+              r.get("index").asInt() == expected.get(j).index()
+                  && Double.compare(score, expected.get(j).score()) == 0;
         }
       } catch (IOException | RuntimeException e) {
         same = false;
@@ -308,17 +327,27 @@ public final class LoadBenchmark {
 
   /** One line of figures: requests, seconds, req/s, docs/s, p50, p99, status counts. */
   public static String describe(Report r) {
-    return String.format(java.util.Locale.ROOT,
+    return String.format(
+        java.util.Locale.ROOT,
         "%d requests in %.2f s: %.1f req/s, %.1f docs/s, p50 %.1f ms, p99 %.1f ms, status %s",
-        r.requests(), r.seconds(), r.requestsPerSecond(), r.documentsPerSecond(), r.p50Millis(),
-        r.p99Millis(), statusText(r.statusCounts()));
+        r.requests(),
+        r.seconds(),
+        r.requestsPerSecond(),
+        r.documentsPerSecond(),
+        r.p50Millis(),
+        r.p99Millis(),
+        statusText(r.statusCounts()));
   }
 
   /** Status counts as {@code 200=98 503=2}; 0 is shown as {@code error}. */
   public static String statusText(Map<Integer, Integer> counts) {
     StringBuilder b = new StringBuilder();
-    counts.forEach((k, v) -> b.append(b.length() == 0 ? "" : " ")
-        .append(k == 0 ? "error" : Integer.toString(k)).append('=').append(v));
+    counts.forEach(
+        (k, v) ->
+            b.append(b.length() == 0 ? "" : " ")
+                .append(k == 0 ? "error" : Integer.toString(k))
+                .append('=')
+                .append(v));
     return b.length() == 0 ? "none" : b.toString();
   }
 }

@@ -11,8 +11,9 @@ import java.util.function.ToIntFunction;
 /**
  * A parsed {@code POST /v1/rerank} body in the Cohere/Jina shape: {@code {model?, query, documents:
  * [string | {text, title?}], top_n?, return_documents?}}, or a {@code POST /rerank} body in the
- * text-embeddings-inference shape {@code {query, texts: [string], return_text?}}. Unknown fields are ignored, as Cohere
- * clients send options we do not use ({@code rank_fields}, {@code max_chunks_per_doc}).
+ * text-embeddings-inference shape {@code {query, texts: [string], return_text?}}. Unknown fields
+ * are ignored, as Cohere clients send options we do not use ({@code rank_fields}, {@code
+ * max_chunks_per_doc}).
  *
  * @param model the model the client asked for, or null
  * @param passages the documents, with their input position as docid
@@ -55,14 +56,18 @@ record RerankRequest(
     }
   }
 
-  static RerankRequest parse(ObjectMapper mapper, byte[] body, Limits limits,
-      ToIntFunction<String> tokenCounter, Shape shape) {
+  static RerankRequest parse(
+      ObjectMapper mapper,
+      byte[] body,
+      Limits limits,
+      ToIntFunction<String> tokenCounter,
+      Shape shape) {
     JsonNode root;
     try {
       root = mapper.readTree(body);
     } catch (JsonProcessingException e) {
-      throw ApiException.badRequest(null, "malformed JSON: " + e.getOriginalMessage()
-          + locationOf(e));
+      throw ApiException.badRequest(
+          null, "malformed JSON: " + e.getOriginalMessage() + locationOf(e));
     } catch (java.io.IOException e) {
       throw ApiException.badRequest(null, "unreadable request body: " + e.getMessage());
     }
@@ -78,8 +83,8 @@ record RerankRequest(
       throw ApiException.badRequest(
           "query", "field 'query' must be a non-empty string, got " + describe(queryNode));
     }
-    List<Passage> passages = documents(root.get(shape.documents), shape.documents, limits,
-        tokenCounter);
+    List<Passage> passages =
+        documents(root.get(shape.documents), shape.documents, limits, tokenCounter);
     int topN = 0;
     JsonNode topNode = shape == Shape.COHERE ? root.get("top_n") : null;
     if (topNode != null && !topNode.isNull()) {
@@ -95,7 +100,9 @@ record RerankRequest(
       if (!returnNode.isBoolean()) {
         throw ApiException.badRequest(
             shape.returnDocuments,
-            "field '" + shape.returnDocuments + "' must be true or false, got "
+            "field '"
+                + shape.returnDocuments
+                + "' must be true or false, got "
                 + describe(returnNode));
       }
       returnDocuments = returnNode.asBoolean();
@@ -116,7 +123,9 @@ record RerankRequest(
     if (node.size() > limits.maxDocuments()) {
       throw ApiException.tooLarge(
           name,
-          "too many documents: " + node.size() + ", the limit (--max-documents) is "
+          "too many documents: "
+              + node.size()
+              + ", the limit (--max-documents) is "
               + limits.maxDocuments(),
           limits.maxDocuments(),
           node.size());
@@ -142,14 +151,19 @@ record RerankRequest(
       } else {
         throw ApiException.badRequest(
             field,
-            "field '" + field + "' must be a string or an object {text, title?}, got "
+            "field '"
+                + field
+                + "' must be a string or an object {text, title?}, got "
                 + describe(doc));
       }
       int chars = title.length() + text.length();
       if (chars > limits.maxDocumentChars()) {
         throw ApiException.tooLarge(
             field,
-            field + " has " + chars + " characters, the limit (--max-document-chars) is "
+            field
+                + " has "
+                + chars
+                + " characters, the limit (--max-document-chars) is "
                 + limits.maxDocumentChars(),
             limits.maxDocumentChars(),
             chars);
@@ -159,7 +173,10 @@ record RerankRequest(
         if (tokens > limits.maxDocumentTokens()) {
           throw ApiException.tooLarge(
               field,
-              field + " has " + tokens + " tokens, the limit (--max-document-tokens) is "
+              field
+                  + " has "
+                  + tokens
+                  + " tokens, the limit (--max-document-tokens) is "
                   + limits.maxDocumentTokens(),
               limits.maxDocumentTokens(),
               tokens);

@@ -52,12 +52,18 @@ public final class RerankServer implements AutoCloseable {
   static final String TEI_RERANK = "/rerank";
   private static final Map<String, Set<String>> ROUTES =
       Map.of(
-          RERANK, Set.of("POST"),
-          TEI_RERANK, Set.of("POST"),
-          "/healthz", Set.of("GET"),
-          "/v1/models", Set.of("GET"),
-          "/openapi.json", Set.of("GET"),
-          "/metrics", Set.of("GET"));
+          RERANK,
+          Set.of("POST"),
+          TEI_RERANK,
+          Set.of("POST"),
+          "/healthz",
+          Set.of("GET"),
+          "/v1/models",
+          Set.of("GET"),
+          "/openapi.json",
+          Set.of("GET"),
+          "/metrics",
+          Set.of("GET"));
 
   private final Reranker reranker;
   private final String modelId;
@@ -211,20 +217,43 @@ public final class RerankServer implements AutoCloseable {
       if (stopping) throw ApiException.unavailable("server is shutting down", 5);
       Set<String> methods = ROUTES.get(path);
       if (methods == null) {
-        throw new ApiException(404, "not_found", "no such endpoint: " + path
-            + "; endpoints: " + ROUTES.keySet().stream().sorted().toList(), null, null, null,
+        throw new ApiException(
+            404,
+            "not_found",
+            "no such endpoint: "
+                + path
+                + "; endpoints: "
+                + ROUTES.keySet().stream().sorted().toList(),
+            null,
+            null,
+            null,
             Map.of());
       }
       if (!methods.contains(ex.getRequestMethod())) {
-        throw new ApiException(405, "method_not_allowed", ex.getRequestMethod() + " " + path
-            + " is not allowed; use " + String.join(", ", methods), null, null, null,
+        throw new ApiException(
+            405,
+            "method_not_allowed",
+            ex.getRequestMethod()
+                + " "
+                + path
+                + " is not allowed; use "
+                + String.join(", ", methods),
+            null,
+            null,
+            null,
             Map.of("Allow", String.join(", ", methods)));
       }
-      if (auth != null && !path.equals("/healthz")
+      if (auth != null
+          && !path.equals("/healthz")
           && !auth.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
-        throw new ApiException(401, "unauthorized",
-            "missing or wrong bearer token (header 'Authorization: Bearer <token>')", null, null,
-            null, Map.of("WWW-Authenticate", "Bearer"));
+        throw new ApiException(
+            401,
+            "unauthorized",
+            "missing or wrong bearer token (header 'Authorization: Bearer <token>')",
+            null,
+            null,
+            null,
+            Map.of("WWW-Authenticate", "Bearer"));
       }
       switch (path) {
         case RERANK -> rerank(ex, endpoint, start, RerankRequest.Shape.COHERE);
@@ -232,8 +261,14 @@ public final class RerankServer implements AutoCloseable {
         case "/healthz" -> sendJson(ex, endpoint, start, 200, health());
         case "/v1/models" -> sendJson(ex, endpoint, start, 200, bodies.models(createdEpochSeconds));
         case "/openapi.json" -> send(ex, endpoint, start, 200, "application/json", openApi());
-        case "/metrics" -> send(ex, endpoint, start, 200, "text/plain; version=0.0.4; charset=utf-8",
-            metrics.render().getBytes(StandardCharsets.UTF_8));
+        case "/metrics" ->
+            send(
+                ex,
+                endpoint,
+                start,
+                200,
+                "text/plain; version=0.0.4; charset=utf-8",
+                metrics.render().getBytes(StandardCharsets.UTF_8));
         default -> throw new IllegalStateException("unrouted " + path);
       }
     } catch (ApiException e) {
@@ -245,14 +280,19 @@ public final class RerankServer implements AutoCloseable {
   }
 
   private void rerank(HttpExchange ex, String endpoint, long start, RerankRequest.Shape shape) {
-    RerankRequest request =
-        RerankRequest.parse(mapper, readBody(ex), limits, tokenCounter, shape);
+    RerankRequest request = RerankRequest.parse(mapper, readBody(ex), limits, tokenCounter, shape);
     if (request.model() != null && !request.model().equals(modelId)) {
       LOG.debug("request names model {}, serving {}", request.model(), modelId);
     }
     if (request.passages().isEmpty()) {
-      sendJson(ex, endpoint, start, 200, shape == RerankRequest.Shape.TEI
-          ? mapper.createArrayNode() : bodies.rerank(request, List.of(), null));
+      sendJson(
+          ex,
+          endpoint,
+          start,
+          200,
+          shape == RerankRequest.Shape.TEI
+              ? mapper.createArrayNode()
+              : bodies.rerank(request, List.of(), null));
       return;
     }
     Query query = new Query("q" + queryIds.incrementAndGet(), request.query());
@@ -275,13 +315,22 @@ public final class RerankServer implements AutoCloseable {
       if (error == null) {
         List<Scored> ranked =
             Reranker.sortScores(request.passages(), result.scores(), request.topN());
-        sendJson(ex, endpoint, start, 200, shape == RerankRequest.Shape.TEI
-            ? bodies.tei(request, ranked) : bodies.rerank(request, ranked, result));
+        sendJson(
+            ex,
+            endpoint,
+            start,
+            200,
+            shape == RerankRequest.Shape.TEI
+                ? bodies.tei(request, ranked)
+                : bodies.rerank(request, ranked, result));
         return;
       }
       Throwable cause = error instanceof CompletionException ? error.getCause() : error;
       if (cause instanceof IllegalArgumentException) {
-        sendError(ex, endpoint, start,
+        sendError(
+            ex,
+            endpoint,
+            start,
             ApiException.badRequest(null, "cannot score request: " + cause.getMessage()));
       } else {
         LOG.error("scoring failed", cause);
@@ -335,15 +384,26 @@ public final class RerankServer implements AutoCloseable {
   private static ApiException bodyTooLarge(long max, long length) {
     return ApiException.tooLarge(
         "body",
-        "request body of " + length + " bytes" + (length == max + 1 ? " or more" : "")
-            + " is over the limit (--max-body-bytes) of " + max + " bytes",
+        "request body of "
+            + length
+            + " bytes"
+            + (length == max + 1 ? " or more" : "")
+            + " is over the limit (--max-body-bytes) of "
+            + max
+            + " bytes",
         max,
         length);
   }
 
   private static ApiException internalError() {
-    return new ApiException(500, "internal_error", "internal error while scoring; see server log",
-        null, null, null, Map.of());
+    return new ApiException(
+        500,
+        "internal_error",
+        "internal error while scoring; see server log",
+        null,
+        null,
+        null,
+        Map.of());
   }
 
   private void sendError(HttpExchange ex, String endpoint, long start, ApiException e) {
@@ -359,8 +419,7 @@ public final class RerankServer implements AutoCloseable {
     sendJson(ex, endpoint, start, e.status, root);
   }
 
-  private void sendJson(
-      HttpExchange ex, String endpoint, long start, int status, JsonNode body) {
+  private void sendJson(HttpExchange ex, String endpoint, long start, int status, JsonNode body) {
     byte[] bytes;
     try {
       bytes = mapper.writeValueAsBytes(body);

@@ -18,8 +18,7 @@ final class ResponseBodies {
   }
 
   /** {@code {id, model, results: [{index, relevance_score, document?}], meta}}, best first. */
-  ObjectNode rerank(
-      RerankRequest request, List<Scored> ranked, BatchScheduler.Result result) {
+  ObjectNode rerank(RerankRequest request, List<Scored> ranked, BatchScheduler.Result result) {
     ObjectNode root = mapper.createObjectNode();
     root.put("id", UUID.randomUUID().toString());
     root.put("model", modelId);

@@ -85,28 +85,49 @@ public final class ServerMetrics {
     header(out, "qpeft_http_requests_total", "counter", "HTTP requests by endpoint and status.");
     for (var e : new TreeMap<>(requests).entrySet()) {
       String[] k = e.getKey().split("\t");
-      sample(out, "qpeft_http_requests_total", labels("endpoint", k[0], "status", k[1]),
+      sample(
+          out,
+          "qpeft_http_requests_total",
+          labels("endpoint", k[0], "status", k[1]),
           e.getValue().sum());
     }
-    header(out, "qpeft_http_errors_total", "counter",
+    header(
+        out,
+        "qpeft_http_errors_total",
+        "counter",
         "HTTP answers with status >= 400, by endpoint and kind (client 4xx, server 5xx).");
     for (var e : new TreeMap<>(errors).entrySet()) {
       String[] k = e.getKey().split("\t");
-      sample(out, "qpeft_http_errors_total", labels("endpoint", k[0], "kind", k[1]),
+      sample(
+          out,
+          "qpeft_http_errors_total",
+          labels("endpoint", k[0], "kind", k[1]),
           e.getValue().sum());
     }
-    header(out, "qpeft_scoring_failures_total", "counter",
+    header(
+        out,
+        "qpeft_scoring_failures_total",
+        "counter",
         "Requests whose scoring threw an exception.");
     sample(out, "qpeft_scoring_failures_total", "", scoringFailures.sum());
-    header(out, "qpeft_http_request_duration_seconds", "histogram",
+    header(
+        out,
+        "qpeft_http_request_duration_seconds",
+        "histogram",
         "Time from request received to response written, by endpoint.");
     for (var e : new TreeMap<>(latency).entrySet()) {
       e.getValue().render(out, "qpeft_http_request_duration_seconds", "endpoint", e.getKey());
     }
-    header(out, "qpeft_rerank_latency_seconds", "summary",
+    header(
+        out,
+        "qpeft_rerank_latency_seconds",
+        "summary",
         "Latency of successful rerank requests over the last " + WINDOW + " of them.");
     for (double q : new double[] {0.5, 0.9, 0.99}) {
-      sample(out, "qpeft_rerank_latency_seconds", labels("quantile", Double.toString(q)),
+      sample(
+          out,
+          "qpeft_rerank_latency_seconds",
+          labels("quantile", Double.toString(q)),
           rerankLatencyQuantile(q));
     }
     header(out, "qpeft_queue_depth", "gauge", "Rerank requests waiting for the scheduler.");

@@ -31,8 +31,9 @@ class RerankRequestTest {
   @Test
   void stringAndObjectDocuments() {
     RerankRequest r =
-        parse("{\"model\":\"m\",\"query\":\"q\",\"documents\":[\"a\",{\"text\":\"b\",\"title\":\"t\"}],"
-            + "\"top_n\":1,\"return_documents\":true,\"rank_fields\":[\"x\"]}");
+        parse(
+            "{\"model\":\"m\",\"query\":\"q\",\"documents\":[\"a\",{\"text\":\"b\",\"title\":\"t\"}],"
+                + "\"top_n\":1,\"return_documents\":true,\"rank_fields\":[\"x\"]}");
     assertEquals("m", r.model());
     assertEquals("q", r.query());
     assertEquals(new Passage("0", "", "a"), r.passages().get(0));
@@ -68,14 +69,16 @@ class RerankRequestTest {
     assertEquals("documents", error("{\"query\":\"q\"}").field);
     assertEquals("documents", error("{\"query\":\"q\",\"documents\":\"a\"}").field);
     assertEquals("documents[1]", error("{\"query\":\"q\",\"documents\":[\"a\",5]}").field);
-    assertEquals("documents[0].text", error("{\"query\":\"q\",\"documents\":[{\"title\":\"t\"}]}").field);
+    assertEquals(
+        "documents[0].text", error("{\"query\":\"q\",\"documents\":[{\"title\":\"t\"}]}").field);
     assertEquals(
         "documents[0].title",
         error("{\"query\":\"q\",\"documents\":[{\"text\":\"a\",\"title\":[]}]}").field);
     assertEquals("top_n", error("{\"query\":\"q\",\"documents\":[],\"top_n\":0}").field);
     assertEquals("top_n", error("{\"query\":\"q\",\"documents\":[],\"top_n\":1.5}").field);
     assertEquals(
-        "return_documents", error("{\"query\":\"q\",\"documents\":[],\"return_documents\":1}").field);
+        "return_documents",
+        error("{\"query\":\"q\",\"documents\":[],\"return_documents\":1}").field);
     assertEquals("model", error("{\"model\":1,\"query\":\"q\",\"documents\":[]}").field);
   }
 
@@ -87,7 +90,8 @@ class RerankRequestTest {
     assertEquals(3L, many.limit);
     assertEquals(4L, many.value);
     ApiException longDoc =
-        error("{\"query\":\"q\",\"documents\":[\"a\",{\"title\":\"0123456789\",\"text\":\"0123456789x\"}]}");
+        error(
+            "{\"query\":\"q\",\"documents\":[\"a\",{\"title\":\"0123456789\",\"text\":\"0123456789x\"}]}");
     assertEquals(413, longDoc.status);
     assertEquals("documents[1]", longDoc.field);
     assertEquals(
@@ -96,7 +100,10 @@ class RerankRequestTest {
     ApiException tokens =
         assertThrows(
             ApiException.class,
-            () -> parse("{\"query\":\"q\",\"documents\":[\"a b\",\"a b c\"]}", new Limits(1000, 9, 99, 2)));
+            () ->
+                parse(
+                    "{\"query\":\"q\",\"documents\":[\"a b\",\"a b c\"]}",
+                    new Limits(1000, 9, 99, 2)));
     assertEquals("documents[1]", tokens.field);
     assertEquals(2L, tokens.limit);
     assertEquals(3L, tokens.value);

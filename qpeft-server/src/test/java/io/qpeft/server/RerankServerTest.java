@@ -74,14 +74,17 @@ class RerankServerTest {
 
   static String rerankBody(String query, int documents) {
     StringBuilder b = new StringBuilder("{\"query\":\"" + query + "\",\"documents\":[");
-    for (int i = 0; i < documents; i++) b.append(i == 0 ? "" : ",").append("\"doc ").append(i).append('"');
+    for (int i = 0; i < documents; i++)
+      b.append(i == 0 ? "" : ",").append("\"doc ").append(i).append('"');
     return b.append("]}").toString();
   }
 
   @Test
   void rerankSortsByScoreWithStableTies() throws Exception {
     HttpResponse<String> r =
-        post(server, "/v1/rerank",
+        post(
+            server,
+            "/v1/rerank",
             "{\"model\":\"tiny\",\"query\":\"capital of France\",\"documents\":["
                 + "\"cats\",\"France\",{\"text\":\"capital city\",\"title\":\"France\"},\"dogs\"]}");
     assertEquals(200, r.statusCode());
@@ -103,7 +106,9 @@ class RerankServerTest {
   @Test
   void topNAndReturnDocuments() throws Exception {
     HttpResponse<String> r =
-        post(server, "/v1/rerank",
+        post(
+            server,
+            "/v1/rerank",
             "{\"query\":\"red apple\",\"documents\":[\"green\",\"red apple\",{\"text\":\"apple\","
                 + "\"title\":\"fruit\"}],\"top_n\":2,\"return_documents\":true}");
     JsonNode results = json(r).get("results");
@@ -115,22 +120,38 @@ class RerankServerTest {
     assertEquals("apple", results.get(1).get("document").get("text").asText());
     assertEquals("fruit", results.get(1).get("document").get("title").asText());
     // top_n larger than the list returns everything; an empty list answers empty results
-    assertEquals(3, json(post(server, "/v1/rerank",
-        "{\"query\":\"a\",\"documents\":[\"a\",\"b\",\"c\"],\"top_n\":10}")).get("results").size());
-    assertEquals(0, json(post(server, "/v1/rerank",
-        "{\"query\":\"a\",\"documents\":[]}")).get("results").size());
+    assertEquals(
+        3,
+        json(post(
+                server,
+                "/v1/rerank",
+                "{\"query\":\"a\",\"documents\":[\"a\",\"b\",\"c\"],\"top_n\":10}"))
+            .get("results")
+            .size());
+    assertEquals(
+        0,
+        json(post(server, "/v1/rerank", "{\"query\":\"a\",\"documents\":[]}"))
+            .get("results")
+            .size());
   }
 
   @Test
   void textEmbeddingsInferenceShape() throws Exception {
-    HttpResponse<String> r = post(server, "/rerank",
-        "{\"query\":\"red apple\",\"texts\":[\"green\",\"red apple\",\"apple\"],"
-            + "\"return_text\":true,\"raw_scores\":false}");
+    HttpResponse<String> r =
+        post(
+            server,
+            "/rerank",
+            "{\"query\":\"red apple\",\"texts\":[\"green\",\"red apple\",\"apple\"],"
+                + "\"return_text\":true,\"raw_scores\":false}");
     assertEquals(200, r.statusCode());
     JsonNode results = json(r);
     assertTrue(results.isArray());
-    assertEquals(List.of(1, 2, 0), List.of(results.get(0).get("index").asInt(),
-        results.get(1).get("index").asInt(), results.get(2).get("index").asInt()));
+    assertEquals(
+        List.of(1, 2, 0),
+        List.of(
+            results.get(0).get("index").asInt(),
+            results.get(1).get("index").asInt(),
+            results.get(2).get("index").asInt()));
     assertEquals(2.0, results.get(0).get("score").asDouble());
     assertEquals("red apple", results.get(0).get("text").asText());
     HttpResponse<String> bad = post(server, "/rerank", "{\"query\":\"q\",\"documents\":[\"a\"]}");
@@ -223,11 +244,14 @@ class RerankServerTest {
       assertEquals(401, none.statusCode());
       assertEquals("Bearer", none.headers().firstValue("WWW-Authenticate").orElse(""));
       assertEquals("unauthorized", json(none).get("error").get("type").asText());
-      assertEquals(401, post(s, "/v1/rerank", rerankBody("q", 1),
-          "Authorization", "Bearer s3cret!").statusCode());
+      assertEquals(
+          401,
+          post(s, "/v1/rerank", rerankBody("q", 1), "Authorization", "Bearer s3cret!")
+              .statusCode());
       assertEquals(401, get(s, "/metrics").statusCode());
-      assertEquals(200, post(s, "/v1/rerank", rerankBody("q", 1),
-          "Authorization", "Bearer s3cret").statusCode());
+      assertEquals(
+          200,
+          post(s, "/v1/rerank", rerankBody("q", 1), "Authorization", "Bearer s3cret").statusCode());
       assertEquals(200, get(s, "/healthz").statusCode());
     }
   }
@@ -307,8 +331,10 @@ class RerankServerTest {
     HttpClient fresh = HttpClient.newHttpClient();
     HttpRequest again = HttpRequest.newBuilder(base.resolve("/healthz")).build();
     Exception refused =
-        assertThrows(Exception.class, () -> fresh.send(again, HttpResponse.BodyHandlers.ofString()));
-    assertTrue(refused instanceof ConnectException || refused.getCause() instanceof ConnectException,
+        assertThrows(
+            Exception.class, () -> fresh.send(again, HttpResponse.BodyHandlers.ofString()));
+    assertTrue(
+        refused instanceof ConnectException || refused.getCause() instanceof ConnectException,
         refused.toString());
   }
 

@@ -20,8 +20,9 @@ class ServerMetricsTest {
           "([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(?:[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\]|\\\\.)*\",?)*\\})?"
               + " (NaN|[+-]Inf|-?[0-9.]+(?:[eE][+-]?[0-9]+)?)");
   private static final Pattern COMMENT =
-      Pattern.compile("# (HELP [a-zA-Z_:][a-zA-Z0-9_:]* .+|TYPE [a-zA-Z_:][a-zA-Z0-9_:]* "
-          + "(counter|gauge|histogram|summary|untyped))");
+      Pattern.compile(
+          "# (HELP [a-zA-Z_:][a-zA-Z0-9_:]* .+|TYPE [a-zA-Z_:][a-zA-Z0-9_:]* "
+              + "(counter|gauge|histogram|summary|untyped))");
 
   /** Parses exposition text into "name{labels}" -> value, failing on any line off the grammar. */
   static Map<String, Double> parse(String text) {
@@ -38,8 +39,10 @@ class ServerMetricsTest {
       String family = m.group(1).replaceAll("_(bucket|sum|count)$", "");
       assertTrue(typed.contains(family) || typed.contains(m.group(1)), "no TYPE for " + line);
       String value = m.group(3);
-      double v = value.equals("+Inf") ? Double.POSITIVE_INFINITY
-          : value.equals("-Inf") ? Double.NEGATIVE_INFINITY : Double.parseDouble(value);
+      double v =
+          value.equals("+Inf")
+              ? Double.POSITIVE_INFINITY
+              : value.equals("-Inf") ? Double.NEGATIVE_INFINITY : Double.parseDouble(value);
       out.put(m.group(1) + (m.group(2) == null ? "" : m.group(2)), v);
     }
     return out;
@@ -50,8 +53,10 @@ class ServerMetricsTest {
     try (RerankServer s =
         RerankServer.builder().setReranker(new OverlapReranker()).optPort(0).build().start()) {
       for (int i = 0; i < 3; i++) {
-        assertEquals(200, RerankServerTest.post(s, "/v1/rerank",
-            RerankServerTest.rerankBody("doc", 4)).statusCode());
+        assertEquals(
+            200,
+            RerankServerTest.post(s, "/v1/rerank", RerankServerTest.rerankBody("doc", 4))
+                .statusCode());
       }
       assertEquals(400, RerankServerTest.post(s, "/v1/rerank", "{").statusCode());
       assertEquals(404, RerankServerTest.get(s, "/nope").statusCode());
@@ -63,10 +68,11 @@ class ServerMetricsTest {
       assertEquals(1.0, m.get("qpeft_http_requests_total{endpoint=\"/v1/rerank\",status=\"400\"}"));
       assertEquals(1.0, m.get("qpeft_http_requests_total{endpoint=\"other\",status=\"404\"}"));
       assertEquals(1.0, m.get("qpeft_http_errors_total{endpoint=\"/v1/rerank\",kind=\"client\"}"));
-      assertEquals(4.0, m.get(
-          "qpeft_http_request_duration_seconds_count{endpoint=\"/v1/rerank\"}"));
-      assertEquals(4.0, m.get(
-          "qpeft_http_request_duration_seconds_bucket{endpoint=\"/v1/rerank\",le=\"+Inf\"}"));
+      assertEquals(
+          4.0, m.get("qpeft_http_request_duration_seconds_count{endpoint=\"/v1/rerank\"}"));
+      assertEquals(
+          4.0,
+          m.get("qpeft_http_request_duration_seconds_bucket{endpoint=\"/v1/rerank\",le=\"+Inf\"}"));
       assertEquals(12.0, m.get("qpeft_documents_scored_total"));
       assertEquals(3.0, m.get("qpeft_batch_requests_count"));
       assertEquals(0.0, m.get("qpeft_queue_depth"));

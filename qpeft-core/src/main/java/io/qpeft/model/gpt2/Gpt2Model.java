@@ -20,9 +20,19 @@ import io.qpeft.model.llama.LlamaModel;
  * embedding.
  */
 public final class Gpt2Model extends TransformerLm {
-  private record Block(NDArray ln1Weight, NDArray ln1Bias, NDArray attnWeight, NDArray attnBias,
-      NDArray projWeight, NDArray projBias, NDArray ln2Weight, NDArray ln2Bias, NDArray fcWeight,
-      NDArray fcBias, NDArray outWeight, NDArray outBias) {}
+  private record Block(
+      NDArray ln1Weight,
+      NDArray ln1Bias,
+      NDArray attnWeight,
+      NDArray attnBias,
+      NDArray projWeight,
+      NDArray projBias,
+      NDArray ln2Weight,
+      NDArray ln2Bias,
+      NDArray fcWeight,
+      NDArray fcBias,
+      NDArray outWeight,
+      NDArray outBias) {}
 
   private final NDArray wte;
   private final NDArray wpe;
@@ -41,19 +51,20 @@ public final class Gpt2Model extends TransformerLm {
     blocks = new Block[c.numHiddenLayers()];
     for (int i = 0; i < blocks.length; i++) {
       String p = root + "h." + i + ".";
-      blocks[i] = new Block(
-          w.get(manager, p + "ln_1.weight", d),
-          w.get(manager, p + "ln_1.bias", d),
-          w.get(manager, p + "attn.c_attn.weight", d, 3 * d),
-          w.get(manager, p + "attn.c_attn.bias", 3 * d),
-          w.get(manager, p + "attn.c_proj.weight", d, d),
-          w.get(manager, p + "attn.c_proj.bias", d),
-          w.get(manager, p + "ln_2.weight", d),
-          w.get(manager, p + "ln_2.bias", d),
-          w.get(manager, p + "mlp.c_fc.weight", d, inner),
-          w.get(manager, p + "mlp.c_fc.bias", inner),
-          w.get(manager, p + "mlp.c_proj.weight", inner, d),
-          w.get(manager, p + "mlp.c_proj.bias", d));
+      blocks[i] =
+          new Block(
+              w.get(manager, p + "ln_1.weight", d),
+              w.get(manager, p + "ln_1.bias", d),
+              w.get(manager, p + "attn.c_attn.weight", d, 3 * d),
+              w.get(manager, p + "attn.c_attn.bias", 3 * d),
+              w.get(manager, p + "attn.c_proj.weight", d, d),
+              w.get(manager, p + "attn.c_proj.bias", d),
+              w.get(manager, p + "ln_2.weight", d),
+              w.get(manager, p + "ln_2.bias", d),
+              w.get(manager, p + "mlp.c_fc.weight", d, inner),
+              w.get(manager, p + "mlp.c_fc.bias", inner),
+              w.get(manager, p + "mlp.c_proj.weight", inner, d),
+              w.get(manager, p + "mlp.c_proj.bias", d));
     }
     lnfWeight = w.get(manager, root + "ln_f.weight", d);
     lnfBias = w.get(manager, root + "ln_f.bias", d);
@@ -81,16 +92,28 @@ public final class Gpt2Model extends TransformerLm {
     int t = (int) x.getShape().get(1);
     long[] positions = new long[t];
     for (int i = 0; i < t; i++) positions[i] = i;
-    NDArray pos = Embedding.embedding(m.create(positions), wpe, SparseFormat.DENSE).singletonOrThrow();
+    NDArray pos =
+        Embedding.embedding(m.create(positions), wpe, SparseFormat.DENSE).singletonOrThrow();
     x = x.add(pos); // (b, t, d) + (t, d); x may be the caller's array: not in place
     NDArray scale = scalar(x, 1.0 / Math.sqrt(config.headDim()));
     NDArray mask = LlamaModel.causalMask(m, t);
-    NDArray[] gelu = {scalar(x, 0.5), scalar(x, 1.0), scalar(x, Math.sqrt(2 / Math.PI)), scalar(x, 0.044715)};
+    NDArray[] gelu = {
+      scalar(x, 0.5), scalar(x, 1.0), scalar(x, Math.sqrt(2 / Math.PI)), scalar(x, 0.044715)
+    };
     for (Block blk : blocks) {
       try (NDScope scope = new NDScope()) {
-        NDArray h = add(attention(norm(x, blk.ln1Weight, blk.ln1Bias), blk, scale, mask, b, t, inPlace), x, inPlace);
-        NDArray fc = add(norm(h, blk.ln2Weight, blk.ln2Bias).matMul(blk.fcWeight), blk.fcBias, inPlace);
-        NDArray out = add(add(geluNew(fc, gelu, inPlace).matMul(blk.outWeight), blk.outBias, inPlace), h, inPlace);
+        NDArray h =
+            add(
+                attention(norm(x, blk.ln1Weight, blk.ln1Bias), blk, scale, mask, b, t, inPlace),
+                x,
+                inPlace);
+        NDArray fc =
+            add(norm(h, blk.ln2Weight, blk.ln2Bias).matMul(blk.fcWeight), blk.fcBias, inPlace);
+        NDArray out =
+            add(
+                add(geluNew(fc, gelu, inPlace).matMul(blk.outWeight), blk.outBias, inPlace),
+                h,
+                inPlace);
         NDScope.unregister(out);
         x = out;
       }
@@ -99,11 +122,13 @@ public final class Gpt2Model extends TransformerLm {
   }
 
   private NDArray norm(NDArray x, NDArray weight, NDArray bias) {
-    return LayerNorm.layerNorm(x, new Shape(config.hiddenSize()), weight, bias, (float) config.normEps())
+    return LayerNorm.layerNorm(
+            x, new Shape(config.hiddenSize()), weight, bias, (float) config.normEps())
         .singletonOrThrow();
   }
 
-  private NDArray attention(NDArray x, Block blk, NDArray scale, NDArray mask, long b, int t, boolean inPlace) {
+  private NDArray attention(
+      NDArray x, Block blk, NDArray scale, NDArray mask, long b, int t, boolean inPlace) {
     int heads = config.numAttentionHeads();
     int hd = config.headDim();
     NDList qkv = add(x.matMul(blk.attnWeight), blk.attnBias, inPlace).split(3, 2); // 3 x (b, t, d)
@@ -116,7 +141,9 @@ public final class Gpt2Model extends TransformerLm {
     return add(out.matMul(blk.projWeight), blk.projBias, inPlace);
   }
 
-  /** gelu_new: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))); c = {0.5, 1, sqrt(2/pi), 0.044715}. */
+  /**
+   * gelu_new: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))); c = {0.5, 1, sqrt(2/pi), 0.044715}.
+   */
   private static NDArray geluNew(NDArray x, NDArray[] c, boolean inPlace) {
     NDArray cube = mul(mul(x.mul(x), x, inPlace), c[3], inPlace); // 0.044715 x^3
     NDArray inner = mul(add(cube, x, inPlace), c[2], inPlace).tanh();

@@ -15,14 +15,28 @@ import io.qpeft.model.TransformerLm;
 
 /**
  * Llama-family decoder (Llama 2/3, Mistral, Qwen2), matching Hugging Face's {@code LlamaModel} /
- * {@code Qwen2Model} in eager attention: pre-RMSNorm blocks, rotary embeddings in the
- * "rotate_half" form (pairs {@code (x[i], x[i + d/2])}), grouped-query attention where query head
- * {@code h} reads key/value head {@code h / (heads / kvHeads)}, and a SiLU-gated MLP.
+ * {@code Qwen2Model} in eager attention: pre-RMSNorm blocks, rotary embeddings in the "rotate_half"
+ * form (pairs {@code (x[i], x[i + d/2])}), grouped-query attention where query head {@code h} reads
+ * key/value head {@code h / (heads / kvHeads)}, and a SiLU-gated MLP.
  */
 public final class LlamaModel extends TransformerLm {
-  private record Layer(NDArray inputNorm, NDArray q, NDArray qBias, NDArray k, NDArray kBias,
-      NDArray v, NDArray vBias, NDArray o, NDArray oBias, NDArray postNorm, NDArray gate,
-      NDArray up, NDArray down, NDArray gateBias, NDArray upBias, NDArray downBias) {}
+  private record Layer(
+      NDArray inputNorm,
+      NDArray q,
+      NDArray qBias,
+      NDArray k,
+      NDArray kBias,
+      NDArray v,
+      NDArray vBias,
+      NDArray o,
+      NDArray oBias,
+      NDArray postNorm,
+      NDArray gate,
+      NDArray up,
+      NDArray down,
+      NDArray gateBias,
+      NDArray upBias,
+      NDArray downBias) {}
 
   private final NDArray embed;
   private final Layer[] layers;
@@ -41,23 +55,24 @@ public final class LlamaModel extends TransformerLm {
       String p = "model.layers." + i + ".";
       String a = p + "self_attn.";
       String f = p + "mlp.";
-      layers[i] = new Layer(
-          w.get(manager, p + "input_layernorm.weight", d),
-          w.get(manager, a + "q_proj.weight", qDim, d),
-          c.attentionBias() ? w.get(manager, a + "q_proj.bias", qDim) : null,
-          w.get(manager, a + "k_proj.weight", kvDim, d),
-          c.attentionBias() ? w.get(manager, a + "k_proj.bias", kvDim) : null,
-          w.get(manager, a + "v_proj.weight", kvDim, d),
-          c.attentionBias() ? w.get(manager, a + "v_proj.bias", kvDim) : null,
-          w.get(manager, a + "o_proj.weight", d, qDim),
-          c.outputBias() ? w.get(manager, a + "o_proj.bias", d) : null,
-          w.get(manager, p + "post_attention_layernorm.weight", d),
-          w.get(manager, f + "gate_proj.weight", inter, d),
-          w.get(manager, f + "up_proj.weight", inter, d),
-          w.get(manager, f + "down_proj.weight", d, inter),
-          c.mlpBias() ? w.get(manager, f + "gate_proj.bias", inter) : null,
-          c.mlpBias() ? w.get(manager, f + "up_proj.bias", inter) : null,
-          c.mlpBias() ? w.get(manager, f + "down_proj.bias", d) : null);
+      layers[i] =
+          new Layer(
+              w.get(manager, p + "input_layernorm.weight", d),
+              w.get(manager, a + "q_proj.weight", qDim, d),
+              c.attentionBias() ? w.get(manager, a + "q_proj.bias", qDim) : null,
+              w.get(manager, a + "k_proj.weight", kvDim, d),
+              c.attentionBias() ? w.get(manager, a + "k_proj.bias", kvDim) : null,
+              w.get(manager, a + "v_proj.weight", kvDim, d),
+              c.attentionBias() ? w.get(manager, a + "v_proj.bias", kvDim) : null,
+              w.get(manager, a + "o_proj.weight", d, qDim),
+              c.outputBias() ? w.get(manager, a + "o_proj.bias", d) : null,
+              w.get(manager, p + "post_attention_layernorm.weight", d),
+              w.get(manager, f + "gate_proj.weight", inter, d),
+              w.get(manager, f + "up_proj.weight", inter, d),
+              w.get(manager, f + "down_proj.weight", d, inter),
+              c.mlpBias() ? w.get(manager, f + "gate_proj.bias", inter) : null,
+              c.mlpBias() ? w.get(manager, f + "up_proj.bias", inter) : null,
+              c.mlpBias() ? w.get(manager, f + "down_proj.bias", d) : null);
     }
     finalNorm = w.get(manager, "model.norm.weight", d);
     head = c.tieWordEmbeddings() ? embed : w.get(manager, "lm_head.weight", c.vocabSize(), d);
@@ -89,8 +104,21 @@ public final class LlamaModel extends TransformerLm {
     for (Layer layer : layers) {
       // One scope per layer frees its temporaries; autograd keeps what backward needs natively.
       try (NDScope scope = new NDScope()) {
-        NDArray h = add(attention(rmsNorm(x, layer.inputNorm, eps, inPlace), layer, rope, scale, mask, b, t, inPlace), x, inPlace);
-        NDArray out = add(mlp(rmsNorm(h, layer.postNorm, eps, inPlace), layer, inPlace), h, inPlace);
+        NDArray h =
+            add(
+                attention(
+                    rmsNorm(x, layer.inputNorm, eps, inPlace),
+                    layer,
+                    rope,
+                    scale,
+                    mask,
+                    b,
+                    t,
+                    inPlace),
+                x,
+                inPlace);
+        NDArray out =
+            add(mlp(rmsNorm(h, layer.postNorm, eps, inPlace), layer, inPlace), h, inPlace);
         NDScope.unregister(out);
         x = out;
       }
@@ -104,20 +132,32 @@ public final class LlamaModel extends TransformerLm {
     return mul(x.div(rms), weight, inPlace);
   }
 
-  private NDArray attention(NDArray x, Layer l, NDArray[] rope, NDArray scale, NDArray mask, long b, int t,
+  private NDArray attention(
+      NDArray x,
+      Layer l,
+      NDArray[] rope,
+      NDArray scale,
+      NDArray mask,
+      long b,
+      int t,
       boolean inPlace) {
     int heads = config.numAttentionHeads();
     int kvHeads = config.numKeyValueHeads();
     int group = heads / kvHeads;
     int hd = config.headDim();
-    // (b, t, heads*hd) -> (b, kvHeads, group, t, hd): query head h = kv * group + g reads kv head kv.
+    // (b, t, heads*hd) -> (b, kvHeads, group, t, hd): query head h = kv * group + g reads kv head
+    // kv.
     NDArray q = linear(x, l.q, l.qBias).reshape(b, t, kvHeads, group, hd).transpose(0, 2, 3, 1, 4);
     // (b, t, kvHeads*hd) -> (b, kvHeads, 1, t, hd), broadcast over the group by matMul.
     NDArray k = linear(x, l.k, l.kBias).reshape(b, t, kvHeads, 1, hd).transpose(0, 2, 3, 1, 4);
     NDArray v = linear(x, l.v, l.vBias).reshape(b, t, kvHeads, 1, hd).transpose(0, 2, 3, 1, 4);
     q = rotate(q, rope, inPlace);
     k = rotate(k, rope, inPlace);
-    NDArray scores = add(mul(q.matMul(k.transpose(0, 1, 2, 4, 3)), scale, inPlace), mask, inPlace); // (b, kv, g, t, t)
+    NDArray scores =
+        add(
+            mul(q.matMul(k.transpose(0, 1, 2, 4, 3)), scale, inPlace),
+            mask,
+            inPlace); // (b, kv, g, t, t)
     NDArray out = scores.softmax(-1).matMul(v); // (b, kv, g, t, hd)
     out = out.transpose(0, 3, 1, 2, 4).reshape(b, t, (long) heads * hd);
     return linear(out, l.o, l.oBias);
@@ -125,12 +165,14 @@ public final class LlamaModel extends TransformerLm {
 
   private static NDArray mlp(NDArray x, Layer l, boolean inPlace) {
     NDArray gate = linear(x, l.gate, l.gateBias);
-    NDArray silu = mul(gate.getNDArrayInternal().sigmoid(), gate, inPlace); // silu(g) = g * sigmoid(g)
+    NDArray silu =
+        mul(gate.getNDArrayInternal().sigmoid(), gate, inPlace); // silu(g) = g * sigmoid(g)
     return linear(mul(silu, linear(x, l.up, l.upBias), inPlace), l.down, l.downBias);
   }
 
   private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
-    return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).singletonOrThrow();
+    return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias))
+        .singletonOrThrow();
   }
 
   /** x * cos + rotate_half(x) * sin, rotate_half(x) = cat(-x[d/2:], x[:d/2]). */
@@ -141,7 +183,9 @@ public final class LlamaModel extends TransformerLm {
     return add(x.mul(rope[0]), mul(rotated, rope[1], inPlace), inPlace);
   }
 
-  /** cos and sin tables {@code (t, headDim)}: angle(p, i) = p * theta^(-2i/d), duplicated halves. */
+  /**
+   * cos and sin tables {@code (t, headDim)}: angle(p, i) = p * theta^(-2i/d), duplicated halves.
+   */
   private NDArray[] rotaryTables(NDManager m, int t) {
     int hd = config.headDim();
     int half = hd / 2;

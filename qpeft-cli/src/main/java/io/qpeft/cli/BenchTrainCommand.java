@@ -178,6 +178,12 @@ public final class BenchTrainCommand implements Callable<Integer> {
   double lr;
 
   @Option(
+      names = "--loss",
+      defaultValue = "both",
+      description = "learnability: pointwise, pairwise or both (default ${DEFAULT-VALUE}).")
+  String loss;
+
+  @Option(
       names = "--margin",
       defaultValue = "0.5",
       description = "learnability: hinge margin (default ${DEFAULT-VALUE}).")
@@ -285,7 +291,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
               4,
               1,
               true,
-              LossType.BOTH,
+              LossType.parse(loss),
               margin,
               1.0,
               false,

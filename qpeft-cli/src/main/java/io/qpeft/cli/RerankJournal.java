@@ -27,7 +27,7 @@ import java.util.Objects;
  *
  * Doubles are written in their shortest round-trip form, so journaled scores come back
  * bit-identical. A torn last line (the process died while writing it) is cut off on open. A journal
- * written with other settings is refused rather than mixed in.
+ * written with other settings is refused rather than mixed in, unless it holds no scores yet.
  */
 final class RerankJournal implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -59,6 +59,7 @@ final class RerankJournal implements AutoCloseable {
   static RerankJournal open(Path file, ObjectNode settings) throws IOException {
     Map<Integer, Entry> done = new HashMap<>();
     long good = 0; // bytes up to the end of the last complete line
+    JsonNode header = null;
     if (Files.exists(file)) {
       byte[] bytes = Files.readAllBytes(file);
       int start = 0;
@@ -79,7 +80,7 @@ final class RerankJournal implements AutoCloseable {
                   + " to start over");
         }
         if (lineNo == 1) {
-          checkHeader(file, node, settings);
+          header = node;
         } else {
           ArrayNode s = (ArrayNode) node.get("scores");
           double[] scores = new double[s.size()];
@@ -89,6 +90,11 @@ final class RerankJournal implements AutoCloseable {
         start = end + 1;
         good = start;
       }
+      if (header != null && header.has(MAGIC) && done.isEmpty()) {
+        good = 0; // nothing was scored yet (e.g. the run failed while loading): start over
+      } else if (header != null) {
+        checkHeader(file, header, settings);
+      }
     }
     Files.createDirectories(file.toAbsolutePath().getParent());
     FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -97,10 +103,10 @@ final class RerankJournal implements AutoCloseable {
       ch.position(good);
       RerankJournal journal = new RerankJournal(file, ch, done);
       if (good == 0) {
-        ObjectNode header = JSON.createObjectNode();
-        header.put(MAGIC, 1);
-        header.set("settings", settings);
-        journal.append(header);
+        ObjectNode first = JSON.createObjectNode();
+        first.put(MAGIC, 1);
+        first.set("settings", settings);
+        journal.append(first);
       }
       return journal;
     } catch (IOException | RuntimeException e) {

@@ -72,4 +72,19 @@ class RerankJournalTest {
         assertThrows(IllegalArgumentException.class, () -> RerankJournal.open(file, settings("m")));
     assertTrue(foreign.getMessage().contains("not a qpeft rerank journal"), foreign.getMessage());
   }
+
+  /** A journal with no scores yet (the run failed while loading) does not block other settings. */
+  @Test
+  void anEmptyJournalOfOtherSettingsStartsOver() throws IOException {
+    Path file = RerankJournal.nextTo(tmp.resolve("empty.trec"));
+    try (RerankJournal j = RerankJournal.open(file, settings("old"))) {
+      assertEquals(0, j.size());
+    }
+    try (RerankJournal j = RerankJournal.open(file, settings("new"))) {
+      assertEquals(0, j.size());
+      j.add(0, "q1", new double[] {-1.5});
+    }
+    assertTrue(Files.readString(file).contains("\"new\""));
+    assertThrows(IllegalArgumentException.class, () -> RerankJournal.open(file, settings("old")));
+  }
 }

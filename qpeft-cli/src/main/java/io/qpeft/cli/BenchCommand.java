@@ -10,8 +10,6 @@ import io.qpeft.model.TargetScore;
 import io.qpeft.model.TransformerLm;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -166,7 +164,7 @@ public final class BenchCommand implements Callable<Integer> {
       long start = System.nanoTime();
       List<TargetScore> fast = lm.score(requests, batchTokens);
       double fastSeconds = (System.nanoTime() - start) / 1e9;
-      long fastRss = peakRssKb();
+      long fastRss = PeakMemory.rssKb();
       print(
           "engine (target-only logits, token-budget batches)",
           fastSeconds,
@@ -200,7 +198,7 @@ public final class BenchCommand implements Callable<Integer> {
       System.out.printf(
           "peak memory: RSS %.0f MiB after engine run, %.0f MiB overall; heap used %.0f MiB%n",
           fastRss / 1024.0,
-          peakRssKb() / 1024.0,
+          PeakMemory.rssKb() / 1024.0,
           ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0);
     }
     return 0;
@@ -266,17 +264,5 @@ public final class BenchCommand implements Callable<Integer> {
       }
       return best;
     }
-  }
-
-  /** Peak resident set size (VmHWM) in KiB, or 0 where /proc is absent. */
-  static long peakRssKb() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
-      }
-    } catch (IOException | NumberFormatException e) {
-      return 0;
-    }
-    return 0;
   }
 }

@@ -113,7 +113,7 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
         "memory: peak heap %.0f MB (max %d MB), peak RSS (VmHWM) %s; load average at the end %.1f%n",
         peakHeapBytes() / 1e6,
         Runtime.getRuntime().maxMemory() / 1_000_000,
-        vmHwm(),
+        PeakMemory.rss(),
         ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     return 0;
   }
@@ -318,17 +318,5 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
       if (pool.getType() == MemoryType.HEAP) sum += pool.getPeakUsage().getUsed();
     }
     return Math.max(sum, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-  }
-
-  /** Peak resident set size from /proc/self/status (Linux), or "n/a". */
-  static String vmHwm() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) return line.substring(6).trim();
-      }
-    } catch (IOException | RuntimeException e) {
-      // not Linux: no figure
-    }
-    return "n/a";
   }
 }

@@ -357,7 +357,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
               });
     }
     out.printf(
-        "%ntotal %.0f s; peak RSS (VmHWM): %s%n", (System.nanoTime() - start) / 1e9, vmHwm());
+        "%ntotal %.0f s; peak RSS (VmHWM): %s%n",
+        (System.nanoTime() - start) / 1e9, PeakMemory.rss());
   }
 
   private List<LearnabilityBench.Method> trainedMethods() {
@@ -448,7 +449,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
         out.flush();
       }
     }
-    out.println("peak RSS (VmHWM): " + vmHwm());
+    out.println("peak RSS (VmHWM): " + PeakMemory.rss());
   }
 
   private static List<TrainingExample> examples(int n, int words) {
@@ -480,16 +481,5 @@ public final class BenchTrainCommand implements Callable<Integer> {
               List.of(new Passage("n" + i, neg.toString()))));
     }
     return out;
-  }
-
-  static String vmHwm() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) return line.substring(6).trim();
-      }
-    } catch (java.io.IOException e) {
-      return "unavailable (" + e.getMessage() + ")";
-    }
-    return "unavailable";
   }
 }

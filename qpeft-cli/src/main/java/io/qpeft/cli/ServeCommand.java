@@ -49,24 +49,20 @@ public final class ServeCommand implements Callable<Integer> {
   Path adapter;
 
   /**
-   * The served reranker, owning the model and tokenizer: the adapter's when {@code adapter} is
-   * given, else UPR.
+   * The served reranker over a loaded model and tokenizer: the adapter's when {@code adapter} is
+   * given, else UPR. It does not own them.
    */
-  static Reranker reranker(ModelOptions options, Path adapter, int maxPassageTokens) {
-    if (adapter == null) return reranker(options, maxPassageTokens, true);
-    Path dir = options.modelDir();
-    TransformerLm lm = options.load(dir);
-    TextTokenizer tokenizer = null;
-    try {
-      tokenizer = TextTokenizer.load(dir);
-      Reranker r =
-          QpeftReranker.load(lm, tokenizer, adapter, dir).withBatchTokens(options.batchTokens());
-      return new ClosingReranker(r, tokenizer, lm);
-    } catch (RuntimeException e) {
-      if (tokenizer != null) tokenizer.close();
-      lm.close();
-      throw e;
+  private Reranker reranker(TransformerLm lm, TextTokenizer tokenizer, Path dir) {
+    if (adapter != null) {
+      return QpeftReranker.load(lm, tokenizer, adapter, dir)
+          .withBatchTokens(modelOptions.batchTokens());
     }
+    return UprReranker.builder()
+        .setModel(lm)
+        .setTokenizer(tokenizer)
+        .optMaxPassageTokens(maxPassageTokens)
+        .optBatchTokens(modelOptions.batchTokens())
+        .build();
   }
 
   /** A UPR reranker over {@code --model}, which it owns when {@code owns}. */
@@ -216,9 +212,24 @@ public final class ServeCommand implements Callable<Integer> {
     Limits limits = new Limits(maxBodyBytes, maxDocuments, maxDocumentChars, maxDocumentTokens);
     BatchPolicy policy = new BatchPolicy(batchSize, batchDocuments, maxBatchWaitMs, queue);
     String bearer = bearerToken();
-    Reranker reranker = reranker(modelOptions, adapter, maxPassageTokens);
-    TextTokenizer tokenizer =
-        TextTokenizer.load(modelOptions.modelDir()); // counts tokens for --max-document-tokens
+    Path dir = modelOptions.modelDir();
+    TransformerLm lm = modelOptions.load(dir);
+    TextTokenizer tokenizer; // also counts tokens for --max-document-tokens
+    Reranker reranker;
+    try {
+      tokenizer = TextTokenizer.load(dir);
+    } catch (RuntimeException e) {
+      lm.close();
+      throw e;
+    }
+    try {
+      // closing the served reranker closes the tokenizer and the model after it
+      reranker = new ClosingReranker(reranker(lm, tokenizer, dir), tokenizer, lm);
+    } catch (RuntimeException e) {
+      tokenizer.close();
+      lm.close();
+      throw e;
+    }
     RerankServer server;
     try {
       server =
@@ -235,7 +246,6 @@ public final class ServeCommand implements Callable<Integer> {
               .start();
     } catch (IOException | RuntimeException e) {
       reranker.close();
-      tokenizer.close();
       throw e;
     }
     CountDownLatch stopped = new CountDownLatch(1);
@@ -270,7 +280,6 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (IllegalStateException alreadyShuttingDown) {
       stopped.await(); // the hook is stopping the server; let it finish
     }
-    tokenizer.close();
     return 0;
   }
 

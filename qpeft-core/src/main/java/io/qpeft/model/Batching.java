@@ -10,7 +10,7 @@ import java.util.List;
  * Each sequence is {@code prompt (with soft segments spliced in) ++ target[0 .. n-2]}: the last
  * target token is never an input, only predicted.
  */
-final class Batching {
+public final class Batching {
   private Batching() {}
 
   /** The number of input rows a request occupies. */
@@ -22,7 +22,7 @@ final class Batching {
    * Token-budget batching: requests sorted longest first (ties in input order), each batch as many
    * as fit in {@code budget} padded tokens (at least one). Returns indices into {@code requests}.
    */
-  static List<int[]> plan(List<ScoreRequest> requests, int budget) {
+  public static List<int[]> plan(List<ScoreRequest> requests, int budget) {
     Integer[] order = new Integer[requests.size()];
     for (int i = 0; i < order.length; i++) order[i] = i;
     Arrays.sort(order, Comparator.comparingInt((Integer i) -> -inputLength(requests.get(i))));

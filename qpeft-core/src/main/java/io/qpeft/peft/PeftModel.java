@@ -9,16 +9,15 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
+import io.qpeft.model.Batching;
 import io.qpeft.model.ScoreRequest;
 import io.qpeft.model.SoftSegment;
 import io.qpeft.model.TransformerLm;
 import io.qpeft.tokenizer.TextTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 
 /**
  * A frozen LM plus an adapter: builds the Q-PEFT input of a (query, passage) pair and computes the
@@ -213,20 +212,15 @@ public final class PeftModel {
    */
   public double[] score(List<Prepared> pairs, int batchTokens) {
     double[] out = new double[pairs.size()];
-    Integer[] order = IntStream.range(0, pairs.size()).boxed().toArray(Integer[]::new);
-    Arrays.sort(order, Comparator.comparingInt((Integer i) -> -pairs.get(i).request().length()));
-    int start = 0;
-    while (start < order.length) {
-      int longest = pairs.get(order[start]).request().length();
-      int count = Math.max(1, Math.min(order.length - start, batchTokens / Math.max(1, longest)));
-      List<Prepared> part = new ArrayList<>(count);
-      for (int k = 0; k < count; k++) part.add(pairs.get(order[start + k]));
+    List<ScoreRequest> requests = pairs.stream().map(Prepared::request).toList();
+    for (int[] batch : Batching.plan(requests, batchTokens)) {
+      List<Prepared> part = new ArrayList<>(batch.length);
+      for (int i : batch) part.add(pairs.get(i));
       try (NDManager m = lm.inputEmbeddings().getManager().getEngine().newBaseManager()) {
         Binding b = new Binding(m, params, embeddingRows(part), false);
         float[] s = meanLogprobs(b, part, null).toFloatArray();
-        for (int k = 0; k < count; k++) out[order[start + k]] = s[k];
+        for (int k = 0; k < batch.length; k++) out[batch[k]] = s[k];
       }
-      start += count;
     }
     return out;
   }

@@ -170,23 +170,7 @@ public final class CandidatesReader {
 
     @Override
     protected CandidatesRecord read() {
-      while (true) {
-        JsonArrayReader.Element e;
-        try {
-          e = array.next();
-        } catch (JsonArrayReader.SyntaxError broken) {
-          throw broken;
-        } catch (BadRecordException bad) {
-          policy.badRecord(bad);
-          continue;
-        }
-        if (e == null) return null;
-        try {
-          return parse(e);
-        } catch (BadRecordException bad) {
-          policy.badRecord(bad);
-        }
-      }
+      return array.next(policy, this::parse);
     }
 
     private CandidatesRecord parse(JsonArrayReader.Element e) {

@@ -19,29 +19,17 @@ public final class DprTrainingReader {
     return new RecordReader.Lazy<>() {
       @Override
       protected DprTrainingRecord read() {
-        while (true) {
-          JsonArrayReader.Element e;
-          try {
-            e = array.next();
-          } catch (JsonArrayReader.SyntaxError broken) {
-            throw broken;
-          } catch (BadRecordException bad) {
-            policy.badRecord(bad);
-            continue;
-          }
-          if (e == null) return null;
-          try {
-            Query q = QueryReader.dprQuery(e, array.source());
-            return new DprTrainingRecord(
-                q,
-                CandidatesReader.answers(e.node(), q),
-                ctxs(e, "positive_ctxs", "pos"),
-                ctxs(e, "negative_ctxs", "neg"),
-                ctxs(e, "hard_negative_ctxs", "hard"));
-          } catch (BadRecordException bad) {
-            policy.badRecord(bad);
-          }
-        }
+        return array.next(
+            policy,
+            e -> {
+              Query q = QueryReader.dprQuery(e, array.source());
+              return new DprTrainingRecord(
+                  q,
+                  CandidatesReader.answers(e.node(), q),
+                  ctxs(e, "positive_ctxs", "pos"),
+                  ctxs(e, "negative_ctxs", "neg"),
+                  ctxs(e, "hard_negative_ctxs", "hard"));
+            });
       }
 
       private List<Passage> ctxs(JsonArrayReader.Element e, String field, String shortName) {

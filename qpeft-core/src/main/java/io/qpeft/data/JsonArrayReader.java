@@ -78,6 +78,33 @@ final class JsonArrayReader implements AutoCloseable {
   }
 
   /** Broken JSON: the rest of the file cannot be read, so error policies do not skip it. */
+  /**
+   * The next element turned into a record by {@code parse}; a malformed element (or a record that
+   * {@code parse} rejects) is reported to {@code policy} and skipped. Broken JSON syntax always
+   * fails: nothing after it can be trusted. Null at the end of the array.
+   */
+  <T> T next(ErrorPolicy policy, java.util.function.Function<Element, T> parse) {
+    while (true) {
+      Element e;
+      try {
+        e = next();
+      } catch (SyntaxError broken) {
+        throw broken;
+      } catch (BadRecordException bad) {
+        policy.badRecord(bad);
+        continue;
+      }
+      if (e == null) return null;
+      try {
+        return parse.apply(e);
+      } catch (SyntaxError broken) {
+        throw broken;
+      } catch (BadRecordException bad) {
+        policy.badRecord(bad);
+      }
+    }
+  }
+
   static final class SyntaxError extends BadRecordException {
     SyntaxError(String source, long line, Exception cause) {
       super(source, line, "invalid JSON: " + PassageLines.firstLine(cause), cause);

@@ -1,4 +1,4 @@
-package io.qpeft.cli;
+package io.qpeft.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -54,8 +54,8 @@ class SyntheticCorpusTest {
 
   @Test
   void benchCommandRunsOnATinyCorpus() {
-    IndexRetrieveCommandTest.Result r =
-        IndexRetrieveCommandTest.run(
+    BenchRun r =
+        BenchRun.of(
             "bench-retrieval",
             "--passages",
             "400",
@@ -67,7 +67,7 @@ class SyntheticCorpusTest {
             "0",
             "--threads",
             "2");
-    assertEquals(0, r.exit(), r.out());
+    assertEquals(0, r.exitCode(), r.err());
     for (String row :
         List.of(
             "generator alone",

@@ -1,21 +1,25 @@
-package io.qpeft.cli;
+package io.qpeft.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.qpeft.cli.ModelResolver;
 import io.qpeft.model.ModelConfig;
 import io.qpeft.model.Models;
 import io.qpeft.model.ScoreRequest;
 import io.qpeft.model.TargetScore;
 import io.qpeft.model.TransformerLm;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code qpeft bench}: scoring throughput of the engine against the straightforward reference (full
@@ -28,6 +32,9 @@ import picocli.CommandLine.Option;
     description =
         "Benchmark query-likelihood scoring: optimized engine vs full-vocabulary reference.")
 public final class BenchCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  private PrintWriter out;
+
   @Option(
       names = "--model",
       description = "Model folder or hub id; omit to use --shape with random weights.")
@@ -134,13 +141,14 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    out = spec.commandLine().getOut();
     long t0 = System.nanoTime();
     try (TransformerLm lm =
         model == null
             ? Models.random(Shapes.parse(shape).config, seed)
             : Models.load(ModelResolver.resolve(model))) {
       ModelConfig c = lm.config();
-      System.out.printf(
+      out.printf(
           "model: %s (%s, %d layers, hidden %d, vocab %d, ~%.0fM parameters), loaded in %.1f s%n",
           model == null ? shape + " (random weights)" : model,
           c.family(),
@@ -153,10 +161,10 @@ public final class BenchCommand implements Callable<Integer> {
       long realTokens = requests.stream().mapToLong(r -> r.length() - 1).sum();
       double usefulFlops = usefulFlops(c, requests);
       double peak = matmulPeak();
-      System.out.printf(
+      out.printf(
           "workload: %d queries x %d passages, %d input tokens (passage ~%d, query %d)%n",
           queries, passages, realTokens, passageTokens, queryTokens);
-      System.out.printf(
+      out.printf(
           "machine matmul peak: %.1f GFLOP/s (float32, %d threads)%n",
           peak / 1e9, Runtime.getRuntime().availableProcessors());
 
@@ -191,11 +199,11 @@ public final class BenchCommand implements Callable<Integer> {
           float[] b = slow.get(i).targetLogprobs();
           for (int k = 0; k < a.length; k++) maxDiff = Math.max(maxDiff, Math.abs(a[k] - b[k]));
         }
-        System.out.printf(
+        out.printf(
             "speed-up engine / reference: %.2fx; max |logprob difference|: %.2e%n",
             slowSeconds / fastSeconds, maxDiff);
       }
-      System.out.printf(
+      out.printf(
           "peak memory: RSS %.0f MiB after engine run, %.0f MiB overall; heap used %.0f MiB%n",
           fastRss / 1024.0,
           PeakMemory.rssKb() / 1024.0,
@@ -204,9 +212,9 @@ public final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static void print(
+  private void print(
       String name, double seconds, int pairs, long tokens, double flops, double peak) {
-    System.out.printf(
+    out.printf(
         "%-62s %7.2f s  %8.1f passages/s  %9.0f tokens/s  MFU %5.1f%%%n",
         name, seconds, pairs / seconds, tokens / seconds, 100 * flops / seconds / peak);
   }

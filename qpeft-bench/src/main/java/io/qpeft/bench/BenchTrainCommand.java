@@ -1,4 +1,4 @@
-package io.qpeft.cli;
+package io.qpeft.bench;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
@@ -122,8 +122,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
   @Option(
       names = "--model",
       description =
-          "learnability: the frozen LM's folder (default: the tiny-llama test fixture, "
-              + "when run from the project root).")
+          "learnability: the frozen LM's folder (required), e.g. the tiny-llama test fixture.")
   Path model;
 
   @Option(
@@ -227,9 +226,6 @@ public final class BenchTrainCommand implements Callable<Integer> {
       description = "learnability: seed of the task and the training (default ${DEFAULT-VALUE}).")
   long seed;
 
-  static final Path TINY_LLAMA =
-      Path.of("qpeft-core/src/test/resources/fixtures/models/tiny-llama");
-
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -260,14 +256,10 @@ public final class BenchTrainCommand implements Callable<Integer> {
   }
 
   private void learnability(PrintWriter out) {
-    Path dir = model != null ? model : TINY_LLAMA;
+    if (model == null) throw new IllegalArgumentException("--task learnability needs --model DIR");
+    Path dir = model;
     if (!Files.isDirectory(dir)) {
-      throw new IllegalArgumentException(
-          model != null
-              ? "--model " + model + " is not a folder"
-              : "--task learnability needs --model DIR (the tiny-llama fixture "
-                  + TINY_LLAMA
-                  + " is not here)");
+      throw new IllegalArgumentException("--model " + model + " is not a folder");
     }
     if (sizes.length == 0) throw new IllegalArgumentException("--sizes needs at least one size");
     int largest = Arrays.stream(sizes).max().getAsInt();

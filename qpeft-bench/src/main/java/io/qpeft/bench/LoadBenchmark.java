@@ -1,4 +1,4 @@
-package io.qpeft.server;
+package io.qpeft.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -56,9 +56,9 @@ public final class LoadBenchmark {
   /** Limits and identity of one load run. */
   public record Options(int clients, int maxRequests, Duration maxDuration, String bearerToken) {
     public Options {
-      Limits.require(clients > 0, "--clients must be positive, got " + clients);
-      Limits.require(maxRequests > 0, "--requests must be positive, got " + maxRequests);
-      Limits.require(
+      require(clients > 0, "--clients must be positive, got " + clients);
+      require(maxRequests > 0, "--requests must be positive, got " + maxRequests);
+      require(
           !maxDuration.isNegative() && !maxDuration.isZero(),
           "--max-seconds must be positive, got " + maxDuration.toSeconds());
     }
@@ -133,9 +133,9 @@ public final class LoadBenchmark {
    * words; each query takes words from one of its documents so that scores differ.
    */
   public static List<Item> synthetic(int count, int documents, int words, long seed) {
-    Limits.require(count > 0, "request count must be positive, got " + count);
-    Limits.require(documents > 0, "--documents must be positive, got " + documents);
-    Limits.require(words > 0, "--words must be positive, got " + words);
+    require(count > 0, "request count must be positive, got " + count);
+    require(documents > 0, "--documents must be positive, got " + documents);
+    require(words > 0, "--words must be positive, got " + words);
     Random random = new Random(seed);
     List<Item> items = new ArrayList<>(count);
     for (int r = 0; r < count; r++) {
@@ -349,5 +349,9 @@ public final class LoadBenchmark {
                 .append('=')
                 .append(v));
     return b.length() == 0 ? "none" : b.toString();
+  }
+
+  private static void require(boolean condition, String message) {
+    if (!condition) throw new IllegalArgumentException(message);
   }
 }

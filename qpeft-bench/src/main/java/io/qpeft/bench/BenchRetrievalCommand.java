@@ -1,5 +1,6 @@
 package io.qpeft.bench;
 
+import io.qpeft.cli.Cli;
 import io.qpeft.cli.IndexCommand;
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
@@ -94,11 +95,15 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    return Cli.run(spec, this::bench);
+  }
+
+  private int bench() throws Exception {
     out = spec.commandLine().getOut();
     boolean temporary = work == null;
     Path dir =
         temporary ? Files.createTempDirectory("qpeft-bench-") : Files.createDirectories(work);
-    SyntheticCorpus corpus = new SyntheticCorpus(vocabulary, zipf);
+    SyntheticCorpus corpus = SyntheticCorpus.pseudoWords(vocabulary, zipf);
     out.printf(
         Locale.ROOT,
         "bench-retrieval: %d passages, ~%d words each, Zipf s=%.2f over %d words, %d threads, %d cores, load average %.1f, Java %s%n",

@@ -2,64 +2,53 @@ package io.qpeft.bench;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
-import io.qpeft.data.Passage;
-import io.qpeft.data.Query;
-import io.qpeft.model.ModelConfig;
-import io.qpeft.model.Models;
-import io.qpeft.model.TransformerLm;
-import io.qpeft.peft.BaseModel;
-import io.qpeft.peft.PeftConfig;
-import io.qpeft.peft.PeftModel;
-import io.qpeft.peft.Rng;
-import io.qpeft.peft.Variant;
-import io.qpeft.tokenizer.TextTokenizer;
-import io.qpeft.train.EpochMetrics;
-import io.qpeft.train.LossType;
-import io.qpeft.train.TrainConfig;
-import io.qpeft.train.Trainer;
-import io.qpeft.train.TrainingBatch;
-import io.qpeft.train.TrainingExample;
-import io.qpeft.train.TrainingListener;
-import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.qpeft.cli.Cli;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.Unmatched;
 
 /**
- * {@code qpeft bench-train}: two training benchmarks.
- *
- * <ul>
- *   <li>{@code --task throughput}: query-passage pairs per second (forward + backward) of each
- *       variant on a random model of the given shape (GPT-2 small by default), with peak RSS.
- *   <li>{@code --task learnability}: trains prompt tuning, Q-PEFT-R and Q-PEFT-A on a synthetic
- *       task ({@link LearnabilityTask}) for several training sizes and prints Hit@10 / Recall@10 on
- *       held-out test queries next to the first-stage order and zero-shot UPR: the evidence that
- *       the query-dependent module learns relevance that the frozen LM does not see.
- * </ul>
+ * {@code qpeft-bench bench-train --task NAME [task options]}: the training benchmarks. Each task is
+ * its own class with its own options ({@link BenchTrainTask}); this command picks it by name, sets
+ * PyTorch's thread count, and runs it. {@code --task NAME --help} lists a task's options.
  */
 @Command(
     name = "bench-train",
-    mixinStandardHelpOptions = true,
-    description =
-        "Benchmark Q-PEFT training: throughput (pairs/s, peak memory) or learnability (Hit@10 / Recall@10 "
-            + "of trained adapters vs. UPR and prompt tuning on a synthetic task).")
+    description = {
+      "Benchmark Q-PEFT training. Tasks:",
+      "  throughput    query-passage pairs per second (forward + backward) of each variant,"
+          + " peak memory",
+      "  learnability  Hit@10 / Recall@10 of trained adapters vs. UPR and prompt tuning on a"
+          + " synthetic task",
+      "bench-train --task NAME --help lists a task's options."
+    })
 public final class BenchTrainCommand implements Callable<Integer> {
+  /** The tasks by {@code --task} name, in the order the help lists them. */
+  static final Map<String, Supplier<BenchTrainTask>> TASKS = new LinkedHashMap<>();
+
+  static {
+    TASKS.put("throughput", ThroughputTrainTask::new);
+    TASKS.put("learnability", LearnabilityTrainTask::new);
+  }
+
   @Spec CommandSpec spec;
 
   @Option(
       names = "--task",
-      defaultValue = "throughput",
-      description = "throughput or learnability (default ${DEFAULT-VALUE}).")
+      paramLabel = "NAME",
+      completionCandidates = TaskNames.class,
+      description = "The benchmark: ${COMPLETION-CANDIDATES}.")
   String task;
 
   @Option(
@@ -70,179 +59,51 @@ public final class BenchTrainCommand implements Callable<Integer> {
               + "One thread is several times faster for tiny models on a busy machine (default ${DEFAULT-VALUE}).")
   int threads;
 
-  // throughput
   @Option(
-      names = "--tokenizer",
-      description = "throughput: a model folder with a tokenizer.json (ids must fit the vocab).")
-  Path tokenizerDir;
+      names = {"-h", "--help"},
+      description = "This help; with --task, that task's options.")
+  boolean help;
 
-  @Option(
-      names = "--layers",
-      defaultValue = "12",
-      description = "throughput: layers (default ${DEFAULT-VALUE}).")
-  int layers;
-
-  @Option(
-      names = "--hidden",
-      defaultValue = "768",
-      description = "throughput: hidden size (default ${DEFAULT-VALUE}).")
-  int hidden;
-
-  @Option(
-      names = "--heads",
-      defaultValue = "12",
-      description = "throughput: attention heads (default ${DEFAULT-VALUE}).")
-  int heads;
-
-  @Option(
-      names = "--vocab",
-      defaultValue = "50257",
-      description = "throughput: vocabulary size (default ${DEFAULT-VALUE}).")
-  int vocab;
-
-  @Option(
-      names = "--steps",
-      defaultValue = "3",
-      description = "throughput: timed steps per variant (default ${DEFAULT-VALUE}).")
-  int steps;
-
-  @Option(
-      names = "--batch-queries",
-      defaultValue = "2",
-      description = "throughput: queries per step (default ${DEFAULT-VALUE}).")
-  int batchQueries;
-
-  @Option(
-      names = "--passage-words",
-      defaultValue = "100",
-      description = "throughput: words per passage (default ${DEFAULT-VALUE}).")
-  int passageWords;
-
-  // learnability
-  @Option(
-      names = "--model",
-      description =
-          "learnability: the frozen LM's folder (required), e.g. the tiny-llama test fixture.")
-  Path model;
-
-  @Option(
-      names = "--sizes",
-      defaultValue = "80,320,1280",
-      split = ",",
-      description = "learnability: training sizes in queries (default ${DEFAULT-VALUE}).")
-  int[] sizes;
-
-  @Option(
-      names = "--epochs",
-      defaultValue = "5",
-      description = "learnability: maximum epochs per training run (default ${DEFAULT-VALUE}).")
-  int epochs;
-
-  @Option(
-      names = "--max-steps",
-      defaultValue = "0",
-      description =
-          "learnability: fewer epochs when they would exceed this many "
-              + "optimizer steps (at least one epoch is trained; 0: no cap; default ${DEFAULT-VALUE}).")
-  int maxSteps;
-
-  @Option(
-      names = "--candidates",
-      defaultValue = "30",
-      description = "learnability: candidates per test query (default ${DEFAULT-VALUE}).")
-  int candidates;
-
-  @Option(
-      names = "--test-queries",
-      defaultValue = "60",
-      description = "learnability: held-out test queries (default ${DEFAULT-VALUE}).")
-  int testQueries;
-
-  @Option(
-      names = "--dev-queries",
-      defaultValue = "24",
-      description = "learnability: early-stopping queries (default ${DEFAULT-VALUE}).")
-  int devQueries;
-
-  @Option(
-      names = "--words",
-      defaultValue = "16",
-      description = "learnability: words per passage (default ${DEFAULT-VALUE}).")
-  int words;
-
-  @Option(
-      names = "--lr",
-      defaultValue = "3e-2",
-      description = "learnability: AdamW learning rate (default ${DEFAULT-VALUE}).")
-  double lr;
-
-  @Option(
-      names = "--loss",
-      defaultValue = "both",
-      description = "learnability: pointwise, pairwise or both (default ${DEFAULT-VALUE}).")
-  String loss;
-
-  @Option(
-      names = "--margin",
-      defaultValue = "0.5",
-      description = "learnability: hinge margin (default ${DEFAULT-VALUE}).")
-  double margin;
-
-  @Option(
-      names = "--top-k",
-      defaultValue = "3",
-      description =
-          "learnability: Q-PEFT-R hint tokens; 3 of 16 words keeps the "
-              + "paper's ratio (10-20 of ~100; default ${DEFAULT-VALUE}).")
-  int topK;
-
-  @Option(
-      names = "--attention-heads",
-      defaultValue = "2",
-      description = "learnability: Q-PEFT-A heads (default ${DEFAULT-VALUE}).")
-  int attentionHeads;
-
-  @Option(
-      names = "--dropout",
-      defaultValue = "0.1",
-      description = "learnability: Q-PEFT-A attention dropout (default ${DEFAULT-VALUE}).")
-  double dropout;
-
-  @Option(
-      names = "--methods",
-      defaultValue = "prompt,retrieval,attention",
-      split = ",",
-      description = "learnability: trained methods (default ${DEFAULT-VALUE}).")
-  List<String> methods;
-
-  @Option(
-      names = "--verbose",
-      description = "learnability: print each epoch's metrics (JSON) on stderr.")
-  boolean verbose;
-
-  @Option(
-      names = "--seed",
-      defaultValue = "42",
-      description = "learnability: seed of the task and the training (default ${DEFAULT-VALUE}).")
-  long seed;
+  /** The task's own options, parsed by the task's command. */
+  @Unmatched List<String> taskArgs = new ArrayList<>();
 
   @Override
-  public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    int previous = setThreads(threads);
-    try {
-      switch (task) {
-        case "throughput" -> throughput(out);
-        case "learnability" -> learnability(out);
-        default ->
-            throw new IllegalArgumentException(
-                "unknown --task " + task + "; supported: throughput, learnability");
+  public Integer call() throws Exception {
+    CommandLine cl = spec.commandLine();
+    if (task == null) {
+      if (help) {
+        cl.usage(cl.getOut());
+        return 0;
       }
-    } finally {
-      if (previous > 0) JniUtils.setNumThreads(previous);
-      out.flush();
+      throw new ParameterException(cl, "Missing required option: '--task=NAME'; one of " + names());
     }
-    return 0;
+    Supplier<BenchTrainTask> factory = TASKS.get(task);
+    if (factory == null) {
+      throw new ParameterException(cl, "unknown --task " + task + "; one of " + names());
+    }
+    BenchTrainTask t = factory.get();
+    CommandLine taskLine = new CommandLine(t).setOut(cl.getOut()).setErr(cl.getErr());
+    if (help) {
+      taskLine.usage(cl.getOut());
+      return 0;
+    }
+    taskLine.parseArgs(taskArgs.toArray(String[]::new)); // ParameterException: usage error, exit 2
+    return Cli.run(
+        spec,
+        () -> {
+          int previous = setThreads(threads);
+          try {
+            t.run(cl.getOut(), cl.getErr());
+          } finally {
+            if (previous > 0) JniUtils.setNumThreads(previous);
+            cl.getOut().flush();
+          }
+          return 0;
+        });
+  }
+
+  private static String names() {
+    return String.join(", ", TASKS.keySet());
   }
 
   /** Sets PyTorch's intra-op threads; returns the previous count (0 when unchanged). */
@@ -255,223 +116,11 @@ public final class BenchTrainCommand implements Callable<Integer> {
     return previous;
   }
 
-  private void learnability(PrintWriter out) {
-    if (model == null) throw new IllegalArgumentException("--task learnability needs --model DIR");
-    Path dir = model;
-    if (!Files.isDirectory(dir)) {
-      throw new IllegalArgumentException("--model " + model + " is not a folder");
+  /** The task names, for the {@code --task} help. */
+  static final class TaskNames implements Iterable<String> {
+    @Override
+    public Iterator<String> iterator() {
+      return TASKS.keySet().iterator();
     }
-    if (sizes.length == 0) throw new IllegalArgumentException("--sizes needs at least one size");
-    int largest = Arrays.stream(sizes).max().getAsInt();
-    if (epochs <= 0) throw new IllegalArgumentException("--epochs must be positive, got " + epochs);
-    if (maxSteps < 0)
-      throw new IllegalArgumentException("--max-steps must be >= 0, got " + maxSteps);
-    LearnabilityTask.Shape shape =
-        new LearnabilityTask.Shape(largest, devQueries, testQueries, candidates, words);
-    long start = System.nanoTime();
-    try (TransformerLm lm = Models.load(dir);
-        TextTokenizer tok = TextTokenizer.load(dir)) {
-      LearnabilityTask t = LearnabilityTask.generate(tok, lm.config(), shape, seed);
-      TrainConfig tc =
-          new TrainConfig(
-              lr,
-              0.01,
-              0.9,
-              0.999,
-              1e-8,
-              epochs,
-              4,
-              1,
-              true,
-              LossType.parse(loss),
-              margin,
-              1.0,
-              false,
-              5,
-              seed,
-              0);
-      PeftConfig r = PeftConfig.defaults(Variant.RETRIEVAL).withTopK(topK);
-      LearnabilityBench.Settings s =
-          new LearnabilityBench.Settings(
-              epochs,
-              maxSteps,
-              tc,
-              r,
-              PeftConfig.defaults(Variant.ATTENTION).withHeads(attentionHeads, dropout),
-              PeftConfig.defaults(Variant.PROMPT),
-              trainedMethods());
-      PrintWriter err = spec.commandLine().getErr();
-      TrainingListener listener =
-          !verbose
-              ? null
-              : new TrainingListener() {
-                @Override
-                public void onEpoch(EpochMetrics m) {
-                  err.println(m.toJson());
-                  err.flush();
-                }
-              };
-      out.printf(
-          "learnability: model %s (%s, %d layers, hidden %d), %d key + %d filler words, %d words/passage,%n",
-          dir,
-          lm.config().family(),
-          lm.config().numHiddenLayers(),
-          lm.config().hiddenSize(),
-          t.keys().size(),
-          t.fillers().size(),
-          words);
-      out.printf(
-          "  %d test queries x %d candidates (first stage: random order), %d dev queries; "
-              + "AdamW lr %s, margin %s, batch 4 queries + 1 hard negative each, in-batch negatives, "
-              + "up to %d epochs%s, Q-PEFT-R top-k %d, Q-PEFT-A %d heads, seed %d, %d PyTorch thread(s)%n",
-          testQueries,
-          candidates,
-          devQueries,
-          lr,
-          margin,
-          epochs,
-          maxSteps > 0 ? " / " + maxSteps + " steps" : "",
-          topK,
-          attentionHeads,
-          seed,
-          JniUtils.getNumThreads());
-      out.println();
-      out.println(
-          "| train queries | method | Hit@10 | Recall@10 | epochs | dev loss (epoch 1 -> best) | seconds |");
-      out.println("|---|---|---|---|---|---|---|");
-      out.flush();
-      new LearnabilityBench(lm, tok, t, s, listener)
-          .run(
-              sizes,
-              row -> {
-                out.println(format(row));
-                out.flush();
-              });
-    }
-    out.printf(
-        "%ntotal %.0f s; peak RSS (VmHWM): %s%n",
-        (System.nanoTime() - start) / 1e9, PeakMemory.rss());
-  }
-
-  private List<LearnabilityBench.Method> trainedMethods() {
-    List<LearnabilityBench.Method> out = new ArrayList<>();
-    for (String m : methods) {
-      Variant v = Variant.parse(m.strip());
-      LearnabilityBench.Method method =
-          Arrays.stream(LearnabilityBench.Method.values())
-              .filter(x -> x.variant == v)
-              .findFirst()
-              .orElseThrow(
-                  () ->
-                      new IllegalArgumentException(
-                          "--methods: "
-                              + m
-                              + " is not trained here; allowed: prompt, retrieval, attention"));
-      out.add(method);
-    }
-    return out;
-  }
-
-  static String format(LearnabilityBench.Row r) {
-    String dev =
-        r.epochs() == 0
-            ? "-"
-            : String.format(Locale.ROOT, "%.3f -> %.3f", r.devLossFirst(), r.devLossBest());
-    return String.format(
-        Locale.ROOT,
-        "| %d | %s | %.3f | %.3f | %s | %s | %.1f |",
-        r.trainQueries(),
-        r.method().label,
-        r.hit10(),
-        r.recall10(),
-        r.epochs() == 0 ? "-" : String.valueOf(r.epochs()),
-        dev,
-        r.seconds());
-  }
-
-  private void throughput(PrintWriter out) {
-    if (tokenizerDir == null)
-      throw new IllegalArgumentException("--task throughput needs --tokenizer DIR");
-    ModelConfig c =
-        new ModelConfig(
-            "gpt2",
-            vocab,
-            hidden,
-            layers,
-            heads,
-            heads,
-            hidden / heads,
-            4 * hidden,
-            1024,
-            0,
-            1e-5,
-            true,
-            true,
-            true,
-            true,
-            vocab - 1,
-            vocab - 1);
-    long t0 = System.nanoTime();
-    try (TransformerLm lm = Models.random(c, 1);
-        TextTokenizer tok = TextTokenizer.load(tokenizerDir)) {
-      out.printf(
-          "model: gpt2-shaped random, %d layers, hidden %d, vocab %d (built in %.1f s), %d PyTorch thread(s)%n",
-          layers, hidden, vocab, (System.nanoTime() - t0) / 1e9, JniUtils.getNumThreads());
-      out.println("| variant | pairs/step | pairs/s | s/step | trainable params |");
-      out.println("|---|---|---|---|---|");
-      double reference = 0;
-      for (Variant v : new Variant[] {Variant.PROMPT, Variant.RETRIEVAL, Variant.ATTENTION}) {
-        PeftConfig peft = PeftConfig.defaults(v);
-        PeftModel pm = new PeftModel(lm, tok, peft, PeftModel.initialParameters(lm, tok, peft, 42));
-        TrainConfig tc = TrainConfig.defaults().withBatch(batchQueries, 1);
-        Trainer trainer = new Trainer(pm, BaseModel.of(c, null), tc, null, null);
-        TrainingBatch batch = TrainingBatch.of(examples(batchQueries, passageWords), tc, null);
-        Map<String, float[]> grads = new HashMap<>();
-        for (String n : pm.parameters().trainableNames())
-          grads.put(n, new float[pm.parameters().get(n).data().length]);
-        trainer.lossAndGradients(batch, new Rng(1), grads); // warm-up
-        long s = System.nanoTime();
-        for (int i = 0; i < steps; i++) trainer.lossAndGradients(batch, new Rng(i), grads);
-        double sec = (System.nanoTime() - s) / 1e9 / steps;
-        double pps = batch.size() / sec;
-        if (reference == 0) reference = pps;
-        out.printf(
-            "| %s | %d | %.2f (%.2fx prompt) | %.2f | %d |%n",
-            v.id(), batch.size(), pps, pps / reference, sec, pm.parameters().trainableCount());
-        out.flush();
-      }
-    }
-    out.println("peak RSS (VmHWM): " + PeakMemory.rss());
-  }
-
-  private static List<TrainingExample> examples(int n, int words) {
-    String[] vocab = {
-      "river",
-      "mountain",
-      "city",
-      "music",
-      "planet",
-      "ocean",
-      "forest",
-      "garden",
-      "engine",
-      "bridge"
-    };
-    Rng rng = new Rng(3);
-    List<TrainingExample> out = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      StringBuilder pos = new StringBuilder();
-      StringBuilder neg = new StringBuilder();
-      for (int w = 0; w < words; w++) {
-        pos.append(vocab[rng.nextInt(vocab.length)]).append(' ');
-        neg.append(vocab[rng.nextInt(vocab.length)]).append(' ');
-      }
-      out.add(
-          new TrainingExample(
-              new Query("q" + i, "which " + vocab[i % vocab.length] + " is near the city"),
-              List.of(new Passage("p" + i, pos.toString())),
-              List.of(new Passage("n" + i, neg.toString()))));
-    }
-    return out;
   }
 }

@@ -19,7 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -33,15 +33,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class LoadBenchmark {
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final String[] WORDS =
-      ("the of and to in is was for on that with as by at from his her an were are which this be "
-              + "city river king war music film team game school church island state party album "
-              + "county village born played season league university company station population "
-              + "species family region national first world history north south early known "
-              + "french german english american british roman empire capital language water light "
-              + "energy science theory law court bank market company product car train ship air "
-              + "paris london berlin rome tokyo nile amazon alps everest pacific atlantic sahara")
-          .split(" ");
 
   private LoadBenchmark() {}
 
@@ -136,12 +127,13 @@ public final class LoadBenchmark {
     require(count > 0, "request count must be positive, got " + count);
     require(documents > 0, "--documents must be positive, got " + documents);
     require(words > 0, "--words must be positive, got " + words);
-    Random random = new Random(seed);
+    SyntheticCorpus corpus = SyntheticCorpus.of(SyntheticCorpus.ENGLISH, 0);
+    SplittableRandom random = new SplittableRandom(seed);
     List<Item> items = new ArrayList<>(count);
     for (int r = 0; r < count; r++) {
       List<Passage> passages = new ArrayList<>(documents);
       for (int d = 0; d < documents; d++) {
-        passages.add(new Passage(Integer.toString(d), "", text(random, words)));
+        passages.add(new Passage(Integer.toString(d), "", corpus.text(random, words)));
       }
       String[] source = passages.get(random.nextInt(documents)).text().split(" ");
       StringBuilder q = new StringBuilder();
@@ -151,13 +143,6 @@ public final class LoadBenchmark {
       items.add(new Item(new Query("bench-" + r, q.toString()), passages));
     }
     return items;
-  }
-
-  private static String text(Random random, int words) {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < words; i++)
-      b.append(i == 0 ? "" : " ").append(WORDS[random.nextInt(WORDS.length)]);
-    return b.toString();
   }
 
   /** The {@code /v1/rerank} body of an item. */

@@ -10,33 +10,63 @@ import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
 
 /**
- * Seeded synthetic text for benchmarks: words drawn from a Zipf distribution (P(rank r)
- * proportional to 1 / r^s) over a vocabulary of pronounceable pseudo-words of two or more
- * consonant-vowel syllables, which no English stop word or Porter rule collapses. Passage lengths
- * are uniform in [mean/2, 3 mean/2]. Query words skip the {@value #QUERY_SKIP} most frequent ranks,
- * as real queries lose their stop words.
+ * The one generator of seeded synthetic text for the benchmarks: words drawn from a Zipf
+ * distribution (P(rank r) proportional to 1 / r^s; s = 0 is uniform) over a vocabulary, either
+ * pronounceable pseudo-words of two or more consonant-vowel syllables, which no English stop word
+ * or Porter rule collapses ({@link #pseudoWords}, for retrieval), or a given word list ({@link
+ * #of}, e.g. {@link #ENGLISH} for text a language model's tokenizer knows). Passage lengths are
+ * uniform in [mean/2, 3 mean/2]. Query words skip the {@value #QUERY_SKIP} most frequent ranks, as
+ * real queries lose their stop words.
  */
 final class SyntheticCorpus {
   static final int QUERY_SKIP = 20;
   private static final String CONSONANTS = "bdfgklmnprstvz";
   private static final String VOWELS = "aeiou";
 
+  /**
+   * Common English words (the first ones are stop words), one token each in most LM vocabularies.
+   */
+  static final List<String> ENGLISH =
+      List.of(
+          ("the of and to in is was for on that with as by at from his her an were are which this be "
+                  + "city river king war music film team game school church island state party album "
+                  + "county village born played season league university company station population "
+                  + "species family region national first world history north south early known "
+                  + "french german english american british roman empire capital language water light "
+                  + "energy science theory law court bank market product car train ship air "
+                  + "paris london berlin rome tokyo nile amazon alps everest pacific atlantic sahara")
+              .split(" "));
+
   private final String[] words;
   private final double[] cdf;
 
-  SyntheticCorpus(int vocabulary, double exponent) {
-    if (vocabulary <= QUERY_SKIP)
-      throw new IllegalArgumentException(
-          "--vocabulary must be > " + QUERY_SKIP + ", got " + vocabulary);
-    words = new String[vocabulary];
-    cdf = new double[vocabulary];
+  private SyntheticCorpus(String[] words, double exponent) {
+    if (words.length == 0) throw new IllegalArgumentException("the vocabulary is empty");
+    if (!(exponent >= 0))
+      throw new IllegalArgumentException("--zipf must be >= 0, got " + exponent);
+    this.words = words;
+    cdf = new double[words.length];
     double sum = 0;
-    for (int r = 0; r < vocabulary; r++) {
-      words[r] = word(r);
+    for (int r = 0; r < words.length; r++) {
       sum += 1 / Math.pow(r + 1, exponent);
       cdf[r] = sum;
     }
-    for (int r = 0; r < vocabulary; r++) cdf[r] /= sum;
+    for (int r = 0; r < words.length; r++) cdf[r] /= sum;
+  }
+
+  /** Zipf over {@code vocabulary} pseudo-words ({@link #word(int)} spells rank r). */
+  static SyntheticCorpus pseudoWords(int vocabulary, double exponent) {
+    if (vocabulary <= QUERY_SKIP)
+      throw new IllegalArgumentException(
+          "--vocabulary must be > " + QUERY_SKIP + ", got " + vocabulary);
+    String[] words = new String[vocabulary];
+    for (int r = 0; r < vocabulary; r++) words[r] = word(r);
+    return new SyntheticCorpus(words, exponent);
+  }
+
+  /** Zipf over the given words, the first the most frequent; exponent 0 draws them uniformly. */
+  static SyntheticCorpus of(List<String> words, double exponent) {
+    return new SyntheticCorpus(words.toArray(String[]::new), exponent);
   }
 
   /** Rank {@code r} spelt as syllables (base 70 digits), at least two of them. */
@@ -50,6 +80,21 @@ final class SyntheticCorpus {
           .append(VOWELS.charAt(syllable % VOWELS.length()));
       x /= base;
     } while (x > 0 || sb.length() < 4);
+    return sb.toString();
+  }
+
+  /** One word. */
+  String nextWord(SplittableRandom rnd) {
+    return sample(rnd, 0);
+  }
+
+  /** {@code n} words separated by spaces. */
+  String text(SplittableRandom rnd, int n) {
+    StringBuilder sb = new StringBuilder(n * 7);
+    for (int w = 0; w < n; w++) {
+      if (w > 0) sb.append(' ');
+      sb.append(sample(rnd, 0));
+    }
     return sb.toString();
   }
 
@@ -73,14 +118,9 @@ final class SyntheticCorpus {
       @Override
       public Passage next() {
         if (i >= n) throw new NoSuchElementException();
-        int len = meanWords / 2 + rnd.nextInt(meanWords + 1);
-        StringBuilder sb = new StringBuilder(len * 7);
-        for (int w = 0; w < len; w++) {
-          if (w > 0) sb.append(' ');
-          sb.append(sample(rnd, 0));
-        }
-        String title = sample(rnd, QUERY_SKIP) + " " + sample(rnd, QUERY_SKIP);
-        return new Passage("p" + i++, title, sb.toString());
+        String text = text(rnd, meanWords / 2 + rnd.nextInt(meanWords + 1));
+        String title = sample(rnd, querySkip()) + " " + sample(rnd, querySkip());
+        return new Passage("p" + i++, title, text);
       }
     };
   }
@@ -92,9 +132,14 @@ final class SyntheticCorpus {
     for (int q = 0; q < n; q++) {
       int len = 2 + rnd.nextInt(5);
       StringBuilder sb = new StringBuilder();
-      for (int w = 0; w < len; w++) sb.append(w > 0 ? " " : "").append(sample(rnd, QUERY_SKIP));
+      for (int w = 0; w < len; w++) sb.append(w > 0 ? " " : "").append(sample(rnd, querySkip()));
       out.add(new Query("q" + q, sb.toString()));
     }
     return out;
+  }
+
+  /** The ranks query words skip: {@value #QUERY_SKIP}, fewer in a small vocabulary. */
+  private int querySkip() {
+    return Math.min(QUERY_SKIP, words.length - 1);
   }
 }

@@ -401,24 +401,23 @@ public final class BenchTrainCommand implements Callable<Integer> {
     if (tokenizerDir == null)
       throw new IllegalArgumentException("--task throughput needs --tokenizer DIR");
     ModelConfig c =
-        new ModelConfig(
-            "gpt2",
-            vocab,
-            hidden,
-            layers,
-            heads,
-            heads,
-            hidden / heads,
-            4 * hidden,
-            1024,
-            0,
-            1e-5,
-            true,
-            true,
-            true,
-            true,
-            vocab - 1,
-            vocab - 1);
+        ModelConfig.builder()
+            .setFamily("gpt2")
+            .setVocabSize(vocab)
+            .setHiddenSize(hidden)
+            .setNumHiddenLayers(layers)
+            .setNumAttentionHeads(heads)
+            .setIntermediateSize(4 * hidden)
+            .optMaxPositionEmbeddings(1024)
+            .optRopeTheta(0)
+            .optNormEps(1e-5)
+            .optTieWordEmbeddings(true)
+            .optAttentionBias(true)
+            .optOutputBias(true)
+            .optMlpBias(true)
+            .optBosTokenId(vocab - 1)
+            .optEosTokenId(vocab - 1)
+            .build();
     long t0 = System.nanoTime();
     try (TransformerLm lm = Models.random(c, 1);
         TextTokenizer tok = TextTokenizer.load(tokenizerDir)) {

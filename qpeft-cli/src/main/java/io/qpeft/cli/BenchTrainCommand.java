@@ -281,31 +281,26 @@ public final class BenchTrainCommand implements Callable<Integer> {
         TextTokenizer tok = TextTokenizer.load(dir)) {
       LearnabilityTask t = LearnabilityTask.generate(tok, lm.config(), shape, seed);
       TrainConfig tc =
-          new TrainConfig(
-              lr,
-              0.01,
-              0.9,
-              0.999,
-              1e-8,
-              epochs,
-              4,
-              1,
-              true,
-              LossType.parse(loss),
-              margin,
-              1.0,
-              false,
-              5,
-              seed,
-              0);
-      PeftConfig r = PeftConfig.defaults(Variant.RETRIEVAL).withTopK(topK);
+          TrainConfig.builder()
+              .optLearningRate(lr)
+              .optEpochs(epochs)
+              .optLoss(LossType.parse(loss))
+              .optMargin(margin)
+              .optSeed(seed)
+              .optCheckpointEvery(0)
+              .build();
+      PeftConfig r = PeftConfig.builder().setVariant(Variant.RETRIEVAL).optTopK(topK).build();
       LearnabilityBench.Settings s =
           new LearnabilityBench.Settings(
               epochs,
               maxSteps,
               tc,
               r,
-              PeftConfig.defaults(Variant.ATTENTION).withHeads(attentionHeads, dropout),
+              PeftConfig.builder()
+                  .setVariant(Variant.ATTENTION)
+                  .optHeads(attentionHeads)
+                  .optDropout(dropout)
+                  .build(),
               PeftConfig.defaults(Variant.PROMPT),
               trainedMethods());
       PrintWriter err = spec.commandLine().getErr();
@@ -430,7 +425,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
       for (Variant v : new Variant[] {Variant.PROMPT, Variant.RETRIEVAL, Variant.ATTENTION}) {
         PeftConfig peft = PeftConfig.defaults(v);
         PeftModel pm = new PeftModel(lm, tok, peft, PeftModel.initialParameters(lm, tok, peft, 42));
-        TrainConfig tc = TrainConfig.defaults().withBatch(batchQueries, 1);
+        TrainConfig tc = TrainConfig.builder().optBatchQueries(batchQueries).build();
         Trainer trainer = new Trainer(pm, BaseModel.of(c, null), tc, null, null);
         TrainingBatch batch = TrainingBatch.of(examples(batchQueries, passageWords), tc, null);
         Map<String, float[]> grads = new HashMap<>();

@@ -281,31 +281,26 @@ public final class BenchTrainCommand implements Callable<Integer> {
         TextTokenizer tok = TextTokenizer.load(dir)) {
       LearnabilityTask t = LearnabilityTask.generate(tok, lm.config(), shape, seed);
       TrainConfig tc =
-          new TrainConfig(
-              lr,
-              0.01,
-              0.9,
-              0.999,
-              1e-8,
-              epochs,
-              4,
-              1,
-              true,
-              LossType.parse(loss),
-              margin,
-              1.0,
-              false,
-              5,
-              seed,
-              0);
-      PeftConfig r = PeftConfig.defaults(Variant.RETRIEVAL).withTopK(topK);
+          TrainConfig.builder()
+              .optLearningRate(lr)
+              .optEpochs(epochs)
+              .optLoss(LossType.parse(loss))
+              .optMargin(margin)
+              .optSeed(seed)
+              .optCheckpointEvery(0)
+              .build();
+      PeftConfig r = PeftConfig.builder().setVariant(Variant.RETRIEVAL).optTopK(topK).build();
       LearnabilityBench.Settings s =
           new LearnabilityBench.Settings(
               epochs,
               maxSteps,
               tc,
               r,
-              PeftConfig.defaults(Variant.ATTENTION).withHeads(attentionHeads, dropout),
+              PeftConfig.builder()
+                  .setVariant(Variant.ATTENTION)
+                  .optHeads(attentionHeads)
+                  .optDropout(dropout)
+                  .build(),
               PeftConfig.defaults(Variant.PROMPT),
               trainedMethods());
       PrintWriter err = spec.commandLine().getErr();
@@ -401,24 +396,23 @@ public final class BenchTrainCommand implements Callable<Integer> {
     if (tokenizerDir == null)
       throw new IllegalArgumentException("--task throughput needs --tokenizer DIR");
     ModelConfig c =
-        new ModelConfig(
-            "gpt2",
-            vocab,
-            hidden,
-            layers,
-            heads,
-            heads,
-            hidden / heads,
-            4 * hidden,
-            1024,
-            0,
-            1e-5,
-            true,
-            true,
-            true,
-            true,
-            vocab - 1,
-            vocab - 1);
+        ModelConfig.builder()
+            .setFamily("gpt2")
+            .setVocabSize(vocab)
+            .setHiddenSize(hidden)
+            .setNumHiddenLayers(layers)
+            .setNumAttentionHeads(heads)
+            .setIntermediateSize(4 * hidden)
+            .optMaxPositionEmbeddings(1024)
+            .optRopeTheta(0)
+            .optNormEps(1e-5)
+            .optTieWordEmbeddings(true)
+            .optAttentionBias(true)
+            .optOutputBias(true)
+            .optMlpBias(true)
+            .optBosTokenId(vocab - 1)
+            .optEosTokenId(vocab - 1)
+            .build();
     long t0 = System.nanoTime();
     try (TransformerLm lm = Models.random(c, 1);
         TextTokenizer tok = TextTokenizer.load(tokenizerDir)) {
@@ -431,7 +425,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
       for (Variant v : new Variant[] {Variant.PROMPT, Variant.RETRIEVAL, Variant.ATTENTION}) {
         PeftConfig peft = PeftConfig.defaults(v);
         PeftModel pm = new PeftModel(lm, tok, peft, PeftModel.initialParameters(lm, tok, peft, 42));
-        TrainConfig tc = TrainConfig.defaults().withBatch(batchQueries, 1);
+        TrainConfig tc = TrainConfig.builder().optBatchQueries(batchQueries).build();
         Trainer trainer = new Trainer(pm, BaseModel.of(c, null), tc, null, null);
         TrainingBatch batch = TrainingBatch.of(examples(batchQueries, passageWords), tc, null);
         Map<String, float[]> grads = new HashMap<>();

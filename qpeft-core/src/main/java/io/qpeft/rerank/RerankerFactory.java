@@ -166,7 +166,11 @@ public final class RerankerFactory {
       case QPEFT -> s.put("adapter", adapter.toAbsolutePath().normalize().toString());
       case QWEN3_RERANKER, BGE_GEMMA, YESNO -> {
         s.put("template", String.join("", yesNoTemplate.parts()));
-        s.put("instruction", instruction);
+        s.put(
+            "instruction",
+            instruction != null || !yesNoTemplate.usesInstruction()
+                ? instruction
+                : yesNoTemplate.defaultInstruction());
         s.put(
             "answer_tokens",
             yesNoTemplate.no() == null

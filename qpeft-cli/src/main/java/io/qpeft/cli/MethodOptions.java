@@ -61,6 +61,7 @@ public final class MethodOptions {
       names = "--answer-tokens",
       paramLabel = "YES[,NO]",
       split = ",",
+      hideParamSyntax = true,
       description =
           "yesno: the answer token scored (score = its logit), or YES,NO (score = probability of YES"
               + " over the two); each must be one token.")

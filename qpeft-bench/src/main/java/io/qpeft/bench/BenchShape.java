@@ -21,24 +21,23 @@ enum BenchShape {
   BenchShape(String family, int vocab, int hidden, int layers, int heads, int kvHeads, int inter) {
     boolean gpt2 = family.equals("gpt2");
     config =
-        new ModelConfig(
-            family,
-            vocab,
-            hidden,
-            layers,
-            heads,
-            kvHeads,
-            hidden / heads,
-            inter,
-            gpt2 ? 1024 : 32768,
-            10000,
-            gpt2 ? 1e-5 : 1e-6,
-            true,
-            gpt2 || family.equals("qwen2"),
-            gpt2,
-            gpt2,
-            gpt2 ? 50256 : 1,
-            gpt2 ? 50256 : 2);
+        ModelConfig.builder()
+            .setFamily(family)
+            .setVocabSize(vocab)
+            .setHiddenSize(hidden)
+            .setNumHiddenLayers(layers)
+            .setNumAttentionHeads(heads)
+            .setIntermediateSize(inter)
+            .optNumKeyValueHeads(kvHeads)
+            .optMaxPositionEmbeddings(gpt2 ? 1024 : 32768)
+            .optNormEps(gpt2 ? 1e-5 : 1e-6)
+            .optTieWordEmbeddings(true)
+            .optAttentionBias(gpt2 || family.equals("qwen2"))
+            .optOutputBias(gpt2)
+            .optMlpBias(gpt2)
+            .optBosTokenId(gpt2 ? 50256 : 1)
+            .optEosTokenId(gpt2 ? 50256 : 2)
+            .build();
   }
 
   @Override

@@ -159,31 +159,26 @@ final class LearnabilityTrainTask implements BenchTrainTask {
         TextTokenizer tok = TextTokenizer.load(dir)) {
       LearnabilityTask t = LearnabilityTask.generate(tok, lm.config(), shape, seed);
       TrainConfig tc =
-          new TrainConfig(
-              lr,
-              0.01,
-              0.9,
-              0.999,
-              1e-8,
-              epochs,
-              4,
-              1,
-              true,
-              LossType.parse(loss),
-              margin,
-              1.0,
-              false,
-              5,
-              seed,
-              0);
-      PeftConfig r = PeftConfig.defaults(Variant.RETRIEVAL).withTopK(topK);
+          TrainConfig.builder()
+              .optLearningRate(lr)
+              .optEpochs(epochs)
+              .optLoss(LossType.parse(loss))
+              .optMargin(margin)
+              .optSeed(seed)
+              .optCheckpointEvery(0)
+              .build();
+      PeftConfig r = PeftConfig.builder().setVariant(Variant.RETRIEVAL).optTopK(topK).build();
       LearnabilityBench.Settings s =
           new LearnabilityBench.Settings(
               epochs,
               maxSteps,
               tc,
               r,
-              PeftConfig.defaults(Variant.ATTENTION).withHeads(attentionHeads, dropout),
+              PeftConfig.builder()
+                  .setVariant(Variant.ATTENTION)
+                  .optHeads(attentionHeads)
+                  .optDropout(dropout)
+                  .build(),
               PeftConfig.defaults(Variant.PROMPT),
               trainedMethods());
       TrainingListener listener =

@@ -92,24 +92,23 @@ final class ThroughputTrainTask implements BenchTrainTask {
 
   private void throughput(PrintWriter out) {
     ModelConfig c =
-        new ModelConfig(
-            "gpt2",
-            vocab,
-            hidden,
-            layers,
-            heads,
-            heads,
-            hidden / heads,
-            4 * hidden,
-            1024,
-            0,
-            1e-5,
-            true,
-            true,
-            true,
-            true,
-            vocab - 1,
-            vocab - 1);
+        ModelConfig.builder()
+            .setFamily("gpt2")
+            .setVocabSize(vocab)
+            .setHiddenSize(hidden)
+            .setNumHiddenLayers(layers)
+            .setNumAttentionHeads(heads)
+            .setIntermediateSize(4 * hidden)
+            .optMaxPositionEmbeddings(1024)
+            .optRopeTheta(0)
+            .optNormEps(1e-5)
+            .optTieWordEmbeddings(true)
+            .optAttentionBias(true)
+            .optOutputBias(true)
+            .optMlpBias(true)
+            .optBosTokenId(vocab - 1)
+            .optEosTokenId(vocab - 1)
+            .build();
     long t0 = System.nanoTime();
     try (TransformerLm lm = Models.random(c, 1);
         TextTokenizer tok = TextTokenizer.load(tokenizerDir)) {
@@ -122,7 +121,7 @@ final class ThroughputTrainTask implements BenchTrainTask {
       for (Variant v : new Variant[] {Variant.PROMPT, Variant.RETRIEVAL, Variant.ATTENTION}) {
         PeftConfig peft = PeftConfig.defaults(v);
         PeftModel pm = new PeftModel(lm, tok, peft, PeftModel.initialParameters(lm, tok, peft, 42));
-        TrainConfig tc = TrainConfig.defaults().withBatch(batchQueries, 1);
+        TrainConfig tc = TrainConfig.builder().optBatchQueries(batchQueries).build();
         Trainer trainer = new Trainer(pm, BaseModel.of(c, null), tc, null, null);
         TrainingBatch batch = TrainingBatch.of(examples(batchQueries, passageWords), tc, null);
         Map<String, float[]> grads = new HashMap<>();

@@ -103,6 +103,13 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private int bench() throws Exception {
+    Cli.requirePositive("--queries", queries);
+    Cli.requirePositive("--passages", passages);
+    Cli.requirePositive("--passage-tokens", passageTokens);
+    Cli.requirePositive("--query-tokens", queryTokens);
+    Cli.requirePositive("--batch-tokens", batchTokens);
+    Cli.requirePositive("--reference-batch", referenceBatch);
+    Cli.requirePositive("--peak-runs", peakRuns);
     out = spec.commandLine().getOut();
     long t0 = System.nanoTime();
     try (TransformerLm lm =

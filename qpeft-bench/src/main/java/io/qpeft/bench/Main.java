@@ -28,7 +28,11 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     System.setProperty("ai.djl.offline", "true");
-    System.exit(new CommandLine(new Main()).execute(args));
+    CommandLine cl = new CommandLine(new Main());
+    int code = cl.execute(args);
+    cl.getOut().flush();
+    cl.getErr().flush();
+    System.exit(code);
   }
 
   @Override

@@ -116,13 +116,7 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try {
-      return evaluate();
-    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-      spec.commandLine().getErr().println("error: " + e.getMessage());
-      spec.commandLine().getErr().flush();
-      return 2;
-    }
+    return Cli.run(spec, this::evaluate);
   }
 
   private int evaluate() {

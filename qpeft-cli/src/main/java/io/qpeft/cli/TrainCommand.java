@@ -156,7 +156,9 @@ public final class TrainCommand implements Callable<Integer> {
       description = "BEIR data: BM25 hard negatives kept per query (default ${DEFAULT-VALUE}).")
   int mine;
 
-  private List<TrainingExample> examples(Path path, String qrelsSplit) {
+  private List<TrainingExample> examples(String option, Path path, String qrelsSplit) {
+    if (!java.nio.file.Files.exists(path))
+      throw new IllegalArgumentException(option + " " + path + ": no such file or folder");
     java.io.PrintWriter err = spec.commandLine().getErr();
     if (java.nio.file.Files.isDirectory(path))
       return TrainingData.readBeir(path, qrelsSplit, index, mine, err);
@@ -198,8 +200,8 @@ public final class TrainCommand implements Callable<Integer> {
             .optSeed(seed)
             .optCheckpointEvery(checkpointEvery)
             .build();
-    List<TrainingExample> trainSet = examples(train, split);
-    List<TrainingExample> devSet = dev == null ? List.of() : examples(dev, devSplit);
+    List<TrainingExample> trainSet = examples("--train", train, split);
+    List<TrainingExample> devSet = dev == null ? List.of() : examples("--dev", dev, devSplit);
     Path model = modelOptions.modelDir();
     try (TransformerLm lm = modelOptions.load(model);
         TextTokenizer tok = TextTokenizer.load(model)) {

@@ -37,7 +37,9 @@ public final class KnownRerankers {
    */
   public static Optional<Match> detect(String model, Path modelDir) {
     List<String[]> names = new ArrayList<>(); // {name, where it was found}
-    if (model != null && !isLocalFolder(model)) {
+    // a --model that is the local folder itself is named by the folder checks below
+    boolean isFolder = model != null && modelDir != null && Files.isDirectory(Path.of(model));
+    if (model != null && !isFolder) {
       names.add(new String[] {stripRevision(model), "the model id"});
     }
     if (modelDir != null) {
@@ -73,15 +75,6 @@ public final class KnownRerankers {
    * @param source where the name was found
    */
   public record Match(RerankMethod method, String name, String source) {}
-
-  /** Whether {@code model} names a local folder rather than a hub id. */
-  private static boolean isLocalFolder(String model) {
-    try {
-      return Files.isDirectory(Path.of(model));
-    } catch (java.nio.file.InvalidPathException e) {
-      return false;
-    }
-  }
 
   private static String stripRevision(String s) {
     int at = s.indexOf('@');

@@ -161,7 +161,13 @@ class TrainerTest {
       PeftModel m =
           new PeftModel(
               model, tokenizer, PEFT, PeftModel.initialParameters(model, tokenizer, PEFT, 42));
-      Trainer t = new Trainer(m, BaseModel.of(model.config(), null), CFG.withEpochs(3), null, null);
+      Trainer t =
+          new Trainer(
+              m,
+              BaseModel.of(model.config(), null),
+              CFG.toBuilder().optEpochs(3).build(),
+              null,
+              null);
       double before = t.evaluate(TRAIN);
       Trainer.Result r = t.train(TRAIN, TRAIN, false);
       assertTrue(

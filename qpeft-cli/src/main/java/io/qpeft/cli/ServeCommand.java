@@ -1,11 +1,9 @@
 package io.qpeft.cli;
 
-import io.qpeft.model.LanguageModel;
 import io.qpeft.model.TransformerLm;
 import io.qpeft.rerank.ClosingReranker;
 import io.qpeft.rerank.Reranker;
 import io.qpeft.rerank.RerankerFactory;
-import io.qpeft.rerank.UprReranker;
 import io.qpeft.server.BatchPolicy;
 import io.qpeft.server.Limits;
 import io.qpeft.server.RerankServer;
@@ -46,25 +44,6 @@ public final class ServeCommand implements Callable<Integer> {
   @Mixin ModelOptions modelOptions;
 
   @Mixin MethodOptions methodOptions;
-
-  /** A UPR reranker over {@code --model}, which it owns when {@code owns}. */
-  static UprReranker reranker(ModelOptions options, int maxPassageTokens, boolean owns) {
-    Path dir = options.modelDir();
-    LanguageModel lm = options.load(dir);
-    try {
-      TextTokenizer tokenizer = TextTokenizer.load(dir);
-      return UprReranker.builder()
-          .setModel(lm)
-          .setTokenizer(tokenizer)
-          .optMaxPassageTokens(maxPassageTokens)
-          .optBatchTokens(options.batchTokens())
-          .optOwnsModel(owns)
-          .build();
-    } catch (RuntimeException e) {
-      lm.close();
-      throw e;
-    }
-  }
 
   @Option(
       names = "--model-id",

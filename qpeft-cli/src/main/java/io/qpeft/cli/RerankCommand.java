@@ -323,17 +323,6 @@ public final class RerankCommand implements Callable<Integer> {
   }
 
   private PromptTemplate promptTemplate() {
-    String target = unescape(targetTemplate);
-    if (template.equalsIgnoreCase("upr")) {
-      return " {query}".equals(target)
-          ? PromptTemplate.UPR
-          : new PromptTemplate(PromptTemplate.UPR.prompt(), target, true, true);
-    }
-    return PromptTemplate.of(unescape(template), target);
-  }
-
-  /** Shell-friendly escapes in templates: {@code \n} and {@code \t}. */
-  static String unescape(String s) {
-    return s.replace("\\n", "\n").replace("\\t", "\t");
+    return PromptTemplate.parse(template, targetTemplate);
   }
 }

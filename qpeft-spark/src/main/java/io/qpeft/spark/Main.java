@@ -268,7 +268,7 @@ public final class Main implements Callable<Integer> {
     err.printf(
         Locale.ROOT,
         "qpeft-spark: scored %d queries, %d passages in %.1f s (%.1f passages/s); skipped %d bad"
-            + " records; the model was loaded %d times in %d executor JVMs%n",
+            + " records; model loads: %d, in %d executor JVMs%n",
         r.queries(),
         r.passages(),
         r.seconds(),

@@ -49,23 +49,6 @@ public record PromptTemplate(String prompt, String target, boolean addBos, boole
     }
   }
 
-  /**
-   * The template a command line asks for: {@code "upr"} (any case) is {@link #UPR} with {@code
-   * target}, anything else is a prompt; in both, {@code \n} and {@code \t} written as two
-   * characters (shell-friendly) become a newline and a tab.
-   */
-  public static PromptTemplate parse(String prompt, String target) {
-    String t = unescape(target);
-    if (prompt.equalsIgnoreCase("upr")) {
-      return UPR.target().equals(t) ? UPR : new PromptTemplate(UPR.prompt(), t, true, true);
-    }
-    return of(unescape(prompt), t);
-  }
-
-  private static String unescape(String s) {
-    return s.replace("\\n", "\n").replace("\\t", "\t");
-  }
-
   /** A template with BOS before the prompt and EOS after the target. */
   public static PromptTemplate of(String prompt, String target) {
     return new PromptTemplate(prompt, target, true, true);

@@ -3,13 +3,17 @@ package io.qpeft.spark;
 import io.qpeft.data.CandidatesWriter;
 import io.qpeft.hub.HubException;
 import io.qpeft.rerank.Aggregation;
+import io.qpeft.rerank.KnownRerankers;
+import io.qpeft.rerank.RerankMethod;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -29,7 +33,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     version = "qpeft-spark 0.1.0",
     description = {
-      "Rerank candidate passages with a frozen LLM as a Spark job (UPR query likelihood, or a Q-PEFT adapter).",
+      "Rerank candidate passages with a frozen LLM as a Spark job: any qpeft method (UPR, a Q-PEFT adapter, yes/no rerankers).",
       "Input: JSONL requests with passage texts, or a TREC run + --corpus + --queries (joined in Spark).",
       "Output: a folder of part files + _SUCCESS (TREC run or JSONL); qpeft eval reads it as a run."
     })
@@ -57,11 +61,34 @@ public final class Main implements Callable<Integer> {
   String model;
 
   @Option(
+      names = "--method",
+      paramLabel = "METHOD",
+      description =
+          "upr (query likelihood), qpeft (with --adapter), qwen3-reranker, bge-gemma or yesno"
+              + " (your own --template and --answer-tokens). Default: qpeft with --adapter; the"
+              + " model's own method when it is a known reranker; else upr.")
+  String method;
+
+  @Option(
       names = "--adapter",
       paramLabel = "DIR",
       description =
-          "A Q-PEFT adapter folder from qpeft train (folder or URI, as --model); its own template and passage budget replace --template and --max-passage-tokens.")
+          "A Q-PEFT adapter folder from qpeft train (folder or URI, as --model); method qpeft.")
   String adapter;
+
+  @Option(
+      names = "--instruction",
+      paramLabel = "TEXT",
+      description = "Yes/no methods: the instruction (default: the model card's).")
+  String instruction;
+
+  @Option(
+      names = "--answer-tokens",
+      paramLabel = "YES[,NO]",
+      split = ",",
+      hideParamSyntax = true,
+      description = "yesno: the answer token scored, or YES,NO (probability of YES over the two).")
+  List<String> answerTokens;
 
   @Option(
       names = "--input",
@@ -106,16 +133,15 @@ public final class Main implements Callable<Integer> {
   @Option(
       names = "--template",
       paramLabel = "PROMPT",
-      defaultValue = "upr",
       description =
-          "'upr' (default) or a prompt with {passage}, {title}, {text}; \\n means a newline.")
+          "upr: 'upr' (default) or a prompt with {passage}, {title} or {text}. yesno: the prompt"
+              + " with {query}, {passage} and optionally {instruction}. \\n means a newline.")
   String template;
 
   @Option(
       names = "--target-template",
       paramLabel = "TARGET",
-      defaultValue = " {query}",
-      description = "The scored text, with {query} (default: '${DEFAULT-VALUE}').")
+      description = "upr: the scored text, with {query} (default: ' {query}').")
   String targetTemplate;
 
   @Option(
@@ -128,8 +154,7 @@ public final class Main implements Callable<Integer> {
   @Option(
       names = "--aggregation",
       paramLabel = "AGG",
-      defaultValue = "mean",
-      description = "Query token log-likelihoods -> score: mean (default) or sum.")
+      description = "upr: query token log-likelihoods -> score: mean (default) or sum.")
   String aggregation;
 
   @Option(
@@ -202,7 +227,6 @@ public final class Main implements Callable<Integer> {
         corpus != null || queries != null
             ? RerankInput.trec(input, corpus, queries)
             : RerankInput.jsonl(input);
-    Aggregation agg = Aggregation.parse(aggregation);
     SparkConf sparkConf = new SparkConf().setAppName("qpeft-spark rerank " + input);
     for (Map.Entry<String, String> e : settings().entrySet())
       sparkConf.set(e.getKey(), e.getValue());
@@ -213,17 +237,22 @@ public final class Main implements Callable<Integer> {
     }
     SparkSession spark = SparkSession.builder().config(sparkConf).getOrCreate();
     try {
+      ModelLocation modelLocation = ModelLocation.prepare(spark.sparkContext(), model, "--model");
       RerankerSpec reranker =
           RerankerSpec.builder()
-              .setModel(ModelLocation.prepare(spark.sparkContext(), model, "--model"))
+              .setModel(modelLocation)
+              .optMethod(method(modelLocation, err))
               .optAdapter(
                   adapter == null
                       ? null
                       : ModelLocation.prepare(spark.sparkContext(), adapter, "--adapter"))
-              .optPrompt(template)
-              .optTarget(targetTemplate)
+              .optTemplate(unescape(template))
+              .optTarget(unescape(targetTemplate))
+              .optAggregation(aggregation == null ? null : Aggregation.parse(aggregation))
+              .optInstruction(unescape(instruction))
+              .optAnswerTokens(
+                  answerTokens == null ? null : answerTokens.stream().map(Main::unescape).toList())
               .optMaxPassageTokens(maxPassageTokens)
-              .optAggregation(agg)
               .optBatchTokens(batchTokens)
               .build();
       RerankJob.Result r =
@@ -244,6 +273,34 @@ public final class Main implements Callable<Integer> {
     } finally {
       spark.stop();
     }
+  }
+
+  /**
+   * {@code --method}, else qpeft with an adapter, else a known reranker's own method (said on
+   * stderr, as {@code qpeft rerank} does), else upr.
+   */
+  private RerankMethod method(ModelLocation location, PrintWriter err) {
+    if (method != null) return RerankMethod.parse(method);
+    if (adapter != null) return RerankMethod.QPEFT;
+    Optional<KnownRerankers.Match> known =
+        KnownRerankers.detect(model, location.shipped() ? null : Path.of(location.value()));
+    if (known.isEmpty()) return RerankMethod.UPR;
+    KnownRerankers.Match k = known.get();
+    err.println(
+        "qpeft-spark: "
+            + k.name()
+            + " ("
+            + k.source()
+            + ") is a known reranker: using --method "
+            + k.method()
+            + " (give --method to choose another)");
+    err.flush();
+    return k.method();
+  }
+
+  /** Shell-friendly escapes in templates, as {@code qpeft rerank} reads them: \\n and \\t. */
+  static String unescape(String s) {
+    return s == null ? null : s.replace("\\n", "\n").replace("\\t", "\t");
   }
 
   private Map<String, String> settings() {

@@ -1,51 +1,52 @@
 package io.qpeft.spark;
 
-import io.qpeft.data.Passage;
-import io.qpeft.data.Query;
 import io.qpeft.model.LanguageModel;
-import io.qpeft.model.Models;
-import io.qpeft.model.TransformerLm;
 import io.qpeft.rerank.Aggregation;
 import io.qpeft.rerank.PromptTemplate;
-import io.qpeft.rerank.QpeftReranker;
+import io.qpeft.rerank.RerankMethod;
 import io.qpeft.rerank.Reranker;
-import io.qpeft.rerank.UprReranker;
-import io.qpeft.tokenizer.TextTokenizer;
+import io.qpeft.rerank.RerankerFactory;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * Which reranker to build on each executor: everything {@code qpeft rerank} takes to build one. It
- * is small and serializable (it travels with the tasks) and is the key under which an executor JVM
- * keeps its loaded reranker ({@link ExecutorRerankers}), so two jobs with equal specs share one
- * loaded model.
+ * Which reranker each executor builds: the method and options that {@code qpeft rerank} hands to
+ * {@link RerankerFactory}, as plain serializable values (they travel with the tasks), plus where
+ * executors find the model and adapter. It is also the key under which an executor JVM keeps its
+ * loaded reranker ({@link ExecutorRerankers}), so jobs with equal specs share one loaded model.
+ * Invalid combinations (an adapter without method qpeft, a yes/no template for upr, ...) fail when
+ * the spec is built, on the driver, with the factory's messages.
  *
- * @param model where executors find the model folder ({@link ModelLocation})
- * @param adapter where executors find a Q-PEFT adapter folder, or null for UPR
- * @param prompt the UPR prompt template (ignored with an adapter, which brings its own)
- * @param target the UPR target template
- * @param maxPassageTokens passage tokens kept (ignored with an adapter)
- * @param aggregation how query token log-likelihoods become a score (UPR)
+ * @param model where executors find the model folder
+ * @param method the reranking method
+ * @param adapter where executors find the Q-PEFT adapter (method qpeft); null otherwise
+ * @param template upr: the prompt ("upr" or null = UPR's); yesno: the prompt with {query}; null
+ * @param target upr: the scored text with {query}; null = UPR's
+ * @param aggregation upr: mean or sum; null = mean
+ * @param instruction yes/no methods: the instruction; null = the model card's
+ * @param answerTokens yesno: YES or YES,NO; null otherwise
+ * @param maxPassageTokens passage tokens kept
  * @param batchTokens padded tokens per forward pass
  */
 public record RerankerSpec(
     ModelLocation model,
+    RerankMethod method,
     ModelLocation adapter,
-    String prompt,
+    String template,
     String target,
-    int maxPassageTokens,
     Aggregation aggregation,
+    String instruction,
+    List<String> answerTokens,
+    int maxPassageTokens,
     int batchTokens)
     implements Serializable {
 
   public RerankerSpec {
     Objects.requireNonNull(model, "setModel is required");
-    Objects.requireNonNull(prompt, "prompt");
-    Objects.requireNonNull(target, "target");
-    Objects.requireNonNull(aggregation, "aggregation");
-    PromptTemplate.parse(prompt, target); // fails early, on the driver, on a bad template
+    Objects.requireNonNull(method, "method");
+    answerTokens = answerTokens == null ? null : List.copyOf(answerTokens);
     if (maxPassageTokens <= 0) {
       throw new IllegalArgumentException(
           "--max-passage-tokens must be positive, got " + maxPassageTokens);
@@ -55,69 +56,60 @@ public record RerankerSpec(
     }
   }
 
+  /** Checks the options with the factory, on the driver (the adapter need not be local). */
+  RerankerSpec validated() {
+    factory(adapter == null ? null : Path.of(adapter.value()));
+    return this;
+  }
+
   public static Builder builder() {
     return new Builder();
   }
 
-  /**
-   * Loads the model and builds the reranker, as {@code qpeft rerank} does: UPR with the template,
-   * or the adapter's Q-PEFT reranker. The result owns the model and closes it.
-   */
+  /** The factory these options describe, with the adapter at {@code adapterDir}. */
+  RerankerFactory factory(Path adapterDir) {
+    RerankerFactory.Builder b =
+        RerankerFactory.builder()
+            .setMethod(method)
+            .optAdapter(adapterDir)
+            .optInstruction(instruction)
+            .optAnswerTokens(answerTokens)
+            .optMaxPassageTokens(maxPassageTokens)
+            .optBatchTokens(batchTokens);
+    if (method.isYesNo()) {
+      if (target != null) {
+        throw new IllegalArgumentException(
+            "--target-template applies to method upr, not " + method);
+      }
+      if (template != null) b.optYesNoTemplate(template);
+    } else if (template != null || target != null) {
+      b.optPromptTemplate(
+          PromptTemplate.of(
+              template == null || template.equalsIgnoreCase("upr")
+                  ? PromptTemplate.UPR.prompt()
+                  : template,
+              target == null ? PromptTemplate.UPR.target() : target));
+    }
+    if (aggregation != null) b.optAggregation(aggregation);
+    return b.build();
+  }
+
+  /** Loads the model (and adapter) where this executor finds them; the result owns the model. */
   Reranker open() {
-    Path modelDir = model.resolve();
-    TransformerLm lm = Models.load(modelDir);
-    TextTokenizer tokenizer = null;
-    try {
-      tokenizer = TextTokenizer.load(modelDir);
-      Reranker inner =
-          adapter != null
-              ? QpeftReranker.load(lm, tokenizer, adapter.resolve(), modelDir)
-                  .withBatchTokens(batchTokens)
-              : UprReranker.builder()
-                  .setModel(lm)
-                  .setTokenizer(tokenizer)
-                  .optTemplate(PromptTemplate.parse(prompt, target))
-                  .optMaxPassageTokens(maxPassageTokens)
-                  .optAggregation(aggregation)
-                  .optBatchTokens(batchTokens)
-                  .build();
-      return new Owning(inner, tokenizer, lm);
-    } catch (RuntimeException e) {
-      if (tokenizer != null) tokenizer.close();
-      lm.close();
-      throw e;
-    }
+    return factory(adapter == null ? null : adapter.resolve()).open(model.resolve());
   }
 
-  /** A reranker that also closes the tokenizer and model it was built on. */
-  private record Owning(Reranker inner, TextTokenizer tokenizer, TransformerLm lm)
-      implements Reranker {
-    @Override
-    public double[] score(Query query, List<Passage> passages) {
-      return inner.score(query, passages);
-    }
-
-    @Override
-    public List<double[]> scoreAll(List<Query> queries, List<List<Passage>> passages) {
-      return inner.scoreAll(queries, passages);
-    }
-
-    @Override
-    public void close() {
-      inner.close();
-      tokenizer.close();
-      lm.close();
-    }
-  }
-
-  /** Builder: {@code setModel} is required, the rest default to {@code qpeft rerank}'s defaults. */
+  /** Builder: {@code setModel} is required; the rest default as in {@code qpeft rerank}. */
   public static final class Builder {
     private ModelLocation model;
+    private RerankMethod method;
     private ModelLocation adapter;
-    private String prompt = "upr";
-    private String target = PromptTemplate.UPR.target();
+    private String template;
+    private String target;
+    private Aggregation aggregation;
+    private String instruction;
+    private List<String> answerTokens;
     private int maxPassageTokens = 300;
-    private Aggregation aggregation = Aggregation.MEAN;
     private int batchTokens = LanguageModel.DEFAULT_BATCH_TOKENS;
 
     public Builder setModel(ModelLocation model) {
@@ -125,31 +117,44 @@ public record RerankerSpec(
       return this;
     }
 
-    /** A Q-PEFT adapter; its own template and passage budget replace the UPR ones. */
+    /** The method (default: qpeft with an adapter, else upr). */
+    public Builder optMethod(RerankMethod method) {
+      this.method = method;
+      return this;
+    }
+
     public Builder optAdapter(ModelLocation adapter) {
       this.adapter = adapter;
       return this;
     }
 
-    /** {@code "upr"} or a prompt with {@code {passage}}, {@code {title}}, {@code {text}}. */
-    public Builder optPrompt(String prompt) {
-      this.prompt = prompt;
+    public Builder optTemplate(String template) {
+      this.template = template;
       return this;
     }
 
-    /** The scored text, with {@code {query}}. */
     public Builder optTarget(String target) {
       this.target = target;
       return this;
     }
 
-    public Builder optMaxPassageTokens(int maxPassageTokens) {
-      this.maxPassageTokens = maxPassageTokens;
+    public Builder optAggregation(Aggregation aggregation) {
+      this.aggregation = aggregation;
       return this;
     }
 
-    public Builder optAggregation(Aggregation aggregation) {
-      this.aggregation = aggregation;
+    public Builder optInstruction(String instruction) {
+      this.instruction = instruction;
+      return this;
+    }
+
+    public Builder optAnswerTokens(List<String> answerTokens) {
+      this.answerTokens = answerTokens;
+      return this;
+    }
+
+    public Builder optMaxPassageTokens(int maxPassageTokens) {
+      this.maxPassageTokens = maxPassageTokens;
       return this;
     }
 
@@ -159,8 +164,20 @@ public record RerankerSpec(
     }
 
     public RerankerSpec build() {
+      RerankMethod m =
+          method != null ? method : adapter != null ? RerankMethod.QPEFT : RerankMethod.UPR;
       return new RerankerSpec(
-          model, adapter, prompt, target, maxPassageTokens, aggregation, batchTokens);
+              model,
+              m,
+              adapter,
+              template,
+              target,
+              aggregation,
+              instruction,
+              answerTokens,
+              maxPassageTokens,
+              batchTokens)
+          .validated();
     }
   }
 }

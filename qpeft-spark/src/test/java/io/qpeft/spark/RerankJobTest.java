@@ -22,7 +22,9 @@ import io.qpeft.peft.PeftConfig;
 import io.qpeft.peft.PeftModel;
 import io.qpeft.peft.Variant;
 import io.qpeft.rerank.QpeftReranker;
+import io.qpeft.rerank.RerankMethod;
 import io.qpeft.rerank.Reranker;
+import io.qpeft.rerank.RerankerFactory;
 import io.qpeft.rerank.UprReranker;
 import io.qpeft.tokenizer.TextTokenizer;
 import java.nio.file.Files;
@@ -156,7 +158,7 @@ class RerankJobTest {
     Map<String, List<RunEntry>> expected;
     try (TransformerLm lm = Models.load(TINY_LLAMA);
         TextTokenizer tok = TextTokenizer.load(TINY_LLAMA)) {
-      PeftConfig cfg = PeftConfig.defaults(Variant.RETRIEVAL).withTopK(3);
+      PeftConfig cfg = PeftConfig.builder().setVariant(Variant.RETRIEVAL).optTopK(3).build();
       Adapter.save(
           adapter,
           cfg,
@@ -185,6 +187,48 @@ class RerankJobTest {
                 expected.get("q1").get(0).score()
                     - library(CandidatesSource.jsonl(EXAMPLE)).get("q1").get(0).score())
             > 1e-3);
+  }
+
+  @Test
+  void aYesNoRerankerFromTheFactoryGivesTheLibrarysScores() {
+    String template = "Query: {query}\nPassage: {passage}\n{instruction} Answer:";
+    RerankerFactory factory =
+        RerankerFactory.builder()
+            .setMethod(RerankMethod.YESNO)
+            .optYesNoTemplate(template)
+            .optInstruction("Does the passage answer the query?")
+            .optAnswerTokens(List.of(" the", " of"))
+            .build();
+    Map<String, List<RunEntry>> expected;
+    try (Reranker yesno = factory.open(TINY_LLAMA)) {
+      expected = SparkTests.library(yesno, CandidatesSource.jsonl(EXAMPLE));
+    }
+    Path out = dir.resolve("yesno-out");
+    RerankJob.builder()
+        .setReranker(
+            RerankerSpec.builder()
+                .setModel(ModelLocation.local(TINY_LLAMA))
+                .optMethod(RerankMethod.YESNO)
+                .optTemplate(template)
+                .optInstruction("Does the passage answer the query?")
+                .optAnswerTokens(List.of(" the", " of"))
+                .build())
+        .setInput(RerankInput.jsonl(EXAMPLE.toString()))
+        .setOutput(out.toString())
+        .build()
+        .run(spark);
+    assertSameRun(expected, SparkTests.run(out));
+    // options that do not fit the method are refused on the driver, with the factory's message
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                RerankerSpec.builder()
+                    .setModel(ModelLocation.local(TINY_LLAMA))
+                    .optMethod(RerankMethod.UPR)
+                    .optAnswerTokens(List.of(" yes"))
+                    .build());
+    assertTrue(e.getMessage().contains("apply to method yesno"), e.getMessage());
   }
 
   @Test

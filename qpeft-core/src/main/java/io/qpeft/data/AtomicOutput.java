@@ -40,6 +40,30 @@ public final class AtomicOutput implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes {@code bytes} (a binary file, e.g. a PNG figure) to {@code target} all-or-nothing: a
+   * temporary file in the same folder, then an atomic move.
+   */
+  public static void writeBytes(Path target, byte[] bytes) {
+    Path abs = target.toAbsolutePath();
+    try {
+      Files.createDirectories(abs.getParent());
+      Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+      try {
+        Files.write(tmp, bytes);
+        try {
+          Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+          Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+        }
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+    }
+  }
+
   public Path target() {
     return target;
   }

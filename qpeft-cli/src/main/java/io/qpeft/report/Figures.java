@@ -105,8 +105,7 @@ public final class Figures {
     if (unitRange) {
       y.setRange(0, 1.02);
       y.setTickUnit(new NumberTickUnit(0.1));
-    }
-    else y.setAutoRangeIncludesZero(false);
+    } else y.setAutoRangeIncludesZero(false);
     int maxPoints = 0;
     for (int s = 0; s < data.getSeriesCount(); s++)
       maxPoints = Math.max(maxPoints, data.getItemCount(s));

@@ -18,12 +18,7 @@ import picocli.CommandLine.Command;
       EvalCommand.class,
       TrainCommand.class,
       ExperimentCommand.class,
-      ServeCommand.class,
-      BenchCommand.class,
-      BenchTrainCommand.class,
-      BenchRetrievalCommand.class,
-      BenchFormatsCommand.class,
-      BenchServeCommand.class
+      ServeCommand.class
     })
 public final class Main implements Runnable {
   public static void main(String[] args) {

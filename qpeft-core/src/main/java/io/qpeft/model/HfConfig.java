@@ -67,24 +67,25 @@ public final class HfConfig {
     }
     boolean qwen = type.equals("qwen2");
     boolean attnBias = qwen || c.path("attention_bias").asBoolean(false);
-    return new ModelConfig(
-        type,
-        required(c, "vocab_size"),
-        hidden,
-        required(c, "num_hidden_layers"),
-        heads,
-        kvHeads,
-        headDim,
-        required(c, "intermediate_size"),
-        c.path("max_position_embeddings").asInt(4096),
-        c.path("rope_theta").asDouble(10000.0),
-        c.path("rms_norm_eps").asDouble(1e-6),
-        c.path("tie_word_embeddings").asBoolean(false),
-        attnBias,
-        !qwen && c.path("attention_bias").asBoolean(false),
-        c.path("mlp_bias").asBoolean(false),
-        tokenId(c, "bos_token_id"),
-        tokenId(c, "eos_token_id"));
+    return ModelConfig.builder()
+        .setFamily(type)
+        .setVocabSize(required(c, "vocab_size"))
+        .setHiddenSize(hidden)
+        .setNumHiddenLayers(required(c, "num_hidden_layers"))
+        .setNumAttentionHeads(heads)
+        .setIntermediateSize(required(c, "intermediate_size"))
+        .optNumKeyValueHeads(kvHeads)
+        .optHeadDim(headDim)
+        .optMaxPositionEmbeddings(c.path("max_position_embeddings").asInt(4096))
+        .optRopeTheta(c.path("rope_theta").asDouble(10000.0))
+        .optNormEps(c.path("rms_norm_eps").asDouble(1e-6))
+        .optTieWordEmbeddings(c.path("tie_word_embeddings").asBoolean(false))
+        .optAttentionBias(attnBias)
+        .optOutputBias(!qwen && c.path("attention_bias").asBoolean(false))
+        .optMlpBias(c.path("mlp_bias").asBoolean(false))
+        .optBosTokenId(tokenId(c, "bos_token_id"))
+        .optEosTokenId(tokenId(c, "eos_token_id"))
+        .build();
   }
 
   private static ModelConfig gpt2(JsonNode c) {
@@ -103,24 +104,23 @@ public final class HfConfig {
           "GPT-2 options scale_attn_by_inverse_layer_idx / reorder_and_upcast_attn are not supported");
     }
     int inner = c.hasNonNull("n_inner") ? c.get("n_inner").asInt() : 4 * hidden;
-    return new ModelConfig(
-        "gpt2",
-        required(c, "vocab_size"),
-        hidden,
-        required(c, "n_layer"),
-        heads,
-        heads,
-        hidden / heads,
-        inner,
-        required(c, "n_positions"),
-        0,
-        c.path("layer_norm_epsilon").asDouble(1e-5),
-        true,
-        true,
-        true,
-        true,
-        tokenId(c, "bos_token_id"),
-        tokenId(c, "eos_token_id"));
+    return ModelConfig.builder()
+        .setFamily("gpt2")
+        .setVocabSize(required(c, "vocab_size"))
+        .setHiddenSize(hidden)
+        .setNumHiddenLayers(required(c, "n_layer"))
+        .setNumAttentionHeads(heads)
+        .setIntermediateSize(inner)
+        .optMaxPositionEmbeddings(required(c, "n_positions"))
+        .optRopeTheta(0)
+        .optNormEps(c.path("layer_norm_epsilon").asDouble(1e-5))
+        .optTieWordEmbeddings(true)
+        .optAttentionBias(true)
+        .optOutputBias(true)
+        .optMlpBias(true)
+        .optBosTokenId(tokenId(c, "bos_token_id"))
+        .optEosTokenId(tokenId(c, "eos_token_id"))
+        .build();
   }
 
   private static int required(JsonNode c, String field) {

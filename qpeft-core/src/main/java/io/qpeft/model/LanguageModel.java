@@ -38,6 +38,20 @@ public interface LanguageModel extends AutoCloseable {
     return scoreWithGradient(requests, DEFAULT_BATCH_TOKENS);
   }
 
+  /**
+   * For each prompt, the logits of the vocabulary rows {@code tokenIds} at its last position (after
+   * any final-logit transform of the family, such as Gemma 2's soft-capping): {@code out[i][j]} is
+   * the logit of {@code tokenIds[j]} as the next token after {@code promptIds.get(i)}. Yes/no
+   * rerankers read their answer tokens this way. Only the last hidden state of each prompt meets
+   * only the given rows of the LM head, never the whole vocabulary; prompts are batched longest
+   * first by {@code batchTokens} padded tokens, as {@link #score} does.
+   */
+  float[][] lastPositionLogits(List<int[]> promptIds, int[] tokenIds, int batchTokens);
+
+  default float[][] lastPositionLogits(List<int[]> promptIds, int[] tokenIds) {
+    return lastPositionLogits(promptIds, tokenIds, DEFAULT_BATCH_TOKENS);
+  }
+
   @Override
   void close();
 }

@@ -78,6 +78,14 @@ public abstract class TransformerLm implements LanguageModel {
   protected abstract NDArray head();
 
   /**
+   * The family's transform of the head's output logits, element-wise, before any softmax (Gemma 2
+   * soft-caps them); identity by default. With {@code inPlace} it may overwrite {@code logits}.
+   */
+  protected NDArray finalLogits(NDArray logits, boolean inPlace) {
+    return logits;
+  }
+
+  /**
    * The frozen input embedding table {@code (vocab, hidden)}, owned by the model. Read it (e.g. to
    * initialise a trainable copy with {@code duplicate()} into your own manager); never modify it.
    */
@@ -163,7 +171,25 @@ public abstract class TransformerLm implements LanguageModel {
       NDManager manager, List<ScoreRequest> requests, NDArray softRows, boolean differentiable) {
     validate(requests);
     Batching.Layout layout = Batching.layout(requests);
-    int b = requests.size();
+    NDArray h =
+        hiddenStates(manager, layout, requests.size(), softRows, !differentiable); // (b*t, d)
+
+    // Only rows that predict a target token meet the LM head: (n, d) -> (n, vocab).
+    NDArray rows = manager.create(layout.predictRows());
+    NDArray hs = Embedding.embedding(rows, h, SparseFormat.DENSE).singletonOrThrow();
+    NDArray logits = finalLogits(Linear.linear(hs, head()).singletonOrThrow(), !differentiable);
+    NDArray logp = logits.logSoftmax(1);
+    NDArray targets = manager.create(layout.targetIds(), new Shape(layout.targetIds().length, 1));
+    return logp.gather(targets, 1).reshape(-1);
+  }
+
+  /**
+   * The final hidden states {@code (batch * tokens, hidden)} of a laid-out batch: token ids
+   * embedded, soft rows spliced in, the transformer run ({@code inPlace} when no gradient is
+   * wanted).
+   */
+  private NDArray hiddenStates(
+      NDManager manager, Batching.Layout layout, int b, NDArray softRows, boolean inPlace) {
     int t = layout.tokens();
     int d = config.hiddenSize();
 
@@ -186,16 +212,97 @@ public abstract class TransformerLm implements LanguageModel {
       NDArray placed = Embedding.embedding(slots, table, SparseFormat.DENSE).singletonOrThrow();
       x = x.mul(keep).add(placed.reshape(b, t, d));
     }
+    return body(x, inPlace).reshape((long) b * t, d);
+  }
 
-    NDArray h = body(x, !differentiable).reshape(b * t, d); // (b*t, d)
+  @Override
+  public float[][] lastPositionLogits(List<int[]> promptIds, int[] tokenIds, int batchTokens) {
+    checkBudget(batchTokens);
+    List<ScoreRequest> requests = lastPositionRequests(promptIds, tokenIds);
+    float[][] out = new float[requests.size()][];
+    long[] rows = Arrays.stream(tokenIds).asLongStream().toArray();
+    for (int[] batch : Batching.plan(requests, batchTokens)) {
+      List<ScoreRequest> part = select(requests, batch);
+      validate(part);
+      Batching.Layout layout = Batching.layout(part);
+      try (NDManager m = weights.getEngine().newBaseManager()) {
+        NDArray h = hiddenStates(m, layout, part.size(), null, true); // (b*t, d)
+        // The last prompt position of each request predicts its (dummy) single target.
+        NDArray last =
+            Embedding.embedding(m.create(layout.predictRows()), h, SparseFormat.DENSE)
+                .singletonOrThrow(); // (b, d)
+        NDArray answerRows =
+            Embedding.embedding(m.create(rows), head(), SparseFormat.DENSE)
+                .singletonOrThrow(); // (k, d)
+        float[] logits =
+            finalLogits(Linear.linear(last, answerRows).singletonOrThrow(), true)
+                .toFloatArray(); // (b, k)
+        for (int i = 0; i < batch.length; i++) {
+          out[batch[i]] = Arrays.copyOfRange(logits, i * rows.length, (i + 1) * rows.length);
+        }
+      }
+    }
+    return out;
+  }
 
-    // Only rows that predict a target token meet the LM head: (n, d) -> (n, vocab).
-    NDArray rows = manager.create(layout.predictRows());
-    NDArray hs = Embedding.embedding(rows, h, SparseFormat.DENSE).singletonOrThrow();
-    NDArray logits = Linear.linear(hs, head()).singletonOrThrow();
-    NDArray logp = logits.logSoftmax(1);
-    NDArray targets = manager.create(layout.targetIds(), new Shape(layout.targetIds().length, 1));
-    return logp.gather(targets, 1).reshape(-1);
+  /**
+   * The straightforward way to {@link #lastPositionLogits}: fixed-size batches in input order,
+   * logits over the whole vocabulary at every position, then the last position's {@code tokenIds}
+   * picked out. Same numbers, much slower; the reference of tests and benchmarks.
+   */
+  public float[][] lastPositionLogitsFullVocabulary(
+      List<int[]> promptIds, int[] tokenIds, int batchSize) {
+    if (batchSize <= 0)
+      throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+    List<ScoreRequest> requests = lastPositionRequests(promptIds, tokenIds);
+    float[][] out = new float[requests.size()][];
+    long[] columns = Arrays.stream(tokenIds).asLongStream().toArray();
+    for (int start = 0; start < requests.size(); start += batchSize) {
+      int[] idx = indices(Math.min(batchSize, requests.size() - start));
+      for (int i = 0; i < idx.length; i++) idx[i] += start;
+      List<ScoreRequest> part = select(requests, idx);
+      validate(part);
+      Batching.Layout layout = Batching.layout(part);
+      try (NDManager m = weights.getEngine().newBaseManager()) {
+        int b = part.size();
+        int t = layout.tokens();
+        NDArray h = body(embedTokens(m.create(layout.ids(), new Shape(b, t))), true);
+        NDArray logits = finalLogits(Linear.linear(h, head()).singletonOrThrow(), true);
+        NDArray flat = logits.reshape((long) b * t, config.vocabSize()); // (b*t, vocab)
+        NDArray last =
+            Embedding.embedding(m.create(layout.predictRows()), flat, SparseFormat.DENSE)
+                .singletonOrThrow(); // (b, vocab)
+        float[] all = last.toFloatArray();
+        for (int i = 0; i < b; i++) {
+          float[] row = new float[columns.length];
+          for (int j = 0; j < columns.length; j++) {
+            row[j] = all[i * config.vocabSize() + (int) columns[j]];
+          }
+          out[idx[i]] = row;
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * One request per prompt whose single (dummy) target is predicted from the prompt's last
+   * position, so that {@link Batching} lays prompts out exactly as it lays out scoring requests.
+   */
+  private List<ScoreRequest> lastPositionRequests(List<int[]> promptIds, int[] tokenIds) {
+    if (tokenIds.length == 0) {
+      throw new IllegalArgumentException("give at least one vocabulary row (token id) to read");
+    }
+    checkIds(tokenIds, "answer");
+    List<ScoreRequest> requests = new ArrayList<>(promptIds.size());
+    for (int i = 0; i < promptIds.size(); i++) {
+      int[] prompt = promptIds.get(i);
+      if (prompt == null || prompt.length == 0) {
+        throw new IllegalArgumentException("prompt " + i + " has no tokens");
+      }
+      requests.add(new ScoreRequest(prompt, new int[] {0}));
+    }
+    return requests;
   }
 
   /**
@@ -222,7 +329,9 @@ public abstract class TransformerLm implements LanguageModel {
         int b = part.size();
         int t = layout.tokens();
         NDArray h = body(embedTokens(m.create(layout.ids(), new Shape(b, t))), true);
-        NDArray logp = Linear.linear(h, head()).singletonOrThrow().logSoftmax(2); // (b, t, vocab)
+        NDArray logp =
+            finalLogits(Linear.linear(h, head()).singletonOrThrow(), true)
+                .logSoftmax(2); // (b, t, vocab)
         NDArray flat = logp.reshape(b * t, config.vocabSize());
         NDArray rows =
             Embedding.embedding(m.create(layout.predictRows()), flat, SparseFormat.DENSE)

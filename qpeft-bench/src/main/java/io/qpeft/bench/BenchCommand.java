@@ -1,26 +1,29 @@
-package io.qpeft.cli;
+package io.qpeft.bench;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
+import io.qpeft.cli.Cli;
+import io.qpeft.cli.ModelResolver;
 import io.qpeft.model.ModelConfig;
 import io.qpeft.model.Models;
 import io.qpeft.model.ScoreRequest;
 import io.qpeft.model.TargetScore;
 import io.qpeft.model.TransformerLm;
-import java.io.IOException;
+import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code qpeft bench}: scoring throughput of the engine against the straightforward reference (full
- * vocabulary logits at every position, fixed padded batches in input order, as the UPR code does),
- * on the same inputs in the same run, with model FLOP utilisation against a measured matmul peak.
+ * {@code qpeft-bench bench}: scoring throughput of the engine against the straightforward reference
+ * (full vocabulary logits at every position, fixed padded batches in input order, as the UPR code
+ * does), on the same inputs in the same run, with model FLOP utilisation against the matmul peak
+ * measured on the model's own weight shapes ({@link MatmulPeak}). Model shapes without weights are
+ * in {@link BenchShape}.
  */
 @Command(
     name = "bench",
@@ -28,6 +31,9 @@ import picocli.CommandLine.Option;
     description =
         "Benchmark query-likelihood scoring: optimized engine vs full-vocabulary reference.")
 public final class BenchCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  private PrintWriter out;
+
   @Option(
       names = "--model",
       description = "Model folder or hub id; omit to use --shape with random weights.")
@@ -81,66 +87,30 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--skip-reference", description = "Only run the optimized engine.")
   boolean skipReference;
 
+  @Option(
+      names = "--peak-runs",
+      defaultValue = "8",
+      description =
+          "Runs of each matmul shape for the peak; the best counts (default ${DEFAULT-VALUE}).")
+  int peakRuns;
+
   @Option(names = "--seed", defaultValue = "42")
   long seed;
 
-  /** Model shapes for benchmarking without weights. */
-  public enum Shapes {
-    /** GPT-2 small, 124M parameters. */
-    gpt2_small("gpt2", 50257, 768, 12, 12, 12, 3072),
-    /** A 0.5B Llama-family model shaped like Qwen2.5-0.5B (GQA, tied head). */
-    llama_0_5b("qwen2", 151936, 896, 24, 14, 2, 4864),
-    /** A 135M Llama shaped like SmolLM2-135M. */
-    llama_135m("llama", 49152, 576, 30, 9, 3, 1536);
-
-    final ModelConfig config;
-
-    Shapes(String family, int vocab, int hidden, int layers, int heads, int kvHeads, int inter) {
-      boolean gpt2 = family.equals("gpt2");
-      config =
-          new ModelConfig(
-              family,
-              vocab,
-              hidden,
-              layers,
-              heads,
-              kvHeads,
-              hidden / heads,
-              inter,
-              gpt2 ? 1024 : 32768,
-              10000,
-              gpt2 ? 1e-5 : 1e-6,
-              true,
-              gpt2 || family.equals("qwen2"),
-              gpt2,
-              gpt2,
-              gpt2 ? 50256 : 1,
-              gpt2 ? 50256 : 2);
-    }
-
-    @Override
-    public String toString() {
-      return name().replace("_0_", "-0.").replace('_', '-');
-    }
-
-    static Shapes parse(String s) {
-      for (Shapes v : values()) {
-        if (v.toString().equalsIgnoreCase(s)) return v;
-      }
-      throw new IllegalArgumentException(
-          "unknown --shape '" + s + "'; allowed: gpt2-small, llama-135m, llama-0.5b");
-    }
+  @Override
+  public Integer call() throws Exception {
+    return Cli.run(spec, this::bench);
   }
 
-  @Override
-  public Integer call() throws IOException {
+  private int bench() throws Exception {
+    out = spec.commandLine().getOut();
     long t0 = System.nanoTime();
     try (TransformerLm lm =
         model == null
-            ? Models.random(Shapes.parse(shape).config, seed)
+            ? Models.random(BenchShape.parse(shape).config, seed)
             : Models.load(ModelResolver.resolve(model))) {
       ModelConfig c = lm.config();
-      System.out.printf(
+      out.printf(
           "model: %s (%s, %d layers, hidden %d, vocab %d, ~%.0fM parameters), loaded in %.1f s%n",
           model == null ? shape + " (random weights)" : model,
           c.family(),
@@ -152,13 +122,23 @@ public final class BenchCommand implements Callable<Integer> {
       List<ScoreRequest> requests = requests(c);
       long realTokens = requests.stream().mapToLong(r -> r.length() - 1).sum();
       double usefulFlops = usefulFlops(c, requests);
-      double peak = matmulPeak();
-      System.out.printf(
+      List<MatmulPeak.Result> gemms =
+          MatmulPeak.measure(MatmulPeak.blockGemms(c, batchTokens), peakRuns);
+      double peak = MatmulPeak.best(gemms);
+      out.printf(
           "workload: %d queries x %d passages, %d input tokens (passage ~%d, query %d)%n",
           queries, passages, realTokens, passageTokens, queryTokens);
-      System.out.printf(
-          "machine matmul peak: %.1f GFLOP/s (float32, %d threads)%n",
-          peak / 1e9, Runtime.getRuntime().availableProcessors());
+      out.printf(
+          "machine matmul peak: %.1f GFLOP/s (float32, %d cores; best of %d runs of each of the"
+              + " model's %d block weight shapes at %d rows, the token budget)%n",
+          peak / 1e9,
+          Runtime.getRuntime().availableProcessors(),
+          peakRuns,
+          gemms.size(),
+          batchTokens);
+      for (MatmulPeak.Result g : gemms) {
+        out.printf("  %-34s %7.1f GFLOP/s%n", g.gemm(), g.flopsPerSecond() / 1e9);
+      }
 
       lm.score(requests.subList(0, Math.min(4, requests.size())), batchTokens); // warm-up
       long start = System.nanoTime();
@@ -191,11 +171,11 @@ public final class BenchCommand implements Callable<Integer> {
           float[] b = slow.get(i).targetLogprobs();
           for (int k = 0; k < a.length; k++) maxDiff = Math.max(maxDiff, Math.abs(a[k] - b[k]));
         }
-        System.out.printf(
+        out.printf(
             "speed-up engine / reference: %.2fx; max |logprob difference|: %.2e%n",
             slowSeconds / fastSeconds, maxDiff);
       }
-      System.out.printf(
+      out.printf(
           "peak memory: RSS %.0f MiB after engine run, %.0f MiB overall; heap used %.0f MiB%n",
           fastRss / 1024.0,
           PeakMemory.rssKb() / 1024.0,
@@ -204,9 +184,9 @@ public final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static void print(
+  private void print(
       String name, double seconds, int pairs, long tokens, double flops, double peak) {
-    System.out.printf(
+    out.printf(
         "%-62s %7.2f s  %8.1f passages/s  %9.0f tokens/s  MFU %5.1f%%%n",
         name, seconds, pairs / seconds, tokens / seconds, 100 * flops / seconds / peak);
   }
@@ -243,26 +223,5 @@ public final class BenchCommand implements Callable<Integer> {
       flops += 2.0 * c.hiddenSize() * c.vocabSize() * r.targetIds().length;
     }
     return flops;
-  }
-
-  /**
-   * Best of a few float32 matmuls of 2048 x 2048 matrices, in FLOP/s. A measured, not a nominal,
-   * peak: on a busy machine it is low, and MFU can then exceed 100%.
-   */
-  static double matmulPeak() {
-    try (NDManager m = NDManager.newBaseManager()) {
-      int n = 2048;
-      NDArray a = m.randomNormal(new Shape(n, n));
-      NDArray b = m.randomNormal(new Shape(n, n));
-      double best = 0;
-      for (int i = 0; i < 6; i++) {
-        long s = System.nanoTime();
-        try (NDArray c = a.matMul(b)) {
-          c.toFloatArray(); // force completion
-        }
-        best = Math.max(best, 2.0 * n * n * n / ((System.nanoTime() - s) / 1e9));
-      }
-      return best;
-    }
   }
 }

@@ -1,4 +1,4 @@
-package io.qpeft.cli;
+package io.qpeft.bench;
 
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
@@ -165,7 +165,7 @@ final class LearnabilityBench {
         settings.maxSteps() == 0
             ? settings.epochs()
             : Math.min(settings.epochs(), Math.max(1, settings.maxSteps() / perEpoch));
-    TrainConfig cfg = settings.train().withEpochs(epochs);
+    TrainConfig cfg = settings.train().toBuilder().optEpochs(epochs).build();
     PeftModel pm =
         new PeftModel(
             lm, tokenizer, peft, PeftModel.initialParameters(lm, tokenizer, peft, cfg.seed()));

@@ -1,4 +1,4 @@
-package io.qpeft.cli;
+package io.qpeft.bench;
 
 import java.io.IOException;
 import java.nio.file.Files;

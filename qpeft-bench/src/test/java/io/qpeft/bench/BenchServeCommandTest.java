@@ -1,4 +1,4 @@
-package io.qpeft.cli;
+package io.qpeft.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,11 +10,11 @@ class BenchServeCommandTest {
 
   @Test
   void batchedAndUnbatchedRunsMatchOfflineScores() {
-    CliRunner.Result r =
-        CliRunner.run(
+    BenchRun r =
+        BenchRun.of(
             "bench-serve",
             "--model",
-            ServeCommandTest.TINY_LLAMA,
+            BenchRun.TINY_LLAMA.toString(),
             "--clients",
             "3",
             "--requests",
@@ -35,7 +35,7 @@ class BenchServeCommandTest {
             .get(0)
             .startsWith(
                 "bench-serve: model "
-                    + ServeCommandTest.TINY_LLAMA
+                    + BenchRun.TINY_LLAMA.toString()
                     + ", 3 clients, up to 10 requests or 60 s per configuration, 3 documents of 8 words per request"),
         lines.get(0));
     assertTrue(lines.get(1).startsWith("offline Reranker.rerank: 3 requests in "), lines.get(1));
@@ -57,12 +57,16 @@ class BenchServeCommandTest {
 
   @Test
   void refusesANonLoopbackUrl() {
-    CliRunner.Result r =
-        CliRunner.run(
-            "bench-serve", "--model", ServeCommandTest.TINY_LLAMA, "--url", "http://10.1.2.3:8080");
+    BenchRun r =
+        BenchRun.of(
+            "bench-serve",
+            "--model",
+            BenchRun.TINY_LLAMA.toString(),
+            "--url",
+            "http://10.1.2.3:8080");
     assertEquals(1, r.exitCode());
     assertEquals(
-        "qpeft bench-serve: --url http://10.1.2.3:8080: bench-serve only targets loopback"
+        "qpeft-bench bench-serve: --url http://10.1.2.3:8080: bench-serve only targets loopback"
             + " (127.0.0.1, ::1, localhost)\n",
         r.err());
   }

@@ -1,5 +1,6 @@
-package io.qpeft.cli;
+package io.qpeft.bench;
 
+import io.qpeft.cli.Cli;
 import io.qpeft.data.CorpusReader;
 import io.qpeft.data.Passage;
 import io.qpeft.data.PassageStore;
@@ -10,8 +11,10 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,6 +60,10 @@ public final class BenchFormatsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    return Cli.run(spec, this::bench);
+  }
+
+  private int bench() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     boolean temp = dir == null;
     Path folder = temp ? Files.createTempDirectory("qpeft-bench") : Files.createDirectories(dir);
@@ -133,16 +140,28 @@ public final class BenchFormatsCommand implements Callable<Integer> {
   }
 
   private void generate(Path tsv) throws Exception {
-    Random rnd = new Random(1);
-    String[] words = {
-      "the", "river", "Aaron", "prophet", "1987", "café", "army", "\"quoted\"", "of", "history"
-    };
+    SplittableRandom rnd = new SplittableRandom(1);
+    // what DPR's psgs_w100.tsv holds: capitals, digits, accents, and quotes that TSV doubles
+    SyntheticCorpus corpus =
+        SyntheticCorpus.of(
+            List.of(
+                "the",
+                "river",
+                "Aaron",
+                "prophet",
+                "1987",
+                "café",
+                "army",
+                "\"quoted\"",
+                "of",
+                "history"),
+            0);
     try (BufferedWriter w = Files.newBufferedWriter(tsv)) {
       w.write("id\ttext\ttitle\n");
       StringBuilder sb = new StringBuilder();
       for (int i = 1; i <= lines; i++) {
         sb.setLength(0);
-        while (sb.length() < textBytes) sb.append(words[rnd.nextInt(words.length)]).append(' ');
+        while (sb.length() < textBytes) sb.append(corpus.nextWord(rnd)).append(' ');
         String text = sb.toString().strip();
         w.write(i + "\t\"" + text.replace("\"", "\"\"") + "\"\tTitle " + i + "\n");
       }

@@ -1,4 +1,4 @@
-package io.qpeft.cli;
+package io.qpeft.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -28,7 +28,7 @@ class SyntheticCorpusTest {
 
   @Test
   void seededAndZipfShaped() {
-    SyntheticCorpus c = new SyntheticCorpus(1000, 1.0);
+    SyntheticCorpus c = SyntheticCorpus.pseudoWords(1000, 1.0);
     List<Passage> a = new ArrayList<>();
     c.passages(300, 20, 5).forEachRemaining(a::add);
     List<Passage> b = new ArrayList<>();
@@ -53,9 +53,23 @@ class SyntheticCorpusTest {
   }
 
   @Test
+  void aWordListWithExponentZeroIsDrawnUniformly() {
+    SyntheticCorpus c = SyntheticCorpus.of(List.of("a", "b", "c", "d"), 0);
+    Map<String, Integer> freq = new HashMap<>();
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(9);
+    String text = c.text(rnd, 40_000);
+    assertEquals(40_000, text.split(" ").length);
+    for (String w : text.split(" ")) freq.merge(w, 1, Integer::sum);
+    assertEquals(4, freq.size());
+    for (int n : freq.values()) assertEquals(10_000, n, 400);
+    // a vocabulary smaller than QUERY_SKIP still gives queries, from its rarest word
+    c.queries(5, 1).forEach(q -> assertTrue(q.text().matches("d( d)*"), q.text()));
+  }
+
+  @Test
   void benchCommandRunsOnATinyCorpus() {
-    IndexRetrieveCommandTest.Result r =
-        IndexRetrieveCommandTest.run(
+    BenchRun r =
+        BenchRun.of(
             "bench-retrieval",
             "--passages",
             "400",
@@ -67,7 +81,7 @@ class SyntheticCorpusTest {
             "0",
             "--threads",
             "2");
-    assertEquals(0, r.exit(), r.out());
+    assertEquals(0, r.exitCode(), r.err());
     for (String row :
         List.of(
             "generator alone",

@@ -1,4 +1,4 @@
-package io.qpeft.server;
+package io.qpeft.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,7 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -33,15 +33,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class LoadBenchmark {
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final String[] WORDS =
-      ("the of and to in is was for on that with as by at from his her an were are which this be "
-              + "city river king war music film team game school church island state party album "
-              + "county village born played season league university company station population "
-              + "species family region national first world history north south early known "
-              + "french german english american british roman empire capital language water light "
-              + "energy science theory law court bank market company product car train ship air "
-              + "paris london berlin rome tokyo nile amazon alps everest pacific atlantic sahara")
-          .split(" ");
 
   private LoadBenchmark() {}
 
@@ -56,9 +47,9 @@ public final class LoadBenchmark {
   /** Limits and identity of one load run. */
   public record Options(int clients, int maxRequests, Duration maxDuration, String bearerToken) {
     public Options {
-      Limits.require(clients > 0, "--clients must be positive, got " + clients);
-      Limits.require(maxRequests > 0, "--requests must be positive, got " + maxRequests);
-      Limits.require(
+      require(clients > 0, "--clients must be positive, got " + clients);
+      require(maxRequests > 0, "--requests must be positive, got " + maxRequests);
+      require(
           !maxDuration.isNegative() && !maxDuration.isZero(),
           "--max-seconds must be positive, got " + maxDuration.toSeconds());
     }
@@ -133,15 +124,16 @@ public final class LoadBenchmark {
    * words; each query takes words from one of its documents so that scores differ.
    */
   public static List<Item> synthetic(int count, int documents, int words, long seed) {
-    Limits.require(count > 0, "request count must be positive, got " + count);
-    Limits.require(documents > 0, "--documents must be positive, got " + documents);
-    Limits.require(words > 0, "--words must be positive, got " + words);
-    Random random = new Random(seed);
+    require(count > 0, "request count must be positive, got " + count);
+    require(documents > 0, "--documents must be positive, got " + documents);
+    require(words > 0, "--words must be positive, got " + words);
+    SyntheticCorpus corpus = SyntheticCorpus.of(SyntheticCorpus.ENGLISH, 0);
+    SplittableRandom random = new SplittableRandom(seed);
     List<Item> items = new ArrayList<>(count);
     for (int r = 0; r < count; r++) {
       List<Passage> passages = new ArrayList<>(documents);
       for (int d = 0; d < documents; d++) {
-        passages.add(new Passage(Integer.toString(d), "", text(random, words)));
+        passages.add(new Passage(Integer.toString(d), "", corpus.text(random, words)));
       }
       String[] source = passages.get(random.nextInt(documents)).text().split(" ");
       StringBuilder q = new StringBuilder();
@@ -151,13 +143,6 @@ public final class LoadBenchmark {
       items.add(new Item(new Query("bench-" + r, q.toString()), passages));
     }
     return items;
-  }
-
-  private static String text(Random random, int words) {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < words; i++)
-      b.append(i == 0 ? "" : " ").append(WORDS[random.nextInt(WORDS.length)]);
-    return b.toString();
   }
 
   /** The {@code /v1/rerank} body of an item. */
@@ -349,5 +334,9 @@ public final class LoadBenchmark {
                 .append('=')
                 .append(v));
     return b.length() == 0 ? "none" : b.toString();
+  }
+
+  private static void require(boolean condition, String message) {
+    if (!condition) throw new IllegalArgumentException(message);
   }
 }

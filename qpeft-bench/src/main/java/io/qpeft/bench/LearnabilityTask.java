@@ -1,4 +1,4 @@
-package io.qpeft.cli;
+package io.qpeft.bench;
 
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;

@@ -1,5 +1,7 @@
-package io.qpeft.cli;
+package io.qpeft.bench;
 
+import io.qpeft.cli.Cli;
+import io.qpeft.cli.IndexCommand;
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
 import io.qpeft.retrieval.Bm25Params;
@@ -9,6 +11,7 @@ import io.qpeft.retrieval.LuceneIndexer;
 import io.qpeft.retrieval.Retriever;
 import io.qpeft.retrieval.SentenceEncoder;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -26,7 +29,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code qpeft bench-retrieval}: indexing throughput, search latency and throughput, and peak
@@ -39,6 +44,9 @@ import picocli.CommandLine.Option;
     description =
         "Benchmark indexing and retrieval (BM25 and dense) on a synthetic Zipf corpus; prints figures.")
 public final class BenchRetrievalCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  private PrintWriter out;
+
   @Option(names = "--passages", description = "BM25 corpus size (default: ${DEFAULT-VALUE}).")
   long passages = 1_000_000;
 
@@ -87,11 +95,16 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    return Cli.run(spec, this::bench);
+  }
+
+  private int bench() throws Exception {
+    out = spec.commandLine().getOut();
     boolean temporary = work == null;
     Path dir =
         temporary ? Files.createTempDirectory("qpeft-bench-") : Files.createDirectories(work);
-    SyntheticCorpus corpus = new SyntheticCorpus(vocabulary, zipf);
-    System.out.printf(
+    SyntheticCorpus corpus = SyntheticCorpus.pseudoWords(vocabulary, zipf);
+    out.printf(
         Locale.ROOT,
         "bench-retrieval: %d passages, ~%d words each, Zipf s=%.2f over %d words, %d threads, %d cores, load average %.1f, Java %s%n",
         passages,
@@ -108,7 +121,7 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
     } finally {
       if (temporary) deleteTree(dir);
     }
-    System.out.printf(
+    out.printf(
         Locale.ROOT,
         "memory: peak heap %.0f MB (max %d MB), peak RSS (VmHWM) %s; load average at the end %.1f%n",
         peakHeapBytes() / 1e6,
@@ -294,8 +307,8 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
     return sorted[Math.max(0, i)] / 1e6;
   }
 
-  private static void row(String what, String format, Object... args) {
-    System.out.printf(Locale.ROOT, "  %-52s %s%n", what, String.format(Locale.ROOT, format, args));
+  private void row(String what, String format, Object... args) {
+    out.printf(Locale.ROOT, "  %-52s %s%n", what, String.format(Locale.ROOT, format, args));
   }
 
   private static long size(Path dir) throws IOException {

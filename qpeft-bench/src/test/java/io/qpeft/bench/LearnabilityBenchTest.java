@@ -1,4 +1,4 @@
-package io.qpeft.cli;
+package io.qpeft.bench;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,13 +35,13 @@ class LearnabilityBenchTest {
     return rows;
   }
 
-  static CliRun tiny(String seed) {
-    return CliRun.of(
+  static BenchRun tiny(String seed) {
+    return BenchRun.of(
         "bench-train",
         "--task",
         "learnability",
         "--model",
-        CliRun.TINY_LLAMA.toString(),
+        BenchRun.TINY_LLAMA.toString(),
         "--sizes",
         "4,8",
         "--epochs",
@@ -60,7 +60,7 @@ class LearnabilityBenchTest {
 
   @Test
   void endToEndTable() {
-    CliRun run = tiny("42");
+    BenchRun run = tiny("42");
     assertEquals(0, run.exitCode(), run.err());
     List<String[]> rows = rows(run.out());
     String[] methods = {
@@ -83,8 +83,8 @@ class LearnabilityBenchTest {
         List.of(rows.get(5)[2], rows.get(5)[3], rows.get(6)[2], rows.get(6)[3]).toArray());
     assertTrue(run.out().contains("peak RSS"), run.out());
     // the first-stage row is the seeded task's random order, measured independently here
-    try (TransformerLm lm = Models.load(CliRun.TINY_LLAMA);
-        TextTokenizer tok = TextTokenizer.load(CliRun.TINY_LLAMA)) {
+    try (TransformerLm lm = Models.load(BenchRun.TINY_LLAMA);
+        TextTokenizer tok = TextTokenizer.load(BenchRun.TINY_LLAMA)) {
       LearnabilityTask t =
           LearnabilityTask.generate(
               tok, lm.config(), new LearnabilityTask.Shape(8, 4, 5, 12, 8), 42);

@@ -1,4 +1,4 @@
-package io.qpeft.cli;
+package io.qpeft.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,8 +24,8 @@ class LearnabilityTaskTest {
 
   @BeforeAll
   static void load() {
-    tok = TextTokenizer.load(CliRun.TINY_LLAMA);
-    try (TransformerLm lm = Models.load(CliRun.TINY_LLAMA)) {
+    tok = TextTokenizer.load(BenchRun.TINY_LLAMA);
+    try (TransformerLm lm = Models.load(BenchRun.TINY_LLAMA)) {
       config = lm.config();
     }
   }
@@ -40,8 +40,8 @@ class LearnabilityTaskTest {
    * of 10 words.
    */
   static LearnabilityTask task(long seed) {
-    try (TransformerLm lm = Models.load(CliRun.TINY_LLAMA);
-        TextTokenizer t = TextTokenizer.load(CliRun.TINY_LLAMA)) {
+    try (TransformerLm lm = Models.load(BenchRun.TINY_LLAMA);
+        TextTokenizer t = TextTokenizer.load(BenchRun.TINY_LLAMA)) {
       return LearnabilityTask.generate(
           t, lm.config(), new LearnabilityTask.Shape(40, 6, 10, 12, 10), seed);
     }

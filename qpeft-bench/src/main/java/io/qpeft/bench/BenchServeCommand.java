@@ -1,13 +1,14 @@
-package io.qpeft.cli;
+package io.qpeft.bench;
 
+import io.qpeft.bench.LoadBenchmark.Item;
+import io.qpeft.bench.LoadBenchmark.Options;
+import io.qpeft.bench.LoadBenchmark.Report;
+import io.qpeft.cli.Cli;
+import io.qpeft.cli.ModelOptions;
 import io.qpeft.rerank.Reranker;
 import io.qpeft.rerank.Scored;
 import io.qpeft.rerank.UprReranker;
 import io.qpeft.server.BatchPolicy;
-import io.qpeft.server.LoadBenchmark;
-import io.qpeft.server.LoadBenchmark.Item;
-import io.qpeft.server.LoadBenchmark.Options;
-import io.qpeft.server.LoadBenchmark.Report;
 import io.qpeft.server.RerankServer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -152,12 +153,12 @@ public final class BenchServeCommand implements Callable<Integer> {
     if (rounds <= 0) throw new IllegalArgumentException("--rounds must be positive, got " + rounds);
     List<Item> items = LoadBenchmark.synthetic(distinct, documents, words, seed);
     PrintWriter out = spec.commandLine().getOut();
-    try (UprReranker reranker = ServeCommand.reranker(modelOptions, maxPassageTokens, true)) {
+    try (UprReranker reranker = modelOptions.uprReranker(maxPassageTokens)) {
       out.printf(
           Locale.ROOT,
           "bench-serve: model %s, %d clients, up to %d requests or %d s per"
               + " configuration, %d documents of %d words per request, %d distinct requests%n",
-          modelOptions.model,
+          modelOptions.model(),
           clients,
           requests,
           maxSeconds,

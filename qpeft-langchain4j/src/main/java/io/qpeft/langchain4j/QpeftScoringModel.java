@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A LangChain4j {@link ScoringModel} backed by any qpeft {@link Reranker} (UPR or Q-PEFT), so it
- * plugs into {@code ReRankingContentAggregator} and other LangChain4j retrieval pipelines.
+ * A LangChain4j {@link ScoringModel} backed by any qpeft {@link Reranker} (UPR, a Q-PEFT adapter,
+ * or a running {@code qpeft serve} through {@code io.qpeft.server.RemoteReranker}), so it plugs
+ * into {@code ReRankingContentAggregator} and other LangChain4j retrieval pipelines.
  *
  * <p>Scores are the reranker's: for UPR, the mean log-likelihood of the query given the segment
  * (negative; higher is more relevant). They are returned in input order, one per segment. A

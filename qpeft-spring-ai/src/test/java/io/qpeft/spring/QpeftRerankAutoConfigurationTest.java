@@ -25,8 +25,12 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.ai.chat.client.ChatClientRequest;
+import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.ai.document.Document;
 import org.springframework.ai.rag.Query;
+import org.springframework.ai.rag.advisor.RetrievalAugmentationAdvisor;
+import org.springframework.ai.rag.retrieval.search.DocumentRetriever;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
@@ -215,5 +219,31 @@ class QpeftRerankAutoConfigurationTest {
     runner
         .withPropertyValues("qpeft.rerank.model=" + TINY_LLAMA, "qpeft.rerank.enabled=false")
         .run(context -> assertThat(context).doesNotHaveBean(Reranker.class));
+  }
+
+  /** The docs' example: the advisor hands the chat model the reranked top-n documents. */
+  @Test
+  void ragAdvisorGetsTheRerankedDocuments() {
+    runner
+        .withUserConfiguration(RagAdvisorExample.class)
+        .withBean(DocumentRetriever.class, () -> query -> DOCUMENTS)
+        .withPropertyValues("qpeft.rerank.model=" + TINY_LLAMA, "qpeft.rerank.top-n=2")
+        .run(
+            context -> {
+              RetrievalAugmentationAdvisor advisor =
+                  context.getBean(RetrievalAugmentationAdvisor.class);
+              ChatClientRequest augmented =
+                  advisor.before(new ChatClientRequest(new Prompt(QUERY), Map.of()), null);
+              @SuppressWarnings("unchecked")
+              List<Document> used =
+                  (List<Document>)
+                      augmented.context().get(RetrievalAugmentationAdvisor.DOCUMENT_CONTEXT);
+              try (UprReranker reference = UprReranker.open(TINY_LLAMA)) {
+                assertSameAsRerank(used, reference, 2);
+              }
+              // the prompt the chat model gets holds the reranked documents' text
+              String prompt = augmented.prompt().getContents();
+              for (Document d : used) assertThat(prompt).contains(d.getText());
+            });
   }
 }

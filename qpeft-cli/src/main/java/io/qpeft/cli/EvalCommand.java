@@ -58,6 +58,13 @@ public final class EvalCommand implements Callable<Integer> {
       description = "Run to evaluate; repeat to compare.")
   List<Path> runs;
 
+  @Option(
+      names = "--label",
+      paramLabel = "NAME",
+      description =
+          "Name of each run in the table, JSON and figure, in --run order (default: file names).")
+  List<String> labels;
+
   @ArgGroup(exclusive = true, multiplicity = "1")
   Relevance relevance;
 
@@ -251,6 +258,16 @@ public final class EvalCommand implements Callable<Integer> {
   }
 
   private List<String> runNames() {
+    if (labels != null) {
+      if (labels.size() != runs.size())
+        throw new IllegalArgumentException(
+            "give one --label per --run: "
+                + labels.size()
+                + " labels for "
+                + runs.size()
+                + " runs");
+      return List.copyOf(labels);
+    }
     List<String> names = new ArrayList<>();
     for (Path r : runs) names.add(String.valueOf(r.getFileName()));
     if (names.stream().distinct().count() < names.size()) {

@@ -56,6 +56,7 @@ import picocli.CommandLine.Model.CommandSpec;
 final class ExperimentRun {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper LINES = new ObjectMapper(); // one JSON object per line
 
   private final ExperimentConfig cfg;
   private final Path out;
@@ -196,6 +197,7 @@ final class ExperimentRun {
     eval.addAll(List.of("--run", firstStage.toString()));
     for (ExperimentReport.Run r : runs.subList(1, runs.size()))
       eval.addAll(List.of("--run", out.resolve(r.file()).toString()));
+    for (ExperimentReport.Run r : runs) eval.addAll(List.of("--label", r.name()));
     if (cfg.data().kind() == Kind.BEIR) {
       eval.addAll(
           List.of(
@@ -382,7 +384,7 @@ final class ExperimentRun {
       for (Query q : QueryReader.read(cfg.data().path())) {
         if (!judged.contains(q.qid())) continue;
         ObjectNode line = JSON.createObjectNode().put("_id", q.qid()).put("text", q.text());
-        o.write(new ObjectMapper().writeValueAsString(line) + "\n");
+        o.write(LINES.writeValueAsString(line) + "\n");
         n++;
       }
       if (n == 0)

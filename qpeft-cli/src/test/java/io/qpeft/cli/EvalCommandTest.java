@@ -183,12 +183,16 @@ class EvalCommandTest {
             p("qrels.txt"),
             "--depth",
             "4",
+            "--label",
+            "first",
+            "--label",
+            "second",
             "--plot",
             p("curves.svg"));
     assertEquals(0, code, stderr);
+    assertTrue(stdout.contains("measure   first  second   change  p-value"), stdout);
     String svg = Files.readString(dir.resolve("curves.svg"));
-    for (String s : List.of("Hit@k", "Recall@k", "run-a.trec", "run-b.trec"))
-      assertTrue(svg.contains(s), s);
+    for (String s : List.of("Hit@k", "Recall@k", "first", "second")) assertTrue(svg.contains(s), s);
     assertEquals(
         0,
         run("eval", "--run", p("run-a.trec"), "--qrels", p("qrels.txt"), "--plot", p("c.png")),

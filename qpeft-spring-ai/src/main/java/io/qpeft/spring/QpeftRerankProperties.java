@@ -29,8 +29,20 @@ public class QpeftRerankProperties {
   /** A Q-PEFT adapter folder trained by qpeft train (needs model). */
   private String adapter;
 
-  /** upr (default without adapter) or qpeft (default with adapter). */
+  /**
+   * upr, qpeft, qwen3-reranker, bge-gemma or yesno; default: qpeft with an adapter, a known
+   * reranker's own method, else upr.
+   */
   private String method;
+
+  /** Yes/no methods: the instruction (default: the model card's). */
+  private String instruction;
+
+  /** upr: the prompt with {passage}; yesno: the prompt with {query} and {passage}. */
+  private String template;
+
+  /** yesno: the answer token, or YES,NO. */
+  private java.util.List<String> answerTokens;
 
   /** auto (default): the engine's default device. Other devices are not selectable yet. */
   private String device = "auto";
@@ -86,6 +98,30 @@ public class QpeftRerankProperties {
 
   public void setMethod(String method) {
     this.method = method;
+  }
+
+  public String getInstruction() {
+    return instruction;
+  }
+
+  public void setInstruction(String instruction) {
+    this.instruction = instruction;
+  }
+
+  public String getTemplate() {
+    return template;
+  }
+
+  public void setTemplate(String template) {
+    this.template = template;
+  }
+
+  public java.util.List<String> getAnswerTokens() {
+    return answerTokens;
+  }
+
+  public void setAnswerTokens(java.util.List<String> answerTokens) {
+    this.answerTokens = answerTokens;
   }
 
   public String getDevice() {

@@ -1,31 +1,24 @@
 package io.qpeft.spring;
 
-import io.qpeft.data.Passage;
-import io.qpeft.data.Query;
 import io.qpeft.hub.DownloadListener;
 import io.qpeft.hub.HubClient;
 import io.qpeft.hub.HubModelId;
-import io.qpeft.model.Models;
-import io.qpeft.model.TransformerLm;
-import io.qpeft.rerank.QpeftReranker;
+import io.qpeft.rerank.KnownRerankers;
+import io.qpeft.rerank.PromptTemplate;
+import io.qpeft.rerank.RerankMethod;
 import io.qpeft.rerank.Reranker;
-import io.qpeft.rerank.UprReranker;
+import io.qpeft.rerank.RerankerFactory;
 import io.qpeft.server.RemoteReranker;
-import io.qpeft.tokenizer.TextTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 
 /**
- * Builds the {@link Reranker} that {@code qpeft.rerank.*} describes: the one place where this
- * module turns options into a reranker (a local UPR or Q-PEFT reranker that owns its model, or a
- * {@link RemoteReranker}).
+ * Builds the {@link Reranker} that {@code qpeft.rerank.*} describes: a local one through the
+ * project's {@link RerankerFactory} (any method: UPR, Q-PEFT, the yes/no rerankers; it owns and
+ * closes its model), or a {@link RemoteReranker}.
  */
 public final class QpeftRerankers {
-  /** Methods this module can build. */
-  static final List<String> METHODS = List.of("upr", "qpeft");
-
   private QpeftRerankers() {}
 
   /** The reranker for {@code p}; the caller closes it (it closes the model it loaded). */
@@ -36,10 +29,15 @@ public final class QpeftRerankers {
       throw new IllegalArgumentException(
           "set qpeft.rerank.model (a local model) or qpeft.rerank.url (a qpeft serve), not both");
     if (remote) {
-      if (p.getAdapter() != null || p.getMethod() != null)
+      if (p.getAdapter() != null
+          || p.getMethod() != null
+          || p.getInstruction() != null
+          || p.getTemplate() != null
+          || p.getAnswerTokens() != null)
         throw new IllegalArgumentException(
-            "qpeft.rerank.adapter and qpeft.rerank.method configure a local model; with"
-                + " qpeft.rerank.url they are the server's options (qpeft serve --adapter)");
+            "qpeft.rerank.adapter, method, instruction, template and answer-tokens configure a local"
+                + " model; with qpeft.rerank.url they are the server's options (qpeft serve"
+                + " --method ... --adapter ...)");
       return RemoteReranker.builder()
           .setUrl(p.getUrl())
           .optToken(p.getApiKey())
@@ -54,50 +52,49 @@ public final class QpeftRerankers {
       throw new IllegalArgumentException(
           "qpeft.rerank.device="
               + p.getDevice()
-              + ": only 'auto' (the engine's default device) is"
-              + " supported by this version");
-    String method =
-        p.getMethod() != null
-            ? p.getMethod().toLowerCase(Locale.ROOT)
-            : p.getAdapter() != null ? "qpeft" : "upr";
-    if (!METHODS.contains(method))
-      throw new IllegalArgumentException(
-          "qpeft.rerank.method=" + p.getMethod() + " is not supported; methods: " + METHODS);
-    if (method.equals("qpeft") != (p.getAdapter() != null))
-      throw new IllegalArgumentException(
-          method.equals("qpeft")
-              ? "qpeft.rerank.method=qpeft needs qpeft.rerank.adapter (a folder from qpeft train)"
-              : "qpeft.rerank.adapter is a Q-PEFT adapter: use method qpeft (or leave method unset)");
-    if (p.getBatchTokens() <= 0)
-      throw new IllegalArgumentException(
-          "qpeft.rerank.batch-tokens must be positive, got " + p.getBatchTokens());
+              + ": only 'auto' (the engine's default device) is supported by this version");
     if (p.getMaxPassageTokens() <= 0)
       throw new IllegalArgumentException(
           "qpeft.rerank.max-passage-tokens must be positive, got " + p.getMaxPassageTokens());
     Path dir = modelDir(p.getModel());
-    TransformerLm lm = Models.load(dir);
-    TextTokenizer tokenizer = null;
+    RerankerFactory factory;
     try {
-      tokenizer = TextTokenizer.load(dir);
-      if (method.equals("upr")) {
-        return UprReranker.builder()
-            .setModel(lm)
-            .setTokenizer(tokenizer)
-            .optMaxPassageTokens(p.getMaxPassageTokens())
-            .optBatchTokens(p.getBatchTokens())
-            .optOwnsModel(true)
-            .build();
-      }
-      return new Owning(
-          QpeftReranker.load(lm, tokenizer, Path.of(p.getAdapter()), dir)
-              .withBatchTokens(p.getBatchTokens()),
-          lm,
-          tokenizer);
-    } catch (RuntimeException e) {
-      if (tokenizer != null) tokenizer.close();
-      lm.close();
-      throw e;
+      factory = factory(p, dir);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("qpeft.rerank: " + e.getMessage());
     }
+    return factory.open(dir);
+  }
+
+  /** The project's factory for these properties (validates the method's options). */
+  static RerankerFactory factory(QpeftRerankProperties p, Path dir) {
+    RerankMethod method = method(p, dir);
+    RerankerFactory.Builder b =
+        RerankerFactory.builder()
+            .setMethod(method)
+            .optAdapter(p.getAdapter() == null ? null : Path.of(p.getAdapter()))
+            .optInstruction(p.getInstruction())
+            .optAnswerTokens(p.getAnswerTokens())
+            .optMaxPassageTokens(p.getMaxPassageTokens())
+            .optBatchTokens(p.getBatchTokens());
+    if (p.getTemplate() != null) {
+      if (method.isYesNo()) b.optYesNoTemplate(p.getTemplate());
+      else b.optPromptTemplate(PromptTemplate.of(p.getTemplate(), " {query}"));
+    }
+    return b.build();
+  }
+
+  /**
+   * {@code qpeft.rerank.method}; without it qpeft when an adapter is set, else the method of a
+   * known reranker (Qwen3-Reranker, bge-reranker-v2-gemma) named by the model, else upr: as {@code
+   * qpeft rerank} chooses.
+   */
+  static RerankMethod method(QpeftRerankProperties p, Path dir) {
+    if (p.getMethod() != null) return RerankMethod.parse(p.getMethod());
+    if (p.getAdapter() != null) return RerankMethod.QPEFT;
+    return KnownRerankers.detect(p.getModel(), dir)
+        .map(KnownRerankers.Match::method)
+        .orElse(RerankMethod.UPR);
   }
 
   /** A folder as it is; a hub id through the huggingface_hub cache (downloaded once). */
@@ -110,27 +107,5 @@ public final class QpeftRerankers {
               + model
               + ": no such folder, and not a hub id (org/name[@revision])");
     return HubClient.fromEnvironment().download(HubModelId.parse(model), DownloadListener.NONE);
-  }
-
-  /** A Q-PEFT reranker that closes the model and tokenizer it was loaded with. */
-  private record Owning(Reranker inner, TransformerLm lm, TextTokenizer tokenizer)
-      implements Reranker {
-    @Override
-    public double[] score(Query query, List<Passage> passages) {
-      return inner.score(query, passages);
-    }
-
-    @Override
-    public List<double[]> scoreAll(List<Query> queries, List<List<Passage>> passages) {
-      return inner.scoreAll(queries, passages);
-    }
-
-    @Override
-    public void close() {
-      try (lm;
-          tokenizer) {
-        inner.close();
-      }
-    }
   }
 }

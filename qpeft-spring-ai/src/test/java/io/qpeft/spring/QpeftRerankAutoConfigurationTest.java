@@ -13,7 +13,9 @@ import io.qpeft.peft.PeftConfig;
 import io.qpeft.peft.PeftModel;
 import io.qpeft.peft.Variant;
 import io.qpeft.rerank.QpeftReranker;
+import io.qpeft.rerank.RerankMethod;
 import io.qpeft.rerank.Reranker;
+import io.qpeft.rerank.RerankerFactory;
 import io.qpeft.rerank.Scored;
 import io.qpeft.rerank.UprReranker;
 import io.qpeft.server.RemoteReranker;
@@ -102,7 +104,7 @@ class QpeftRerankAutoConfigurationTest {
         .withPropertyValues("qpeft.rerank.model=" + TINY_LLAMA, "qpeft.rerank.top-n=2")
         .run(
             context -> {
-              assertThat(context).hasSingleBean(UprReranker.class);
+              assertThat(context).hasSingleBean(Reranker.class);
               QpeftDocumentPostProcessor pp = context.getBean(QpeftDocumentPostProcessor.class);
               List<Document> top = pp.process(new Query(QUERY), DOCUMENTS);
               try (UprReranker reference = UprReranker.open(TINY_LLAMA)) {
@@ -135,6 +137,38 @@ class QpeftRerankAutoConfigurationTest {
                 assertSameAsRerank(all, QpeftReranker.load(lm, tok, adapter, TINY_LLAMA), 0);
               });
     }
+  }
+
+  /**
+   * A yes/no method with its own template and answer token, built by the project's factory. (The
+   * answer token has no leading space: Spring trims property values.)
+   */
+  @Test
+  void yesNoMethodFromProperties() {
+    String template = "<s>Query: {query}\nPassage: {passage}\nAnswer:";
+    runner
+        .withPropertyValues(
+            "qpeft.rerank.model=" + TINY_LLAMA,
+            "qpeft.rerank.method=yesno",
+            "qpeft.rerank.template=" + template,
+            "qpeft.rerank.answer-tokens=is")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              List<Document> all =
+                  context
+                      .getBean(QpeftDocumentPostProcessor.class)
+                      .process(new Query(QUERY), DOCUMENTS);
+              try (Reranker reference =
+                  RerankerFactory.builder()
+                      .setMethod(RerankMethod.YESNO)
+                      .optYesNoTemplate(template)
+                      .optAnswerTokens(List.of("is"))
+                      .build()
+                      .open(TINY_LLAMA)) {
+                assertSameAsRerank(all, reference, 0);
+              }
+            });
   }
 
   @Test
@@ -215,7 +249,7 @@ class QpeftRerankAutoConfigurationTest {
                 assertThat(context)
                     .getFailure()
                     .rootCause()
-                    .hasMessageContaining("needs qpeft.rerank.adapter"));
+                    .hasMessageContaining("qpeft.rerank: method qpeft needs an adapter"));
     runner
         .withPropertyValues("qpeft.rerank.model=" + TINY_LLAMA, "qpeft.rerank.enabled=false")
         .run(context -> assertThat(context).doesNotHaveBean(Reranker.class));

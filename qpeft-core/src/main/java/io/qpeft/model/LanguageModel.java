@@ -24,8 +24,16 @@ public interface LanguageModel extends AutoCloseable {
    */
   List<TargetScore> score(List<ScoreRequest> requests, int batchTokens);
 
+  /**
+   * The padded-token budget this model uses when none is given: {@link #DEFAULT_BATCH_TOKENS}, or
+   * one derived from the free memory of the GPU it runs on.
+   */
+  default int defaultBatchTokens() {
+    return DEFAULT_BATCH_TOKENS;
+  }
+
   default List<TargetScore> score(List<ScoreRequest> requests) {
-    return score(requests, DEFAULT_BATCH_TOKENS);
+    return score(requests, defaultBatchTokens());
   }
 
   /**
@@ -35,7 +43,7 @@ public interface LanguageModel extends AutoCloseable {
   List<SoftGradient> scoreWithGradient(List<ScoreRequest> requests, int batchTokens);
 
   default List<SoftGradient> scoreWithGradient(List<ScoreRequest> requests) {
-    return scoreWithGradient(requests, DEFAULT_BATCH_TOKENS);
+    return scoreWithGradient(requests, defaultBatchTokens());
   }
 
   @Override

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
@@ -26,6 +27,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Subclasses give the token embedding, the transformer body and the head. Every operation puts a
  * per-call array first, so results belong to the call's manager, never to the weights' manager.
+ *
+ * <p>The weights live on one device in one dtype (F32, or F16 on a GPU; see {@link EngineOptions});
+ * whatever it is, soft vectors arrive in F32 and are cast at the splice, and the logits rows are
+ * cast to F32 before the log-softmax, so log-probabilities and gradients are F32.
  */
 public abstract class TransformerLm implements LanguageModel {
   /** DJL allows one gradient collector at a time, process-wide. */
@@ -41,10 +46,47 @@ public abstract class TransformerLm implements LanguageModel {
 
   protected final ModelConfig config;
   protected final NDManager weights;
+  private final MemoryBackoff backoff = new MemoryBackoff();
+  private volatile int defaultBatchTokens;
 
   protected TransformerLm(ModelConfig config, NDManager weights) {
     this.config = config;
     this.weights = weights;
+  }
+
+  /**
+   * A new manager on the model's device, for one call's arrays (close it when done). Everything
+   * that meets the model's weights must come from one of these.
+   */
+  public NDManager newManager() {
+    return weights.getEngine().newBaseManager(weights.getDevice());
+  }
+
+  /** The device the weights are on, the engine build and the weights' dtype. */
+  public Placement placement() {
+    return new Placement(
+        weights.getDevice(), DType.of(inputEmbeddings().getDataType()), EngineBuild.detect());
+  }
+
+  /** The data type of the weights and of the forward pass's activations. */
+  protected DataType computeType() {
+    return inputEmbeddings().getDataType();
+  }
+
+  /**
+   * The token budget for this model on its device: {@link MemoryBudget#CPU_TOKENS} on the CPU,
+   * derived from the GPU's free memory (measured once, the first time this is asked) on a GPU.
+   */
+  @Override
+  public int defaultBatchTokens() {
+    int t = defaultBatchTokens;
+    if (t == 0) defaultBatchTokens = t = MemoryBudget.tokens(config, placement());
+    return t;
+  }
+
+  /** The out-of-memory back-off of {@link #score} (tests simulate failures through it). */
+  MemoryBackoff backoff() {
+    return backoff;
   }
 
   /** Token embeddings of {@code ids (batch, tokens)} -> {@code (batch, tokens, hidden)}. */
@@ -74,6 +116,19 @@ public abstract class TransformerLm implements LanguageModel {
     return inPlace ? a.muli(b) : a.mul(b);
   }
 
+  /**
+   * {@code x} as {@code type} ({@code x} itself if it already is). DJL's {@code toType} runs
+   * without autograd, so when a gradient may be taken ({@code differentiable}) the cast goes
+   * through a cumulative product over a new unit axis with an output type: the identity, which
+   * PyTorch differentiates.
+   */
+  protected static NDArray cast(NDArray x, DataType type, boolean differentiable) {
+    if (x.getDataType() == type) return x;
+    if (!differentiable) return x.toType(type, false);
+    int axis = x.getShape().dimension();
+    return x.expandDims(axis).cumProd(axis, type).squeeze(axis);
+  }
+
   /** The LM head weight {@code (vocab, hidden)}: logits = h W^T. */
   protected abstract NDArray head();
 
@@ -92,13 +147,16 @@ public abstract class TransformerLm implements LanguageModel {
   public List<TargetScore> score(List<ScoreRequest> requests, int batchTokens) {
     checkBudget(batchTokens);
     TargetScore[] out = new TargetScore[requests.size()];
-    for (int[] batch : Batching.plan(requests, batchTokens)) {
-      List<ScoreRequest> part = select(requests, batch);
-      try (NDManager m = weights.getEngine().newBaseManager()) {
-        float[] lp = targetLogprobs(m, part, softVectors(m, part), false).toFloatArray();
-        split(part, lp, batch, out);
-      }
-    }
+    backoff.run(
+        requests,
+        batchTokens,
+        batch -> {
+          List<ScoreRequest> part = select(requests, batch);
+          try (NDManager m = newManager()) {
+            float[] lp = targetLogprobs(m, part, softVectors(m, part), false).toFloatArray();
+            split(part, lp, batch, out);
+          }
+        });
     return Arrays.asList(out);
   }
 
@@ -109,7 +167,7 @@ public abstract class TransformerLm implements LanguageModel {
     for (int[] batch : Batching.plan(requests, batchTokens)) {
       List<ScoreRequest> part = select(requests, batch);
       GRADIENT_LOCK.lock();
-      try (NDManager m = weights.getEngine().newBaseManager()) {
+      try (NDManager m = newManager()) {
         NDArray soft = softVectors(m, part);
         if (soft != null) soft.setRequiresGradient(true);
         NDArray lp;
@@ -146,10 +204,10 @@ public abstract class TransformerLm implements LanguageModel {
 
   /**
    * Differentiable forward: the target-token log-probabilities of {@code requests}, concatenated in
-   * request order, {@code (sum of target lengths)}. {@code softRows (total soft vectors, hidden)}
-   * fills the requests' soft segments in order (their float vectors are ignored); {@code null} if
-   * there are none. Only the per-call {@code manager} owns the results; run it inside a
-   * GradientCollector to get gradients with respect to {@code softRows}.
+   * request order, {@code (sum of target lengths)}, F32. {@code softRows (total soft vectors,
+   * hidden)}, F32, fills the requests' soft segments in order (their float vectors are ignored);
+   * {@code null} if there are none. Only the per-call {@code manager} owns the results; run it
+   * inside a GradientCollector to get gradients with respect to {@code softRows}.
    */
   public NDArray targetLogprobs(NDManager manager, List<ScoreRequest> requests, NDArray softRows) {
     return targetLogprobs(manager, requests, softRows, true);
@@ -166,6 +224,7 @@ public abstract class TransformerLm implements LanguageModel {
     int b = requests.size();
     int t = layout.tokens();
     int d = config.hiddenSize();
+    DataType type = computeType();
 
     // Embed token ids; soft slots and padding hold id 0 and are overwritten / never read.
     NDArray ids = manager.create(layout.ids(), new Shape(b, t));
@@ -180,8 +239,13 @@ public abstract class TransformerLm implements LanguageModel {
                 + " soft vectors, got "
                 + (softRows == null ? "none" : softRows.getShape()));
       }
-      NDArray keep = manager.create(layout.tokenMask(), new Shape(b, t, 1));
-      NDArray table = NDArrays.concat(new NDList(manager.zeros(new Shape(1, d)), softRows), 0);
+      // soft vectors stay F32 (trainable upstream); cast here, so gradients flow back as F32
+      NDArray keep = manager.create(layout.tokenMask(), new Shape(b, t, 1)).toType(type, false);
+      NDArray table =
+          NDArrays.concat(
+              new NDList(
+                  manager.zeros(new Shape(1, d), type), cast(softRows, type, differentiable)),
+              0);
       NDArray slots = manager.create(layout.softSlots(), new Shape(b * t));
       NDArray placed = Embedding.embedding(slots, table, SparseFormat.DENSE).singletonOrThrow();
       x = x.mul(keep).add(placed.reshape(b, t, d));
@@ -193,7 +257,8 @@ public abstract class TransformerLm implements LanguageModel {
     NDArray rows = manager.create(layout.predictRows());
     NDArray hs = Embedding.embedding(rows, h, SparseFormat.DENSE).singletonOrThrow();
     NDArray logits = Linear.linear(hs, head()).singletonOrThrow();
-    NDArray logp = logits.logSoftmax(1);
+    // F32 whatever the weights
+    NDArray logp = cast(logits, DataType.FLOAT32, differentiable).logSoftmax(1);
     NDArray targets = manager.create(layout.targetIds(), new Shape(layout.targetIds().length, 1));
     return logp.gather(targets, 1).reshape(-1);
   }
@@ -218,11 +283,15 @@ public abstract class TransformerLm implements LanguageModel {
       }
       validate(part);
       Batching.Layout layout = Batching.layout(part);
-      try (NDManager m = weights.getEngine().newBaseManager()) {
+      try (NDManager m = newManager()) {
         int b = part.size();
         int t = layout.tokens();
         NDArray h = body(embedTokens(m.create(layout.ids(), new Shape(b, t))), true);
-        NDArray logp = Linear.linear(h, head()).singletonOrThrow().logSoftmax(2); // (b, t, vocab)
+        NDArray logp =
+            Linear.linear(h, head())
+                .singletonOrThrow()
+                .toType(DataType.FLOAT32, false)
+                .logSoftmax(2); // (b, t, vocab)
         NDArray flat = logp.reshape(b * t, config.vocabSize());
         NDArray rows =
             Embedding.embedding(m.create(layout.predictRows()), flat, SparseFormat.DENSE)

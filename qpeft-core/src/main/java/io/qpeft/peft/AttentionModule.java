@@ -1,6 +1,7 @@
 package io.qpeft.peft;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
@@ -106,7 +107,8 @@ public final class AttentionModule implements QueryDependentModule {
       long[] idx = Arrays.stream(in.passageIds()).asLongStream().toArray();
       NDArray p =
           Embedding.embedding(b.manager().create(idx), lm.inputEmbeddings(), SparseFormat.DENSE)
-              .singletonOrThrow(); // (np, d), frozen
+              .singletonOrThrow()
+              .toType(DataType.FLOAT32, false); // (np, d), frozen (F16 table: no gradient needed)
       NDArray k = Linear.linear(p, b.get(WK), b.get(BK)).singletonOrThrow(); // (np, d)
       NDArray v = Linear.linear(p, b.get(WV), b.get(BV)).singletonOrThrow(); // (np, d)
       NDArray qh = q.reshape(nq, h, hd).transpose(1, 0, 2); // (h, nq, hd)

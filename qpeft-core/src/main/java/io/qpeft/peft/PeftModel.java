@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
@@ -80,7 +81,7 @@ public final class PeftModel {
     int[] promptIds = tokenizer.encode(config.softPromptText());
     if (promptIds.length == 0)
       throw new IllegalArgumentException("the soft prompt text has no tokens");
-    try (NDManager m = lm.inputEmbeddings().getManager().getEngine().newBaseManager()) {
+    try (NDManager m = lm.newManager()) {
       NDArray rows =
           Embedding.embedding(
                   m.create(Arrays.stream(promptIds).asLongStream().toArray()),
@@ -89,10 +90,12 @@ public final class PeftModel {
               .singletonOrThrow();
       p.put(
           ParameterSet.SOFT_PROMPT,
-          new Tensor(new int[] {promptIds.length, d}, rows.toFloatArray()),
+          new Tensor(
+              new int[] {promptIds.length, d}, rows.toType(DataType.FLOAT32, false).toFloatArray()),
           config.trainSoftPrompt());
       if (config.variant().hasModule()) {
-        float[] table = lm.inputEmbeddings().toFloatArray();
+        // trainable parameters are F32 whatever the frozen model's dtype
+        float[] table = lm.inputEmbeddings().toType(DataType.FLOAT32, false).toFloatArray();
         p.put(
             ParameterSet.EMBEDDING,
             new Tensor(new int[] {lm.config().vocabSize(), d}, table),
@@ -216,7 +219,7 @@ public final class PeftModel {
     for (int[] batch : Batching.plan(requests, batchTokens)) {
       List<Prepared> part = new ArrayList<>(batch.length);
       for (int i : batch) part.add(pairs.get(i));
-      try (NDManager m = lm.inputEmbeddings().getManager().getEngine().newBaseManager()) {
+      try (NDManager m = lm.newManager()) {
         Binding b = new Binding(m, params, embeddingRows(part), false);
         float[] s = meanLogprobs(b, part, null).toFloatArray();
         for (int k = 0; k < batch.length; k++) out[batch[k]] = s[k];

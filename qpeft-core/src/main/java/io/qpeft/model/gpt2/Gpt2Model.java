@@ -96,7 +96,7 @@ public final class Gpt2Model extends TransformerLm {
         Embedding.embedding(m.create(positions), wpe, SparseFormat.DENSE).singletonOrThrow();
     x = x.add(pos); // (b, t, d) + (t, d); x may be the caller's array: not in place
     NDArray scale = scalar(x, 1.0 / Math.sqrt(config.headDim()));
-    NDArray mask = LlamaModel.causalMask(m, t);
+    NDArray mask = LlamaModel.causalMask(m, t).toType(x.getDataType(), false);
     NDArray[] gelu = {
       scalar(x, 0.5), scalar(x, 1.0), scalar(x, Math.sqrt(2 / Math.PI)), scalar(x, 0.044715)
     };

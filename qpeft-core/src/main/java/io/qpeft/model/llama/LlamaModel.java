@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
@@ -97,10 +98,12 @@ public final class LlamaModel extends TransformerLm {
   protected NDArray body(NDArray x, boolean inPlace) {
     long b = x.getShape().get(0);
     int t = (int) x.getShape().get(1);
+    DataType type = x.getDataType();
     NDArray[] rope = rotaryTables(x.getManager(), t);
+    rope = new NDArray[] {rope[0].toType(type, false), rope[1].toType(type, false)};
     NDArray eps = scalar(x, config.normEps());
     NDArray scale = scalar(x, 1.0 / Math.sqrt(config.headDim()));
-    NDArray mask = causalMask(x.getManager(), t);
+    NDArray mask = causalMask(x.getManager(), t).toType(type, false);
     for (Layer layer : layers) {
       // One scope per layer frees its temporaries; autograd keeps what backward needs natively.
       try (NDScope scope = new NDScope()) {
@@ -126,10 +129,15 @@ public final class LlamaModel extends TransformerLm {
     return rmsNorm(x, finalNorm, eps, inPlace);
   }
 
-  /** RMSNorm: x / sqrt(mean(x^2) + eps) * weight (no mean subtraction, no bias). */
+  /**
+   * RMSNorm: x / sqrt(mean(x^2) + eps) * weight (no mean subtraction, no bias), normalised in F32
+   * and cast back before the weight, as Hugging Face does for half-precision models (x^2 overflows
+   * F16 from |x| = 256).
+   */
   private static NDArray rmsNorm(NDArray x, NDArray weight, NDArray eps, boolean inPlace) {
-    NDArray rms = x.square().mean(new int[] {-1}, true).add(eps).sqrt();
-    return mul(x.div(rms), weight, inPlace);
+    NDArray xf = cast(x, DataType.FLOAT32, !inPlace); // x itself at F32
+    NDArray rms = xf.square().mean(new int[] {-1}, true).add(eps).sqrt();
+    return mul(cast(xf.div(rms), x.getDataType(), !inPlace), weight, inPlace);
   }
 
   private NDArray attention(

@@ -2,6 +2,8 @@ package io.qpeft.cli;
 
 import io.qpeft.model.Models;
 import io.qpeft.model.TransformerLm;
+import io.qpeft.rerank.UprReranker;
+import io.qpeft.tokenizer.TextTokenizer;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -27,22 +29,46 @@ public final class ModelOptions {
           "Padded tokens per forward pass (default: ${DEFAULT-VALUE}); lower it if memory runs out.")
   int batchTokens;
 
+  /** {@code --model} as given. */
+  public String model() {
+    return model;
+  }
+
   /** The local folder of {@code --model}, downloading a hub model first if needed. */
-  Path modelDir() {
+  public Path modelDir() {
     return ModelResolver.resolve(model);
   }
 
   /** Loads the model in {@code dir}. */
-  TransformerLm load(Path dir) {
+  public TransformerLm load(Path dir) {
     batchTokens();
     return Models.load(dir);
   }
 
   /** {@code --batch-tokens}, checked. */
-  int batchTokens() {
+  public int batchTokens() {
     if (batchTokens <= 0) {
       throw new IllegalArgumentException("--batch-tokens must be positive, got " + batchTokens);
     }
     return batchTokens;
+  }
+
+  /** A UPR reranker over {@code --model} that owns (and closes) the model. */
+  public UprReranker uprReranker(int maxPassageTokens) {
+    Path dir = modelDir();
+    TransformerLm lm = load(dir);
+    try {
+      TextTokenizer tokenizer = TextTokenizer.load(dir);
+      return UprReranker.builder()
+          .setModel(lm)
+          .setTokenizer(tokenizer)
+          .optMaxPassageTokens(maxPassageTokens)
+          .optBatchTokens(batchTokens())
+          .optOwnsModel(true)
+          .build();
+    } catch (RuntimeException e) {
+      lm.close();
+      throw e;
+    }
   }
 }

@@ -1,6 +1,5 @@
 package io.qpeft.cli;
 
-import io.qpeft.model.LanguageModel;
 import io.qpeft.model.TransformerLm;
 import io.qpeft.rerank.QpeftReranker;
 import io.qpeft.rerank.Reranker;
@@ -63,25 +62,6 @@ public final class ServeCommand implements Callable<Integer> {
         .optMaxPassageTokens(maxPassageTokens)
         .optBatchTokens(modelOptions.batchTokens())
         .build();
-  }
-
-  /** A UPR reranker over {@code --model}, which it owns when {@code owns}. */
-  static UprReranker reranker(ModelOptions options, int maxPassageTokens, boolean owns) {
-    Path dir = options.modelDir();
-    LanguageModel lm = options.load(dir);
-    try {
-      TextTokenizer tokenizer = TextTokenizer.load(dir);
-      return UprReranker.builder()
-          .setModel(lm)
-          .setTokenizer(tokenizer)
-          .optMaxPassageTokens(maxPassageTokens)
-          .optBatchTokens(options.batchTokens())
-          .optOwnsModel(owns)
-          .build();
-    } catch (RuntimeException e) {
-      lm.close();
-      throw e;
-    }
   }
 
   @Option(

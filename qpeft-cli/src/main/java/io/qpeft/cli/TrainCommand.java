@@ -171,30 +171,33 @@ public final class TrainCommand implements Callable<Integer> {
   private int train() {
     Variant v = Variant.parse(variant);
     PeftConfig peft =
-        PeftConfig.defaults(v)
-            .withTopK(topK)
-            .withHeads(heads, dropout)
-            .withMaxTokens(maxTokens)
-            .withFilters(!keepStopWords, !keepNonAlphabetic)
-            .withTrainSoftPrompt(trainSoftPrompt || v == Variant.PROMPT);
+        PeftConfig.builder()
+            .setVariant(v)
+            .optTopK(topK)
+            .optHeads(heads)
+            .optDropout(dropout)
+            .optMaxTokens(maxTokens)
+            .optStopWords(!keepStopWords)
+            .optAlphabeticOnly(!keepNonAlphabetic)
+            .optTrainSoftPrompt(trainSoftPrompt || v == Variant.PROMPT)
+            .build();
     TrainConfig cfg =
-        new TrainConfig(
-            lr,
-            weightDecay,
-            beta1,
-            beta2,
-            1e-8,
-            epochs,
-            batchQueries,
-            hardNegatives,
-            !noInBatch,
-            LossType.parse(loss),
-            margin,
-            clipNorm,
-            linearDecay,
-            patience,
-            seed,
-            checkpointEvery);
+        TrainConfig.builder()
+            .optLearningRate(lr)
+            .optWeightDecay(weightDecay)
+            .optBetas(beta1, beta2)
+            .optEpochs(epochs)
+            .optBatchQueries(batchQueries)
+            .optHardNegatives(hardNegatives)
+            .optInBatchNegatives(!noInBatch)
+            .optLoss(LossType.parse(loss))
+            .optMargin(margin)
+            .optClipNorm(clipNorm)
+            .optLinearDecay(linearDecay)
+            .optPatience(patience)
+            .optSeed(seed)
+            .optCheckpointEvery(checkpointEvery)
+            .build();
     List<TrainingExample> trainSet = examples(train, split);
     List<TrainingExample> devSet = dev == null ? List.of() : examples(dev, devSplit);
     Path model = modelOptions.modelDir();

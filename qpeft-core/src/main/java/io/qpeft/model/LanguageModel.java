@@ -32,6 +32,15 @@ public interface LanguageModel extends AutoCloseable {
     return DEFAULT_BATCH_TOKENS;
   }
 
+  /**
+   * The most input positions one sequence may use ({@code prompt + target - 1} for {@link #score},
+   * the prompt for {@link #lastPositionLogits}); {@link Integer#MAX_VALUE} when the family has no
+   * limit. Longer requests are refused.
+   */
+  default int maxSequenceLength() {
+    return Integer.MAX_VALUE;
+  }
+
   default List<TargetScore> score(List<ScoreRequest> requests) {
     return score(requests, defaultBatchTokens());
   }
@@ -44,6 +53,20 @@ public interface LanguageModel extends AutoCloseable {
 
   default List<SoftGradient> scoreWithGradient(List<ScoreRequest> requests) {
     return scoreWithGradient(requests, defaultBatchTokens());
+  }
+
+  /**
+   * For each prompt, the logits of the vocabulary rows {@code tokenIds} at its last position (after
+   * any final-logit transform of the family, such as Gemma 2's soft-capping): {@code out[i][j]} is
+   * the logit of {@code tokenIds[j]} as the next token after {@code promptIds.get(i)}. Yes/no
+   * rerankers read their answer tokens this way. Only the last hidden state of each prompt meets
+   * only the given rows of the LM head, never the whole vocabulary; prompts are batched longest
+   * first by {@code batchTokens} padded tokens, as {@link #score} does.
+   */
+  float[][] lastPositionLogits(List<int[]> promptIds, int[] tokenIds, int batchTokens);
+
+  default float[][] lastPositionLogits(List<int[]> promptIds, int[] tokenIds) {
+    return lastPositionLogits(promptIds, tokenIds, defaultBatchTokens());
   }
 
   @Override

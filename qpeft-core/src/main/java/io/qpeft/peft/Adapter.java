@@ -91,20 +91,22 @@ public final class Adapter {
     PeftConfig config;
     try {
       config =
-          new PeftConfig(
-              Variant.parse(text(root, "variant", file)),
-              h.path("top_k").asInt(10),
-              h.path("heads").asInt(2),
-              h.path("dropout").asDouble(0.1),
-              h.path("stop_words").asBoolean(true),
-              h.path("alphabetic_only").asBoolean(true),
-              h.path("max_tokens").asInt(300),
-              text(t, "soft_prompt_text", file),
-              h.path("train_soft_prompt").asBoolean(false),
-              text(t, "passage_prefix", file),
-              text(t, "hints", file),
-              text(t, "question", file),
-              text(t, "query_prefix", file));
+          PeftConfig.builder()
+              .setVariant(Variant.parse(text(root, "variant", file)))
+              .optTopK(h.path("top_k").asInt(10))
+              .optHeads(h.path("heads").asInt(2))
+              .optDropout(h.path("dropout").asDouble(0.1))
+              .optStopWords(h.path("stop_words").asBoolean(true))
+              .optAlphabeticOnly(h.path("alphabetic_only").asBoolean(true))
+              .optMaxTokens(h.path("max_tokens").asInt(300))
+              .optSoftPromptText(text(t, "soft_prompt_text", file))
+              .optTrainSoftPrompt(h.path("train_soft_prompt").asBoolean(false))
+              .optTemplate(
+                  text(t, "passage_prefix", file),
+                  text(t, "hints", file),
+                  text(t, "question", file))
+              .optQueryPrefix(text(t, "query_prefix", file))
+              .build();
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }

@@ -5,7 +5,8 @@ import java.util.Objects;
 /**
  * The shape of an adapter and its prompt. Defaults follow the Q-PEFT reference recipe (arXiv
  * 2404.04522): input {@code <bos> [soft prompt] Passage: {title} {text}\nhints: [hints]
- * \nQuestion:\n}, target {@code <bos> {query} <eos>}, 300 tokens in total.
+ * \nQuestion:\n}, target {@code <bos> {query} <eos>}, 300 tokens in total. Build with {@link
+ * #builder()} or {@link #toBuilder()}.
  *
  * @param variant what is trained (see {@link Variant})
  * @param topK Q-PEFT-R: number of distinct passage tokens turned into hints
@@ -58,105 +59,130 @@ public record PeftConfig(
 
   /** The reference recipe for {@code variant}: top-k 10, 2 heads, dropout 0.1, 300 tokens. */
   public static PeftConfig defaults(Variant variant) {
-    return new PeftConfig(
-        variant,
-        10,
-        2,
-        0.1,
-        true,
-        true,
-        300,
-        DEFAULT_SOFT_PROMPT,
-        false,
-        "Passage:",
-        "\nhints:",
-        "\nQuestion:\n",
-        " ");
+    return builder().setVariant(variant).build();
   }
 
-  public PeftConfig withTopK(int k) {
-    return new PeftConfig(
-        variant,
-        k,
-        heads,
-        dropout,
-        stopWords,
-        alphabeticOnly,
-        maxTokens,
-        softPromptText,
-        trainSoftPrompt,
-        passagePrefix,
-        hintsText,
-        questionText,
-        queryPrefix);
+  public static Builder builder() {
+    return new Builder();
   }
 
-  public PeftConfig withHeads(int h, double p) {
-    return new PeftConfig(
-        variant,
-        topK,
-        h,
-        p,
-        stopWords,
-        alphabeticOnly,
-        maxTokens,
-        softPromptText,
-        trainSoftPrompt,
-        passagePrefix,
-        hintsText,
-        questionText,
-        queryPrefix);
+  /** A builder holding this configuration's values. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.variant = variant;
+    b.topK = topK;
+    b.heads = heads;
+    b.dropout = dropout;
+    b.stopWords = stopWords;
+    b.alphabeticOnly = alphabeticOnly;
+    b.maxTokens = maxTokens;
+    b.softPromptText = softPromptText;
+    b.trainSoftPrompt = trainSoftPrompt;
+    b.passagePrefix = passagePrefix;
+    b.hintsText = hintsText;
+    b.questionText = questionText;
+    b.queryPrefix = queryPrefix;
+    return b;
   }
 
-  public PeftConfig withMaxTokens(int n) {
-    return new PeftConfig(
-        variant,
-        topK,
-        heads,
-        dropout,
-        stopWords,
-        alphabeticOnly,
-        n,
-        softPromptText,
-        trainSoftPrompt,
-        passagePrefix,
-        hintsText,
-        questionText,
-        queryPrefix);
-  }
+  /**
+   * Builder in DJL's style: {@link #setVariant} is required, every {@code optX} has the reference
+   * recipe's default.
+   */
+  public static final class Builder {
+    private Variant variant;
+    private int topK = 10;
+    private int heads = 2;
+    private double dropout = 0.1;
+    private boolean stopWords = true;
+    private boolean alphabeticOnly = true;
+    private int maxTokens = 300;
+    private String softPromptText = DEFAULT_SOFT_PROMPT;
+    private boolean trainSoftPrompt;
+    private String passagePrefix = "Passage:";
+    private String hintsText = "\nhints:";
+    private String questionText = "\nQuestion:\n";
+    private String queryPrefix = " ";
 
-  public PeftConfig withFilters(boolean stop, boolean alphabetic) {
-    return new PeftConfig(
-        variant,
-        topK,
-        heads,
-        dropout,
-        stop,
-        alphabetic,
-        maxTokens,
-        softPromptText,
-        trainSoftPrompt,
-        passagePrefix,
-        hintsText,
-        questionText,
-        queryPrefix);
-  }
+    private Builder() {}
 
-  public PeftConfig withTrainSoftPrompt(boolean train) {
-    return new PeftConfig(
-        variant,
-        topK,
-        heads,
-        dropout,
-        stopWords,
-        alphabeticOnly,
-        maxTokens,
-        softPromptText,
-        train,
-        passagePrefix,
-        hintsText,
-        questionText,
-        queryPrefix);
+    public Builder setVariant(Variant variant) {
+      this.variant = variant;
+      return this;
+    }
+
+    public Builder optTopK(int topK) {
+      this.topK = topK;
+      return this;
+    }
+
+    public Builder optHeads(int heads) {
+      this.heads = heads;
+      return this;
+    }
+
+    public Builder optDropout(double dropout) {
+      this.dropout = dropout;
+      return this;
+    }
+
+    /** Q-PEFT-R: skip English stop words when selecting hint tokens. */
+    public Builder optStopWords(boolean stopWords) {
+      this.stopWords = stopWords;
+      return this;
+    }
+
+    /** Q-PEFT-R: skip tokens without a letter. */
+    public Builder optAlphabeticOnly(boolean alphabeticOnly) {
+      this.alphabeticOnly = alphabeticOnly;
+      return this;
+    }
+
+    public Builder optMaxTokens(int maxTokens) {
+      this.maxTokens = maxTokens;
+      return this;
+    }
+
+    public Builder optSoftPromptText(String text) {
+      this.softPromptText = text;
+      return this;
+    }
+
+    public Builder optTrainSoftPrompt(boolean train) {
+      this.trainSoftPrompt = train;
+      return this;
+    }
+
+    /** The prompt's fixed texts: before the passage, before the hints, after the hints. */
+    public Builder optTemplate(String passagePrefix, String hintsText, String questionText) {
+      this.passagePrefix = passagePrefix;
+      this.hintsText = hintsText;
+      this.questionText = questionText;
+      return this;
+    }
+
+    public Builder optQueryPrefix(String queryPrefix) {
+      this.queryPrefix = queryPrefix;
+      return this;
+    }
+
+    /** Validates and builds; a bad value fails naming the option and what is allowed. */
+    public PeftConfig build() {
+      return new PeftConfig(
+          variant,
+          topK,
+          heads,
+          dropout,
+          stopWords,
+          alphabeticOnly,
+          maxTokens,
+          softPromptText,
+          trainSoftPrompt,
+          passagePrefix,
+          hintsText,
+          questionText,
+          queryPrefix);
+    }
   }
 
   private static void require(boolean ok, String message) {

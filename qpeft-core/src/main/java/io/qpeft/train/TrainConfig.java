@@ -3,6 +3,8 @@ package io.qpeft.train;
 /**
  * Training hyper-parameters; {@link #defaults()} is the Q-PEFT recipe (AdamW lr 3e-2, batches of 4
  * queries, in-batch + 1 hard negative, hinge + pointwise loss, 20 epochs, patience 5, seed 42).
+ * Build with {@link #builder()} (every field has a default) or {@link #toBuilder()}; a new
+ * hyper-parameter is a component here, a field and an {@code optX} in the builder.
  *
  * @param batchQueries queries per optimizer step
  * @param hardNegatives hard negatives taken per query (each is a negative for every query in the
@@ -51,88 +53,153 @@ public record TrainConfig(
   }
 
   public static TrainConfig defaults() {
-    return new TrainConfig(
-        3e-2, 0.01, 0.9, 0.999, 1e-8, 20, 4, 1, true, LossType.BOTH, 0.5, 1.0, false, 5, 42, 50);
+    return builder().build();
   }
 
-  public TrainConfig withEpochs(int e) {
-    return new TrainConfig(
-        learningRate,
-        weightDecay,
-        beta1,
-        beta2,
-        eps,
-        e,
-        batchQueries,
-        hardNegatives,
-        inBatchNegatives,
-        loss,
-        margin,
-        clipNorm,
-        linearDecay,
-        patience,
-        seed,
-        checkpointEvery);
+  public static Builder builder() {
+    return new Builder();
   }
 
-  public TrainConfig withLearningRate(double lr) {
-    return new TrainConfig(
-        lr,
-        weightDecay,
-        beta1,
-        beta2,
-        eps,
-        epochs,
-        batchQueries,
-        hardNegatives,
-        inBatchNegatives,
-        loss,
-        margin,
-        clipNorm,
-        linearDecay,
-        patience,
-        seed,
-        checkpointEvery);
+  /** A builder holding this configuration's values. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.learningRate = learningRate;
+    b.weightDecay = weightDecay;
+    b.beta1 = beta1;
+    b.beta2 = beta2;
+    b.eps = eps;
+    b.epochs = epochs;
+    b.batchQueries = batchQueries;
+    b.hardNegatives = hardNegatives;
+    b.inBatchNegatives = inBatchNegatives;
+    b.loss = loss;
+    b.margin = margin;
+    b.clipNorm = clipNorm;
+    b.linearDecay = linearDecay;
+    b.patience = patience;
+    b.seed = seed;
+    b.checkpointEvery = checkpointEvery;
+    return b;
   }
 
-  public TrainConfig withCheckpointEvery(int n) {
-    return new TrainConfig(
-        learningRate,
-        weightDecay,
-        beta1,
-        beta2,
-        eps,
-        epochs,
-        batchQueries,
-        hardNegatives,
-        inBatchNegatives,
-        loss,
-        margin,
-        clipNorm,
-        linearDecay,
-        patience,
-        seed,
-        n);
-  }
+  /** Builder in DJL's style: every setting is optional ({@code optX}), defaults are the recipe. */
+  public static final class Builder {
+    private double learningRate = 3e-2;
+    private double weightDecay = 0.01;
+    private double beta1 = 0.9;
+    private double beta2 = 0.999;
+    private double eps = 1e-8;
+    private int epochs = 20;
+    private int batchQueries = 4;
+    private int hardNegatives = 1;
+    private boolean inBatchNegatives = true;
+    private LossType loss = LossType.BOTH;
+    private double margin = 0.5;
+    private double clipNorm = 1.0;
+    private boolean linearDecay;
+    private int patience = 5;
+    private long seed = 42;
+    private int checkpointEvery = 50;
 
-  public TrainConfig withBatch(int queries, int hard) {
-    return new TrainConfig(
-        learningRate,
-        weightDecay,
-        beta1,
-        beta2,
-        eps,
-        epochs,
-        queries,
-        hard,
-        inBatchNegatives,
-        loss,
-        margin,
-        clipNorm,
-        linearDecay,
-        patience,
-        seed,
-        checkpointEvery);
+    private Builder() {}
+
+    public Builder optLearningRate(double lr) {
+      this.learningRate = lr;
+      return this;
+    }
+
+    public Builder optWeightDecay(double weightDecay) {
+      this.weightDecay = weightDecay;
+      return this;
+    }
+
+    /** AdamW's moment decay rates. */
+    public Builder optBetas(double beta1, double beta2) {
+      this.beta1 = beta1;
+      this.beta2 = beta2;
+      return this;
+    }
+
+    public Builder optEps(double eps) {
+      this.eps = eps;
+      return this;
+    }
+
+    public Builder optEpochs(int epochs) {
+      this.epochs = epochs;
+      return this;
+    }
+
+    public Builder optBatchQueries(int batchQueries) {
+      this.batchQueries = batchQueries;
+      return this;
+    }
+
+    public Builder optHardNegatives(int hardNegatives) {
+      this.hardNegatives = hardNegatives;
+      return this;
+    }
+
+    public Builder optInBatchNegatives(boolean inBatchNegatives) {
+      this.inBatchNegatives = inBatchNegatives;
+      return this;
+    }
+
+    public Builder optLoss(LossType loss) {
+      this.loss = loss;
+      return this;
+    }
+
+    public Builder optMargin(double margin) {
+      this.margin = margin;
+      return this;
+    }
+
+    public Builder optClipNorm(double clipNorm) {
+      this.clipNorm = clipNorm;
+      return this;
+    }
+
+    public Builder optLinearDecay(boolean linearDecay) {
+      this.linearDecay = linearDecay;
+      return this;
+    }
+
+    public Builder optPatience(int patience) {
+      this.patience = patience;
+      return this;
+    }
+
+    public Builder optSeed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    public Builder optCheckpointEvery(int steps) {
+      this.checkpointEvery = steps;
+      return this;
+    }
+
+    /** Validates and builds; a bad value fails naming the option and what is allowed. */
+    public TrainConfig build() {
+      return new TrainConfig(
+          learningRate,
+          weightDecay,
+          beta1,
+          beta2,
+          eps,
+          epochs,
+          batchQueries,
+          hardNegatives,
+          inBatchNegatives,
+          loss,
+          margin,
+          clipNorm,
+          linearDecay,
+          patience,
+          seed,
+          checkpointEvery);
+    }
   }
 
   private static void require(boolean ok, String message) {

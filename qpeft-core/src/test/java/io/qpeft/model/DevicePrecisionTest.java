@@ -10,10 +10,13 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qpeft.Fixtures;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -40,15 +43,20 @@ class DevicePrecisionTest {
     return cases;
   }
 
+  /**
+   * Every fixture model at F16 (tolerance 0.1), and at F32 (1e-4) when the device is not the CPU
+   * (there {@link GoldenLogprobTest} and {@link LastPositionLogitsTest} check F32 already).
+   */
+  static Stream<Arguments> modelsAndDtypes() {
+    Stream<String> dtypes = DEVICE.equals("cpu") ? Stream.of("f16") : Stream.of("f32", "f16");
+    return dtypes.flatMap(
+        dtype ->
+            Arrays.stream(Fixtures.models())
+                .map(m -> Arguments.of(m, dtype, dtype.equals("f32") ? 1e-4 : 0.1)));
+  }
+
   @ParameterizedTest
-  @CsvSource({
-    "tiny-llama, f32, 1e-4",
-    "tiny-qwen2, f32, 1e-4",
-    "tiny-gpt2, f32, 1e-4",
-    "tiny-llama, f16, 0.1",
-    "tiny-qwen2, f16, 0.1",
-    "tiny-gpt2, f16, 0.1"
-  })
+  @MethodSource("modelsAndDtypes")
   void goldenLogprobsOnTheDevice(String model, String dtype, double tolerance) {
     List<JsonNode> cases = cases(model);
     List<ScoreRequest> requests = new ArrayList<>();
@@ -94,9 +102,34 @@ class DevicePrecisionTest {
     }
   }
 
+  /** The golden logits at every position of the debug input, as the yes/no rerankers read them. */
+  @ParameterizedTest
+  @MethodSource("modelsAndDtypes")
+  void lastPositionLogitsOnTheDevice(String model, String dtype, double tolerance) {
+    JsonNode debug = Fixtures.golden(model).get("debug_logits");
+    int[] input = ints(debug.get("input_ids"));
+    try (TransformerLm lm = load(model, dtype)) {
+      int[] all = new int[lm.config().vocabSize()];
+      Arrays.setAll(all, i -> i);
+      List<int[]> prompts = new ArrayList<>();
+      for (int k = 1; k <= input.length; k++) prompts.add(Arrays.copyOf(input, k));
+      float[][] got = lm.lastPositionLogits(prompts, all);
+      double worst = 0;
+      for (int k = 0; k < input.length; k++) {
+        JsonNode want = debug.get("logits").get(k);
+        for (int v = 0; v < got[k].length; v++) {
+          worst = Math.max(worst, Math.abs(want.get(v).asDouble() - got[k][v]));
+        }
+      }
+      System.out.printf(
+          Locale.ROOT, "%s %s on %s: max |logit - golden| = %.2e%n", model, dtype, DEVICE, worst);
+      assertTrue(worst <= tolerance, model + " " + dtype + ": logits off by " + worst);
+    }
+  }
+
   /** At F16 soft vectors still arrive and leave as F32: gradients are close to the goldens. */
   @ParameterizedTest
-  @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-gpt2"})
+  @MethodSource("io.qpeft.Fixtures#models")
   void softPromptGradientsAtF16(String model) {
     JsonNode golden = Fixtures.golden(model);
     try (TransformerLm lm = load(model, "f16")) {

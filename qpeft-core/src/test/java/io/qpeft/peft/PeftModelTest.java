@@ -49,7 +49,7 @@ class PeftModelTest {
     String part1 = c.get("prompt_text_parts").get(0).asText();
     String passage = part1.substring("Passage: ".length(), part1.length() - "\nhints:".length());
     String query = c.get("target_text").asText().substring(1);
-    PeftConfig cfg = PeftConfig.defaults(Variant.RETRIEVAL).withTopK(3);
+    PeftConfig cfg = PeftConfig.builder().setVariant(Variant.RETRIEVAL).optTopK(3).build();
     PeftModel m = new PeftModel(lm, tok, cfg, PeftModel.initialParameters(lm, tok, cfg, 1));
     PeftModel.Prepared p = m.prepare(new Query("q", query), new Passage("d", passage));
     assertArrayEquals(Fixtures.ints(c.get("prompt_ids")), p.request().promptIds());
@@ -61,7 +61,7 @@ class PeftModelTest {
 
   @Test
   void passageIsCutToTheBudgetButTheQueryIsNot() {
-    PeftConfig cfg = PeftConfig.defaults(Variant.ATTENTION).withMaxTokens(60);
+    PeftConfig cfg = PeftConfig.builder().setVariant(Variant.ATTENTION).optMaxTokens(60).build();
     PeftModel m = new PeftModel(lm, tok, cfg, PeftModel.initialParameters(lm, tok, cfg, 1));
     String longText = "word ".repeat(200);
     PeftModel.Prepared p = m.prepare(new Query("q", "a short query"), new Passage("d", longText));
@@ -74,7 +74,7 @@ class PeftModelTest {
   /** Top-k: distinct, special tokens / stop words / punctuation removed, exact matches first. */
   @Test
   void retrievalSelectsDistinctAllowedTokensBestFirst() {
-    PeftConfig cfg = PeftConfig.defaults(Variant.RETRIEVAL).withTopK(4);
+    PeftConfig cfg = PeftConfig.builder().setVariant(Variant.RETRIEVAL).optTopK(4).build();
     RetrievalModule r = new RetrievalModule(lm, new TokenFilter(tok, lm.config()), cfg);
     int[] q = tok.encode(" river city");
     int[] p =

@@ -54,10 +54,10 @@ class GradientCheckTest {
       names = {"RETRIEVAL", "ATTENTION", "PROMPT"})
   void gradientsMatchFiniteDifferences(Variant variant) {
     PeftConfig cfg =
-        PeftConfig.defaults(variant).withHeads(2, 0.0).withTopK(4).withFilters(true, true);
+        PeftConfig.builder().setVariant(variant).optHeads(2).optDropout(0).optTopK(4).build();
     ParameterSet params = PeftModel.initialParameters(lm, tok, cfg, 42);
     PeftModel model = new PeftModel(lm, tok, cfg, params);
-    TrainConfig tc = TrainConfig.defaults().withBatch(2, 1);
+    TrainConfig tc = TrainConfig.builder().optBatchQueries(2).build();
     Trainer trainer = new Trainer(model, BaseModel.of(lm.config(), null), tc, null, null);
     TrainingBatch batch = TrainingBatch.of(TrainFixtures.examples(2, 3), tc, null);
     Map<String, float[]> grads = new HashMap<>();

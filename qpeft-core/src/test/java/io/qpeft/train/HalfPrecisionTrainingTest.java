@@ -51,7 +51,7 @@ class HalfPrecisionTrainingTest {
   private static double lossAndGradients(
       TransformerLm lm, PeftConfig cfg, ParameterSet params, Map<String, float[]> grads) {
     PeftModel model = new PeftModel(lm, tok, cfg, params);
-    TrainConfig tc = TrainConfig.defaults().withBatch(2, 1);
+    TrainConfig tc = TrainConfig.builder().optBatchQueries(2).build();
     Trainer trainer = new Trainer(model, BaseModel.of(lm.config(), null), tc, null, null);
     TrainingBatch batch = TrainingBatch.of(TrainFixtures.examples(2, 3), tc, null);
     for (String n : params.trainableNames()) grads.put(n, new float[params.get(n).data().length]);
@@ -65,7 +65,7 @@ class HalfPrecisionTrainingTest {
   void f16ModelGivesTheF32LossAndGradients(Variant variant) {
     assertEquals(DataType.FLOAT16, f16.inputEmbeddings().getDataType());
     PeftConfig cfg =
-        PeftConfig.defaults(variant).withHeads(2, 0.0).withTopK(4).withFilters(true, true);
+        PeftConfig.builder().setVariant(variant).optHeads(2).optDropout(0).optTopK(4).build();
     // the same F32 parameters for both models (initialised from the F32 one)
     ParameterSet params = PeftModel.initialParameters(f32, tok, cfg, 42);
     Map<String, float[]> g32 = new HashMap<>();

@@ -33,8 +33,9 @@ class TrainerTest {
   static final List<TrainingExample> TRAIN = TrainFixtures.examples(4, 11);
   static final List<TrainingExample> DEV = TrainFixtures.examples(2, 12);
   static final TrainConfig CFG =
-      TrainConfig.defaults().withBatch(2, 1).withEpochs(2).withCheckpointEvery(1);
-  static final PeftConfig PEFT = PeftConfig.defaults(Variant.RETRIEVAL).withTopK(3);
+      TrainConfig.builder().optBatchQueries(2).optEpochs(2).optCheckpointEvery(1).build();
+  static final PeftConfig PEFT =
+      PeftConfig.builder().setVariant(Variant.RETRIEVAL).optTopK(3).build();
 
   @BeforeAll
   static void load() {
@@ -135,7 +136,12 @@ class TrainerTest {
     PeftModel m = fresh();
     trainer(m, dir, null).train(TRAIN, DEV, false);
     Trainer other =
-        new Trainer(fresh(), BaseModel.of(lm.config(), null), CFG.withLearningRate(0.1), dir, null);
+        new Trainer(
+            fresh(),
+            BaseModel.of(lm.config(), null),
+            CFG.toBuilder().optLearningRate(0.1).build(),
+            dir,
+            null);
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> other.train(TRAIN, DEV, true));
     assertTrue(e.getMessage().contains("other settings"), e.getMessage());

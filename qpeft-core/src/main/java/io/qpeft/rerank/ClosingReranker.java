@@ -1,16 +1,15 @@
-package io.qpeft.cli;
+package io.qpeft.rerank;
 
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
-import io.qpeft.rerank.Reranker;
 import java.util.List;
 
 /** A reranker that, when closed, also closes what it was built on (tokenizer, model), in order. */
-final class ClosingReranker implements Reranker {
+public final class ClosingReranker implements Reranker {
   private final Reranker inner;
   private final AutoCloseable[] resources;
 
-  ClosingReranker(Reranker inner, AutoCloseable... resources) {
+  public ClosingReranker(Reranker inner, AutoCloseable... resources) {
     this.inner = inner;
     this.resources = resources;
   }

@@ -1,6 +1,7 @@
 package io.qpeft.peft;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import io.qpeft.model.TransformerLm;
@@ -101,7 +102,9 @@ public final class AttentionModule implements QueryDependentModule {
     if (np == 0) {
       attended = b.manager().zeros(new Shape(nq, d)); // nothing to attend to: the output is bo
     } else {
-      NDArray p = lm.tokenEmbeddings(b.manager(), in.passageIds()); // (np, d), frozen
+      NDArray p =
+          lm.tokenEmbeddings(b.manager(), in.passageIds())
+              .toType(DataType.FLOAT32, false); // (np, d), frozen (F16 table: no gradient needed)
       NDArray k = Linear.linear(p, b.get(WK), b.get(BK)).singletonOrThrow(); // (np, d)
       NDArray v = Linear.linear(p, b.get(WV), b.get(BV)).singletonOrThrow(); // (np, d)
       NDArray qh = q.reshape(nq, h, hd).transpose(1, 0, 2); // (h, nq, hd)

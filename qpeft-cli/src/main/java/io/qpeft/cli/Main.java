@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
       RetrieveCommand.class,
       EvalCommand.class,
       TrainCommand.class,
+      ExperimentCommand.class,
       ServeCommand.class
     })
 public final class Main implements Runnable {

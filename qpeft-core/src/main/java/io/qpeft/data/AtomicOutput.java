@@ -93,6 +93,19 @@ public final class AtomicOutput implements AutoCloseable {
   }
 
   /**
+   * Writes {@code bytes} (a binary file, e.g. a PNG figure) to {@code file}, all or nothing,
+   * durably.
+   */
+  public static void writeBytes(Path file, byte[] bytes) {
+    try (AtomicOutput out = new AtomicOutput(file)) {
+      out.stream().write(bytes);
+      out.commit();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * Moves a finished file (e.g. a verified download) onto {@code to}, as {@link #commit()} does:
    * its content forced to disk first, the rename atomic where the file system allows, the folder
    * entry forced after.

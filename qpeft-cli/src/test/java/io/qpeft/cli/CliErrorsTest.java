@@ -66,7 +66,9 @@ class CliErrorsTest {
   void rerank() throws Exception {
     String out = missing("out.trec");
     oneLine(
-        "qpeft rerank: candidates file " + missing("none.jsonl") + " does not exist",
+        "qpeft rerank: candidates file "
+            + missing("none.jsonl")
+            + " does not exist (or is a folder without part files)",
         CliRun.of("rerank", "--model", model, "--input", missing("none.jsonl"), "--output", out));
     String bad =
         write(
@@ -119,7 +121,9 @@ class CliErrorsTest {
 
     String qrels = write("qrels.txt", "q1 0 a 1");
     oneLine(
-        "qpeft eval: run " + missing("none.trec") + " does not exist",
+        "qpeft eval: run "
+            + missing("none.trec")
+            + " does not exist (a run is a file or a job's output folder)",
         CliRun.of("eval", "--run", missing("none.trec"), "--qrels", qrels));
     String good = write("good.trec", "q1 Q0 a 1 1.0 t");
     String badQrels = write("bad-qrels.txt", "q1 0 a 1", "q1 0 b");

@@ -3,17 +3,11 @@ package io.qpeft.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.qpeft.data.AnswerMatcher;
 import io.qpeft.data.AtomicOutput;
-import io.qpeft.data.CandidatesReader;
-import io.qpeft.data.CandidatesRecord;
-import io.qpeft.data.CandidatesSource;
-import io.qpeft.data.ErrorPolicy;
 import io.qpeft.data.PartFiles;
 import io.qpeft.data.Qrels;
-import io.qpeft.data.RecordReader;
-import io.qpeft.data.TrecRun;
 import io.qpeft.eval.AnswerJudgments;
+import io.qpeft.eval.AnswerMatcher;
 import io.qpeft.eval.Evaluation;
 import io.qpeft.eval.Measure;
 import io.qpeft.eval.RankMeasure;
@@ -164,18 +158,12 @@ public final class EvalCommand implements Callable<Integer> {
     List<Map<String, List<String>>> rankings = new ArrayList<>();
     if (relevance.qrels != null) {
       judgments = Qrels.read(relevance.qrels).asMap();
-      for (Path r : runs) rankings.add(readRanking(r, null));
+      for (Path r : runs) rankings.add(Rankings.read(r, null, passages));
     } else {
       AnswerJudgments answers =
           new AnswerJudgments(regex ? AnswerMatcher.REGEX : AnswerMatcher.STRING);
-      if (TrecRunCheck.isTrec(relevance.answers)) {
-        throw new IllegalArgumentException(
-            "--answers " + relevance.answers + " must be DPR JSON or JSONL with \"answers\"");
-      }
-      try (RecordReader<CandidatesRecord> in = records(relevance.answers)) {
-        in.forEachRemaining(answers::addAnswers);
-      }
-      for (Path r : runs) rankings.add(readRanking(r, answers));
+      answers.addAnswers(relevance.answers, passages);
+      for (Path r : runs) rankings.add(Rankings.read(r, answers, passages));
       judgments = answers.judgments();
     }
     if (depth > 0) {
@@ -222,33 +210,6 @@ public final class EvalCommand implements Callable<Integer> {
       recall.put(names.get(r), c);
     }
     Figures.hitRecall(hit, recall).write(plot);
-  }
-
-  private RecordReader<CandidatesRecord> records(Path file) {
-    return CandidatesReader.openRecords(
-        CandidatesSource.detect(file, passages, null), ErrorPolicy.FAIL);
-  }
-
-  /** Rankings of one run: trec_eval order for TREC runs, list order for JSON runs. */
-  private Map<String, List<String>> readRanking(Path run, AnswerJudgments answers) {
-    if (TrecRunCheck.isTrec(run))
-      return new LinkedHashMap<>(Rankings.fromRun(TrecRun.read(run), run.toString()));
-    Map<String, List<String>> out = new LinkedHashMap<>();
-    try (RecordReader<CandidatesRecord> in = records(run)) {
-      while (in.hasNext()) {
-        CandidatesRecord rec = in.next();
-        List<String> ranking =
-            answers != null
-                ? answers.judge(rec)
-                : rec.candidates().passages().stream().map(p -> p.docid()).toList();
-        if (ranking == null) continue; // a question without answers: not judged, ignored
-        if (out.put(rec.query().qid(), ranking) != null) {
-          throw new IllegalArgumentException(
-              run + ": query " + rec.query().qid() + " appears twice");
-        }
-      }
-    }
-    return out;
   }
 
   private List<String> runNames() {
@@ -383,12 +344,5 @@ public final class EvalCommand implements Callable<Integer> {
   private static void putNumber(ObjectNode node, String field, double v) {
     if (Double.isNaN(v)) node.putNull(field);
     else node.put(field, v);
-  }
-
-  /** Format sniffing for runs: JSON starts with '[' or '{', anything else is a TREC run. */
-  static final class TrecRunCheck {
-    static boolean isTrec(Path file) {
-      return CandidatesSource.detectFormat(file) == CandidatesSource.Format.TREC;
-    }
   }
 }

@@ -22,8 +22,10 @@ import picocli.CommandLine.Spec;
  * {@code qpeft-bench bench}: scoring throughput of the engine against the straightforward reference
  * (full vocabulary logits at every position, fixed padded batches in input order, as the UPR code
  * does), on the same inputs in the same run, with model FLOP utilisation against the matmul peak
- * measured on the model's own weight shapes ({@link MatmulPeak}). Model shapes without weights are
- * in {@link BenchShape}.
+ * measured on the model's own weight shapes ({@link MatmulPeak}). {@code --method upr} scores query
+ * likelihoods; {@code --method yesno} reads two answer rows' logits at the last position of
+ * passage-plus-query prompts, as yes/no rerankers do. Model shapes without weights are in {@link
+ * BenchShape}.
  */
 @Command(
     name = "bench",
@@ -43,8 +45,17 @@ public final class BenchCommand implements Callable<Integer> {
       names = "--shape",
       defaultValue = "gpt2-small",
       description =
-          "Random-weight model shape when --model is absent: gpt2-small, llama-135m, llama-0.5b (default ${DEFAULT-VALUE}).")
+          "Random-weight model shape when --model is absent: gpt2-small, llama-135m, llama-0.5b,"
+              + " qwen3-0.6b, llama-3.2-1b (default ${DEFAULT-VALUE}).")
   String shape;
+
+  @Option(
+      names = "--method",
+      defaultValue = "upr",
+      description =
+          "upr: query log-likelihood given the passage; yesno: logits of two answer tokens at the"
+              + " last position of passage + query (default ${DEFAULT-VALUE}).")
+  String method;
 
   @Option(
       names = "--queries",
@@ -104,6 +115,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   private int bench() throws Exception {
     out = spec.commandLine().getOut();
+    boolean yesNo = parseMethod(method); // before the model is built
     long t0 = System.nanoTime();
     try (TransformerLm lm =
         model == null
@@ -119,15 +131,20 @@ public final class BenchCommand implements Callable<Integer> {
           c.vocabSize(),
           lm.parameterCount() / 1e6,
           (System.nanoTime() - t0) / 1e9);
-      List<ScoreRequest> requests = requests(c);
+      List<ScoreRequest> requests = yesNo ? yesNoPrompts(requests(c)) : requests(c);
       long realTokens = requests.stream().mapToLong(r -> r.length() - 1).sum();
-      double usefulFlops = usefulFlops(lm, requests);
+      double usefulFlops = usefulFlops(lm, requests, yesNo ? ANSWERS.length : 0);
       List<MatmulPeak.Result> gemms =
           MatmulPeak.measure(MatmulPeak.blockGemms(c, batchTokens), peakRuns);
       double peak = MatmulPeak.best(gemms);
       out.printf(
-          "workload: %d queries x %d passages, %d input tokens (passage ~%d, query %d)%n",
-          queries, passages, realTokens, passageTokens, queryTokens);
+          "workload: %s, %d queries x %d passages, %d input tokens (passage ~%d, query %d)%n",
+          yesNo ? "yes/no logits of 2 answer tokens" : "query likelihood (UPR)",
+          queries,
+          passages,
+          realTokens,
+          passageTokens,
+          queryTokens);
       out.printf(
           "machine matmul peak: %.1f GFLOP/s (float32, %d cores; best of %d runs of each of the"
               + " model's %d block weight shapes at %d rows, the token budget)%n",
@@ -140,40 +157,29 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf("  %-34s %7.1f GFLOP/s%n", g.gemm(), g.flopsPerSecond() / 1e9);
       }
 
-      lm.score(requests.subList(0, Math.min(4, requests.size())), batchTokens); // warm-up
+      Workload work = workload(lm, requests);
+      work.engine(requests.subList(0, Math.min(4, requests.size()))); // warm-up
       long start = System.nanoTime();
-      List<TargetScore> fast = lm.score(requests, batchTokens);
+      float[][] fast = work.engine(requests);
       double fastSeconds = (System.nanoTime() - start) / 1e9;
       long fastRss = PeakMemory.rssKb();
-      print(
-          "engine (target-only logits, token-budget batches)",
-          fastSeconds,
-          requests.size(),
-          realTokens,
-          usefulFlops,
-          peak);
+      print(work.engineName(), fastSeconds, requests.size(), realTokens, usefulFlops, peak);
 
       if (!skipReference) {
-        lm.scoreFullVocabulary(requests.subList(0, Math.min(2, requests.size())), 2); // warm-up
+        work.reference(requests.subList(0, Math.min(2, requests.size()))); // warm-up
         start = System.nanoTime();
-        List<TargetScore> slow = lm.scoreFullVocabulary(requests, referenceBatch);
+        float[][] slow = work.reference(requests);
         double slowSeconds = (System.nanoTime() - start) / 1e9;
-        print(
-            "reference (full-vocabulary logits, padded batches of " + referenceBatch + ")",
-            slowSeconds,
-            requests.size(),
-            realTokens,
-            usefulFlops,
-            peak);
+        print(work.referenceName(), slowSeconds, requests.size(), realTokens, usefulFlops, peak);
         double maxDiff = 0;
-        for (int i = 0; i < fast.size(); i++) {
-          float[] a = fast.get(i).targetLogprobs();
-          float[] b = slow.get(i).targetLogprobs();
-          for (int k = 0; k < a.length; k++) maxDiff = Math.max(maxDiff, Math.abs(a[k] - b[k]));
+        for (int i = 0; i < fast.length; i++) {
+          for (int k = 0; k < fast[i].length; k++) {
+            maxDiff = Math.max(maxDiff, Math.abs(fast[i][k] - slow[i][k]));
+          }
         }
         out.printf(
-            "speed-up engine / reference: %.2fx; max |logprob difference|: %.2e%n",
-            slowSeconds / fastSeconds, maxDiff);
+            "speed-up engine / reference: %.2fx; max |%s difference|: %.2e%n",
+            slowSeconds / fastSeconds, work.quantity(), maxDiff);
       }
       out.printf(
           "peak memory: RSS %.0f MiB after engine run, %.0f MiB overall; heap used %.0f MiB%n",
@@ -209,11 +215,97 @@ public final class BenchCommand implements Callable<Integer> {
     return out;
   }
 
+  /** The two answer-token ids of the yes/no workload (any two ids cost the same). */
+  private static final int[] ANSWERS = {300, 301};
+
+  private static boolean parseMethod(String method) {
+    return switch (method) {
+      case "upr" -> false;
+      case "yesno" -> true;
+      default ->
+          throw new IllegalArgumentException(
+              "unknown --method '" + method + "'; allowed: upr, yesno");
+    };
+  }
+
+  /**
+   * Yes/no prompts: each passage followed by its query, as one prompt whose last position is read;
+   * kept as requests with a one-token dummy target so that both workloads count tokens alike.
+   */
+  private static List<ScoreRequest> yesNoPrompts(List<ScoreRequest> upr) {
+    List<ScoreRequest> out = new ArrayList<>(upr.size());
+    for (ScoreRequest r : upr) {
+      int[] p = r.promptIds();
+      int[] q = r.targetIds();
+      int[] prompt = java.util.Arrays.copyOf(p, p.length + q.length);
+      System.arraycopy(q, 0, prompt, p.length, q.length);
+      out.add(new ScoreRequest(prompt, new int[] {ANSWERS[0]}));
+    }
+    return out;
+  }
+
+  /** One timed workload: the engine's way and the reference's way to the same numbers. */
+  private interface Workload {
+    float[][] engine(List<ScoreRequest> requests);
+
+    float[][] reference(List<ScoreRequest> requests);
+
+    String engineName();
+
+    String referenceName();
+
+    String quantity();
+  }
+
+  private Workload workload(TransformerLm lm, List<ScoreRequest> requests) {
+    boolean yesNo = parseMethod(method);
+    return new Workload() {
+      @Override
+      public float[][] engine(List<ScoreRequest> part) {
+        if (yesNo) return lm.lastPositionLogits(prompts(part), ANSWERS, batchTokens);
+        return logprobs(lm.score(part, batchTokens));
+      }
+
+      @Override
+      public float[][] reference(List<ScoreRequest> part) {
+        if (yesNo)
+          return lm.lastPositionLogitsFullVocabulary(prompts(part), ANSWERS, referenceBatch);
+        return logprobs(lm.scoreFullVocabulary(part, referenceBatch));
+      }
+
+      @Override
+      public String engineName() {
+        return yesNo
+            ? "engine (2 answer rows at the last position, token budget)"
+            : "engine (target-only logits, token-budget batches)";
+      }
+
+      @Override
+      public String referenceName() {
+        return "reference (full-vocabulary logits, padded batches of " + referenceBatch + ")";
+      }
+
+      @Override
+      public String quantity() {
+        return yesNo ? "logit" : "logprob";
+      }
+    };
+  }
+
+  private static List<int[]> prompts(List<ScoreRequest> requests) {
+    return requests.stream().map(ScoreRequest::promptIds).toList();
+  }
+
+  private static float[][] logprobs(List<TargetScore> scores) {
+    return scores.stream().map(TargetScore::targetLogprobs).toArray(float[][]::new);
+  }
+
   /**
    * FLOPs of the work scoring needs: 2 per weight per input token in the blocks, attention scores
-   * and mixing (2 x 2 x layers x hidden per query-key pair), and the head at target positions only.
+   * and mixing (2 x 2 x layers x heads x head_dim per query-key pair), and the head at target
+   * positions only ({@code answerRows} > 0: that many head rows at the last position instead).
    */
-  static double usefulFlops(TransformerLm lm, List<ScoreRequest> requests) {
+  static double usefulFlops(TransformerLm lm, List<ScoreRequest> requests, int answerRows) {
     ModelConfig c = lm.config();
     double blockParams = lm.parameterCount() - (double) c.vocabSize() * c.hiddenSize();
     double flops = 0;
@@ -221,7 +313,8 @@ public final class BenchCommand implements Callable<Integer> {
       double n = r.length() - 1;
       flops += 2 * blockParams * n;
       flops += 4.0 * c.numHiddenLayers() * c.numAttentionHeads() * c.headDim() * n * (n + 1) / 2;
-      flops += 2.0 * c.hiddenSize() * c.vocabSize() * r.targetIds().length;
+      double headRows = answerRows > 0 ? answerRows : c.vocabSize();
+      flops += 2.0 * c.hiddenSize() * headRows * (answerRows > 0 ? 1 : r.targetIds().length);
     }
     return flops;
   }

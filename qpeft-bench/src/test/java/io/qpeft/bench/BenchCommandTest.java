@@ -79,7 +79,51 @@ class BenchCommandTest {
     BenchRun run = BenchRun.of("bench", "--shape", "gpt5");
     assertEquals(1, run.exitCode());
     assertEquals(
-        "qpeft-bench bench: unknown --shape 'gpt5'; allowed: gpt2-small, llama-0.5b, llama-135m\n",
+        "qpeft-bench bench: unknown --shape 'gpt5'; allowed: gpt2-small, llama-0.5b, llama-135m,"
+            + " qwen3-0.6b, llama-3.2-1b\n",
         run.err());
+  }
+
+  @Test
+  void newFamilyShapesFollowTheirConfigs() {
+    // Qwen3-0.6B: q_proj is 16 heads x 128 = 2048 wide on a 1024 hidden size
+    assertEquals(
+        "[64x1024 @ 1024x2048, 64x1024 @ 1024x1024, 64x2048 @ 2048x1024, 64x1024 @ 1024x3072,"
+            + " 64x3072 @ 3072x1024]",
+        MatmulPeak.blockGemms(BenchShape.qwen3_0_6b.config, 64).toString());
+    assertEquals("llama3", BenchShape.llama3_2_1b.config.ropeScaling().type());
+    assertEquals(BenchShape.llama3_2_1b, BenchShape.parse("Llama-3.2-1B"));
+  }
+
+  /** The yes/no workload: two answer rows at the last position against the full-vocabulary way. */
+  @Test
+  void yesNoMethodComparesAnswerRowsWithTheReference() {
+    BenchRun run =
+        BenchRun.of(
+            "bench",
+            "--model",
+            BenchRun.TINY_LLAMA.toString(),
+            "--method",
+            "yesno",
+            "--queries",
+            "1",
+            "--passages",
+            "4",
+            "--passage-tokens",
+            "16",
+            "--query-tokens",
+            "4",
+            "--peak-runs",
+            "1");
+    assertEquals(0, run.exitCode(), run.err());
+    assertTrue(run.out().contains("workload: yes/no logits of 2 answer tokens"), run.out());
+    assertTrue(
+        run.out().contains("engine (2 answer rows at the last position, token budget)"), run.out());
+    Matcher diff = Pattern.compile("max \\|logit difference\\|: ([0-9.e+-]+)").matcher(run.out());
+    assertTrue(diff.find(), run.out());
+    assertTrue(Double.parseDouble(diff.group(1)) < 1e-4, run.out());
+    BenchRun bad = BenchRun.of("bench", "--method", "pairwise");
+    assertEquals(1, bad.exitCode());
+    assertTrue(bad.err().contains("allowed: upr, yesno"), bad.err());
   }
 }

@@ -137,15 +137,15 @@ public final class BenchCommand implements Callable<Integer> {
           c.numHiddenLayers(),
           c.hiddenSize(),
           c.vocabSize(),
-          c.parameterCount() / 1e6,
+          lm.parameterCount() / 1e6,
           (System.nanoTime() - t0) / 1e9);
       List<ScoreRequest> requests = requests(c);
       long realTokens = requests.stream().mapToLong(r -> r.length() - 1).sum();
-      double usefulFlops = usefulFlops(c, requests);
+      double usefulFlops = usefulFlops(lm, requests);
       List<int[]> prompts = yesNo ? prompts(c) : null;
       if (yesNo) {
         realTokens = prompts.stream().mapToLong(p -> p.length).sum();
-        usefulFlops = yesNoFlops(c, prompts);
+        usefulFlops = yesNoFlops(lm, prompts);
       }
       List<MatmulPeak.Result> gemms =
           MatmulPeak.measure(MatmulPeak.blockGemms(c, batchTokens), peakRuns);
@@ -319,8 +319,9 @@ public final class BenchCommand implements Callable<Integer> {
    * FLOPs of the work a yes/no score needs: the blocks and attention over every prompt token (as
    * {@link #usefulFlops}) and the head for the 2 answer rows at the last position only.
    */
-  static double yesNoFlops(ModelConfig c, List<int[]> prompts) {
-    double blockParams = c.parameterCount() - (double) c.vocabSize() * c.hiddenSize();
+  static double yesNoFlops(TransformerLm lm, List<int[]> prompts) {
+    ModelConfig c = lm.config();
+    double blockParams = lm.parameterCount() - (double) c.vocabSize() * c.hiddenSize();
     double flops = 0;
     for (int[] p : prompts) {
       double n = p.length;
@@ -360,8 +361,9 @@ public final class BenchCommand implements Callable<Integer> {
    * FLOPs of the work scoring needs: 2 per weight per input token in the blocks, attention scores
    * and mixing (2 x 2 x layers x hidden per query-key pair), and the head at target positions only.
    */
-  static double usefulFlops(ModelConfig c, List<ScoreRequest> requests) {
-    double blockParams = c.parameterCount() - (double) c.vocabSize() * c.hiddenSize();
+  static double usefulFlops(TransformerLm lm, List<ScoreRequest> requests) {
+    ModelConfig c = lm.config();
+    double blockParams = lm.parameterCount() - (double) c.vocabSize() * c.hiddenSize();
     double flops = 0;
     for (ScoreRequest r : requests) {
       double n = r.length() - 1;

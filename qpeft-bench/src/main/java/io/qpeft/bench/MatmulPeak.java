@@ -48,7 +48,7 @@ final class MatmulPeak {
     int q = c.numAttentionHeads() * c.headDim();
     int kv = c.numKeyValueHeads() * c.headDim();
     Set<List<Integer>> shapes = new LinkedHashSet<>();
-    if (c.isGpt2()) {
+    if ("gpt2".equals(c.family())) {
       shapes.add(List.of(h, 3 * h)); // c_attn
       shapes.add(List.of(h, h)); // attention c_proj
     } else {
@@ -57,7 +57,7 @@ final class MatmulPeak {
       shapes.add(List.of(q, h)); // o_proj
       shapes.add(List.of(h, c.intermediateSize())); // gate_proj, up_proj (GPT-2: c_fc)
     }
-    if (c.isGpt2()) shapes.add(List.of(h, c.intermediateSize())); // c_fc
+    if ("gpt2".equals(c.family())) shapes.add(List.of(h, c.intermediateSize())); // c_fc
     shapes.add(List.of(c.intermediateSize(), h)); // down_proj (GPT-2: mlp c_proj)
     List<Gemm> out = new ArrayList<>();
     for (List<Integer> s : shapes) out.add(new Gemm(rows, s.get(0), s.get(1)));

@@ -86,7 +86,7 @@ public final class ScoreCommand implements Callable<Integer> {
       int lineNo = 0;
       for (String text; (text = in.readLine()) != null; ) {
         lineNo++;
-        Line line = parse(text, lineNo, model.config(), tokenizer);
+        Line line = parse(text, lineNo, model, tokenizer);
         if (line.error != null) {
           if (onError == OnError.FAIL) throw new IllegalArgumentException(line.error);
           errors++;
@@ -114,8 +114,9 @@ public final class ScoreCommand implements Callable<Integer> {
   /** A parsed input line: a request, or the reason it is malformed. */
   private record Line(JsonNode id, ScoreRequest request, String error) {}
 
-  private Line parse(String text, int lineNo, ModelConfig config, TextTokenizer tokenizer) {
+  private Line parse(String text, int lineNo, LanguageModel model, TextTokenizer tokenizer) {
     String where = input + ":" + lineNo + ": ";
+    ModelConfig config = model.config();
     JsonNode id = null;
     try {
       JsonNode node = JSON.readTree(text);
@@ -125,12 +126,12 @@ public final class ScoreCommand implements Callable<Integer> {
       int[] prompt = ids(node, "prompt_ids", "prompt", config, tokenizer, true);
       int[] target = ids(node, "target_ids", "target", config, tokenizer, false);
       ScoreRequest request = new ScoreRequest(prompt, target);
-      if (config.isGpt2() && request.length() - 1 > config.maxPositionEmbeddings()) {
+      if (request.length() - 1 > model.maxSequenceLength()) {
         throw new IllegalArgumentException(
             "prompt + target is "
                 + request.length()
                 + " tokens; the model takes at most "
-                + (config.maxPositionEmbeddings() + 1));
+                + (model.maxSequenceLength() + 1));
       }
       return new Line(id, request, null);
     } catch (JsonProcessingException e) {

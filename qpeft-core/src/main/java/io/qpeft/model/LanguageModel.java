@@ -24,6 +24,15 @@ public interface LanguageModel extends AutoCloseable {
    */
   List<TargetScore> score(List<ScoreRequest> requests, int batchTokens);
 
+  /**
+   * The most input positions one sequence may use ({@code prompt + target - 1} for {@link #score},
+   * the prompt for {@link #lastPositionLogits}); {@link Integer#MAX_VALUE} when the family has no
+   * limit. Longer requests are refused.
+   */
+  default int maxSequenceLength() {
+    return Integer.MAX_VALUE;
+  }
+
   default List<TargetScore> score(List<ScoreRequest> requests) {
     return score(requests, DEFAULT_BATCH_TOKENS);
   }

@@ -1,5 +1,7 @@
 package io.qpeft.model;
 
+import java.util.List;
+
 /**
  * The architecture of a causal LM, read from a Hugging Face {@code config.json} ({@link HfConfig})
  * or built for a benchmark shape. Names follow the Hugging Face fields they come from. Built with
@@ -24,6 +26,19 @@ public final class ModelConfig {
   private final boolean mlpBias;
   private final int bosTokenId;
   private final int eosTokenId;
+  private final String hiddenActivation;
+  private final RopeScaling ropeScaling;
+  private final double partialRotaryFactor;
+  private final int slidingWindow;
+  private final List<String> layerTypes;
+  private final double queryPreAttnScalar;
+  private final double attnLogitSoftcapping;
+  private final double finalLogitSoftcapping;
+
+  /** {@code layer_types} values. */
+  public static final String FULL_ATTENTION = "full_attention";
+
+  public static final String SLIDING_ATTENTION = "sliding_attention";
 
   private ModelConfig(Builder b) {
     require(b.family != null && !b.family.isEmpty(), "model_type (family) must be set");
@@ -49,6 +64,39 @@ public final class ModelConfig {
         b.maxPositionEmbeddings > 0,
         "max_position_embeddings must be positive, got " + b.maxPositionEmbeddings);
     require(b.normEps > 0, "the norm epsilon must be positive, got " + b.normEps);
+    require(
+        b.partialRotaryFactor > 0 && b.partialRotaryFactor <= 1,
+        "partial_rotary_factor must be in (0, 1], got " + b.partialRotaryFactor);
+    require(b.slidingWindow >= 0, "sliding_window must be positive, got " + b.slidingWindow);
+    require(
+        b.layerTypes.isEmpty() || b.layerTypes.size() == b.numHiddenLayers,
+        "layer_types has "
+            + b.layerTypes.size()
+            + " entries for "
+            + b.numHiddenLayers
+            + " layers (num_hidden_layers)");
+    for (String type : b.layerTypes) {
+      require(
+          type.equals(FULL_ATTENTION) || type.equals(SLIDING_ATTENTION),
+          "layer_types entry '"
+              + type
+              + "' is not supported; supported: "
+              + FULL_ATTENTION
+              + ", "
+              + SLIDING_ATTENTION);
+      require(
+          !type.equals(SLIDING_ATTENTION) || b.slidingWindow > 0,
+          "layer_types has sliding_attention layers but sliding_window is not set");
+    }
+    require(
+        b.queryPreAttnScalar >= 0,
+        "query_pre_attn_scalar must be positive, got " + b.queryPreAttnScalar);
+    require(
+        b.attnLogitSoftcapping >= 0 && b.finalLogitSoftcapping >= 0,
+        "soft-capping values must be positive (or absent), got attn_logit_softcapping "
+            + b.attnLogitSoftcapping
+            + ", final_logit_softcapping "
+            + b.finalLogitSoftcapping);
     this.family = b.family;
     this.vocabSize = b.vocabSize;
     this.hiddenSize = b.hiddenSize;
@@ -66,6 +114,14 @@ public final class ModelConfig {
     this.mlpBias = b.mlpBias;
     this.bosTokenId = b.bosTokenId;
     this.eosTokenId = b.eosTokenId;
+    this.hiddenActivation = b.hiddenActivation;
+    this.ropeScaling = b.ropeScaling;
+    this.partialRotaryFactor = b.partialRotaryFactor;
+    this.slidingWindow = b.slidingWindow;
+    this.layerTypes = List.copyOf(b.layerTypes);
+    this.queryPreAttnScalar = b.queryPreAttnScalar;
+    this.attnLogitSoftcapping = b.attnLogitSoftcapping;
+    this.finalLogitSoftcapping = b.finalLogitSoftcapping;
   }
 
   private static void require(boolean ok, String message) {
@@ -95,7 +151,15 @@ public final class ModelConfig {
         .optOutputBias(outputBias)
         .optMlpBias(mlpBias)
         .optBosTokenId(bosTokenId)
-        .optEosTokenId(eosTokenId);
+        .optEosTokenId(eosTokenId)
+        .optHiddenActivation(hiddenActivation)
+        .optRopeScaling(ropeScaling)
+        .optPartialRotaryFactor(partialRotaryFactor)
+        .optSlidingWindow(slidingWindow)
+        .optLayerTypes(layerTypes)
+        .optQueryPreAttnScalar(queryPreAttnScalar)
+        .optAttnLogitSoftcapping(attnLogitSoftcapping)
+        .optFinalLogitSoftcapping(finalLogitSoftcapping);
   }
 
   /** The Hugging Face {@code model_type}: {@code llama}, {@code mistral}, {@code qwen2}, ... */
@@ -175,17 +239,62 @@ public final class ModelConfig {
     return eosTokenId;
   }
 
-  public boolean isGpt2() {
-    return "gpt2".equals(family);
+  /** The MLP activation's Hugging Face name ({@code silu}, {@code gelu_pytorch_tanh}, ...). */
+  public String hiddenActivation() {
+    return hiddenActivation;
   }
 
-  /** Parameters of the transformer, for FLOP estimates: ~2 FLOPs per parameter per token. */
-  public long parameterCount() {
-    long d = hiddenSize;
-    long attn =
-        d * (numAttentionHeads * (long) headDim) * 2 + d * (numKeyValueHeads * (long) headDim) * 2;
-    long mlp = isGpt2() ? 2L * d * intermediateSize : 3L * d * intermediateSize;
-    return numHiddenLayers * (attn + mlp) + (long) vocabSize * d;
+  /** Scaled rotary frequencies (Llama 3, longrope), or null for plain RoPE. */
+  public RopeScaling ropeScaling() {
+    return ropeScaling;
+  }
+
+  /** The fraction of each head's dimensions that rotate (Phi-3: 0.75); 1 for all. */
+  public double partialRotaryFactor() {
+    return partialRotaryFactor;
+  }
+
+  /** {@code sliding_window}, 0 if none. */
+  public int slidingWindow() {
+    return slidingWindow;
+  }
+
+  /**
+   * {@code layer_types}: which layers attend through the sliding window; empty means every layer
+   * does when a window is set.
+   */
+  public List<String> layerTypes() {
+    return layerTypes;
+  }
+
+  /** The attention window of layer {@code layer}: its number of visible keys, 0 for all. */
+  public int attentionWindow(int layer) {
+    if (slidingWindow == 0) return 0;
+    if (layerTypes.isEmpty()) return slidingWindow;
+    return layerTypes.get(layer).equals(SLIDING_ATTENTION) ? slidingWindow : 0;
+  }
+
+  /**
+   * The attention-score scale: {@code query_pre_attn_scalar^-1/2} (Gemma 2), else {@code
+   * head_dim^-1/2}.
+   */
+  public double attentionScale() {
+    return 1 / Math.sqrt(queryPreAttnScalar > 0 ? queryPreAttnScalar : headDim);
+  }
+
+  /** {@code query_pre_attn_scalar}, 0 if absent (then head_dim applies). */
+  public double queryPreAttnScalar() {
+    return queryPreAttnScalar;
+  }
+
+  /** {@code attn_logit_softcapping}, 0 if none. */
+  public double attnLogitSoftcapping() {
+    return attnLogitSoftcapping;
+  }
+
+  /** {@code final_logit_softcapping}, 0 if none. */
+  public double finalLogitSoftcapping() {
+    return finalLogitSoftcapping;
   }
 
   @Override
@@ -230,6 +339,14 @@ public final class ModelConfig {
     private boolean mlpBias;
     private int bosTokenId = -1;
     private int eosTokenId = -1;
+    private String hiddenActivation = "silu";
+    private RopeScaling ropeScaling;
+    private double partialRotaryFactor = 1.0;
+    private int slidingWindow;
+    private List<String> layerTypes = List.of();
+    private double queryPreAttnScalar;
+    private double attnLogitSoftcapping;
+    private double finalLogitSoftcapping;
 
     private Builder() {}
 
@@ -315,6 +432,49 @@ public final class ModelConfig {
 
     public Builder optEosTokenId(int eosTokenId) {
       this.eosTokenId = eosTokenId;
+      return this;
+    }
+
+    public Builder optHiddenActivation(String hiddenActivation) {
+      this.hiddenActivation = hiddenActivation;
+      return this;
+    }
+
+    /** Scaled rotary frequencies; null (the default) for plain RoPE. */
+    public Builder optRopeScaling(RopeScaling ropeScaling) {
+      this.ropeScaling = ropeScaling;
+      return this;
+    }
+
+    public Builder optPartialRotaryFactor(double partialRotaryFactor) {
+      this.partialRotaryFactor = partialRotaryFactor;
+      return this;
+    }
+
+    /** The attention window (0: none); every layer uses it unless {@link #optLayerTypes} says. */
+    public Builder optSlidingWindow(int slidingWindow) {
+      this.slidingWindow = slidingWindow;
+      return this;
+    }
+
+    /** Per layer {@code full_attention} or {@code sliding_attention}; empty: all sliding. */
+    public Builder optLayerTypes(List<String> layerTypes) {
+      this.layerTypes = List.copyOf(layerTypes);
+      return this;
+    }
+
+    public Builder optQueryPreAttnScalar(double queryPreAttnScalar) {
+      this.queryPreAttnScalar = queryPreAttnScalar;
+      return this;
+    }
+
+    public Builder optAttnLogitSoftcapping(double attnLogitSoftcapping) {
+      this.attnLogitSoftcapping = attnLogitSoftcapping;
+      return this;
+    }
+
+    public Builder optFinalLogitSoftcapping(double finalLogitSoftcapping) {
+      this.finalLogitSoftcapping = finalLogitSoftcapping;
       return this;
     }
 

@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
+import io.qpeft.model.blocks.AttentionMasks;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -47,32 +48,45 @@ public abstract class TransformerLm implements LanguageModel {
     this.weights = weights;
   }
 
+  /**
+   * The frozen input embedding table {@code (vocab, hidden)}, owned by the model. Read it (e.g. to
+   * initialise a trainable copy with {@code duplicate()} into your own manager); never modify it.
+   * The rows that enter the model for token ids are these times {@link #inputEmbeddingScale()}.
+   */
+  public abstract NDArray inputEmbeddings();
+
+  /**
+   * The factor the family multiplies token embedding rows by as they enter the model (Gemma: {@code
+   * sqrt(hidden_size)}); 1 by default. Soft vectors are spliced in unscaled, as Hugging Face treats
+   * {@code inputs_embeds}.
+   */
+  public float inputEmbeddingScale() {
+    return 1f;
+  }
+
   /** Token embeddings of {@code ids (batch, tokens)} -> {@code (batch, tokens, hidden)}. */
-  protected abstract NDArray embedTokens(NDArray ids);
-
-  /**
-   * The transformer from input embeddings to the final normalised hidden state, same shape. With
-   * {@code inPlace} (no gradient wanted) element-wise steps overwrite fresh intermediates instead
-   * of allocating new ones: on CPU, allocating and first touching large arrays costs more than the
-   * arithmetic. Autograd forbids it, so the gradient path passes {@code false}.
-   */
-  protected abstract NDArray body(NDArray x, boolean inPlace);
-
-  /**
-   * {@code a + b}, written into {@code a} when {@code inPlace}; {@code a} must be a fresh
-   * intermediate.
-   */
-  protected static NDArray add(NDArray a, NDArray b, boolean inPlace) {
-    return inPlace ? a.addi(b) : a.add(b);
+  protected NDArray embedTokens(NDArray ids) {
+    NDArray x = Embedding.embedding(ids, inputEmbeddings(), SparseFormat.DENSE).singletonOrThrow();
+    float scale = inputEmbeddingScale();
+    return scale == 1f ? x : x.muli(ids.getManager().create(scale)); // x is fresh: in place
   }
 
   /**
-   * {@code a * b}, written into {@code a} when {@code inPlace}; {@code a} must be a fresh
-   * intermediate.
+   * Adds position information to the embedded sequence {@code (b, t, hidden)}, soft rows included
+   * (GPT-2's learned positions); identity by default, as rotary families rotate inside attention.
+   * {@code x} may be the caller's array: never modify it.
    */
-  protected static NDArray mul(NDArray a, NDArray b, boolean inPlace) {
-    return inPlace ? a.muli(b) : a.mul(b);
+  protected NDArray addPositions(NDArray x) {
+    return x;
   }
+
+  /**
+   * The transformer from (position-embedded) input embeddings to the final normalised hidden state,
+   * same shape. Layer {@code i} attends through {@code masks.forLayer(i)}. With {@code inPlace} (no
+   * gradient wanted) element-wise steps overwrite fresh intermediates instead of allocating new
+   * ones ({@link io.qpeft.model.blocks.Ops}); never {@code x} itself, which may be the caller's.
+   */
+  protected abstract NDArray body(NDArray x, AttentionMasks masks, boolean inPlace);
 
   /** The LM head weight {@code (vocab, hidden)}: logits = h W^T. */
   protected abstract NDArray head();
@@ -86,10 +100,42 @@ public abstract class TransformerLm implements LanguageModel {
   }
 
   /**
-   * The frozen input embedding table {@code (vocab, hidden)}, owned by the model. Read it (e.g. to
-   * initialise a trainable copy with {@code duplicate()} into your own manager); never modify it.
+   * The most input positions one sequence may use (GPT-2: {@code n_positions}); unlimited by
+   * default. Longer requests are refused with {@link #sequenceLimitSource()} in the message.
    */
-  public abstract NDArray inputEmbeddings();
+  @Override
+  public int maxSequenceLength() {
+    return Integer.MAX_VALUE;
+  }
+
+  /** What sets {@link #maxSequenceLength()}, for error messages (e.g. {@code n_positions}). */
+  protected String sequenceLimitSource() {
+    return "";
+  }
+
+  /**
+   * Parameters of the matrices every token meets, for FLOP estimates (~2 FLOPs per parameter per
+   * token): attention, a gated MLP (three matrices), and the head. Families with another MLP
+   * override it.
+   */
+  public long parameterCount() {
+    long d = config.hiddenSize();
+    long attn =
+        d * ((long) config.numAttentionHeads() * config.headDim()) * 2
+            + d * ((long) config.numKeyValueHeads() * config.headDim()) * 2;
+    long mlp = 3L * d * config.intermediateSize();
+    return config.numHiddenLayers() * (attn + mlp) + (long) config.vocabSize() * d;
+  }
+
+  /**
+   * The whole transformer on embedded inputs {@code (b, t, hidden)}: positions, then the layers
+   * with this pass's attention masks.
+   */
+  private NDArray forward(NDArray x, boolean inPlace) {
+    NDArray withPositions = addPositions(x);
+    int t = (int) x.getShape().get(1);
+    return body(withPositions, new AttentionMasks(x.getManager(), t, config), inPlace);
+  }
 
   @Override
   public ModelConfig config() {
@@ -212,7 +258,7 @@ public abstract class TransformerLm implements LanguageModel {
       NDArray placed = Embedding.embedding(slots, table, SparseFormat.DENSE).singletonOrThrow();
       x = x.mul(keep).add(placed.reshape(b, t, d));
     }
-    return body(x, inPlace).reshape((long) b * t, d);
+    return forward(x, inPlace).reshape((long) b * t, d);
   }
 
   @Override
@@ -266,7 +312,7 @@ public abstract class TransformerLm implements LanguageModel {
       try (NDManager m = weights.getEngine().newBaseManager()) {
         int b = part.size();
         int t = layout.tokens();
-        NDArray h = body(embedTokens(m.create(layout.ids(), new Shape(b, t))), true);
+        NDArray h = forward(embedTokens(m.create(layout.ids(), new Shape(b, t))), true);
         NDArray logits = finalLogits(Linear.linear(h, head()).singletonOrThrow(), true);
         NDArray flat = logits.reshape((long) b * t, config.vocabSize()); // (b*t, vocab)
         NDArray last =
@@ -328,7 +374,7 @@ public abstract class TransformerLm implements LanguageModel {
       try (NDManager m = weights.getEngine().newBaseManager()) {
         int b = part.size();
         int t = layout.tokens();
-        NDArray h = body(embedTokens(m.create(layout.ids(), new Shape(b, t))), true);
+        NDArray h = forward(embedTokens(m.create(layout.ids(), new Shape(b, t))), true);
         NDArray logp =
             finalLogits(Linear.linear(h, head()).singletonOrThrow(), true)
                 .logSoftmax(2); // (b, t, vocab)
@@ -361,13 +407,15 @@ public abstract class TransformerLm implements LanguageModel {
                   + config.hiddenSize());
         }
       }
-      if (config.isGpt2() && r.length() - 1 > config.maxPositionEmbeddings()) {
+      if (r.length() - 1 > maxSequenceLength()) {
         throw new IllegalArgumentException(
             "sequence of "
                 + r.length()
                 + " tokens exceeds the model's "
-                + config.maxPositionEmbeddings()
-                + " positions (n_positions)");
+                + maxSequenceLength()
+                + " positions ("
+                + sequenceLimitSource()
+                + ")");
       }
     }
   }
@@ -435,13 +483,6 @@ public abstract class TransformerLm implements LanguageModel {
       out[where[i]] = new TargetScore(y, Arrays.copyOfRange(lp, at, at + y.length));
       at += y.length;
     }
-  }
-
-  /**
-   * A float scalar owned by {@code like}'s manager (DJL's Number overloads can break gradients).
-   */
-  protected static NDArray scalar(NDArray like, double value) {
-    return like.getManager().create((float) value);
   }
 
   @Override

@@ -32,12 +32,14 @@ public final class KnownRerankers {
    * org/name[@revision]}), the hub cache folder it was downloaded into ({@code models--org--name}),
    * the folder's own name, or {@code _name_or_path} in its config.json.
    *
-   * @param model the model as the user gave it (hub id or folder), or null
+   * @param model the model as the user gave it (hub id or folder, which is not an id), or null
    * @param modelDir the model's local folder, or null
    */
   public static Optional<Match> detect(String model, Path modelDir) {
     List<String[]> names = new ArrayList<>(); // {name, where it was found}
-    if (model != null) names.add(new String[] {stripRevision(model), "the model id"});
+    if (model != null && !Files.isDirectory(Path.of(model))) { // a folder is named below
+      names.add(new String[] {stripRevision(model), "the model id"});
+    }
     if (modelDir != null) {
       Path abs = modelDir.toAbsolutePath().normalize();
       for (Path p = abs; p != null; p = p.getParent()) {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -21,13 +22,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class LastPositionLogitsTest {
 
-  static String[] models() {
-    return Fixtures.MODELS;
-  }
-
   /** Every prefix of the golden 4-token input: its last row of logits, whole vocabulary. */
   @ParameterizedTest
-  @MethodSource("models")
+  @MethodSource("io.qpeft.Fixtures#models")
   void matchesGoldenLogitsOfEveryPrefix(String name) {
     JsonNode debug = Fixtures.golden(name).get("debug_logits");
     int[] input = ints(debug.get("input_ids"));
@@ -47,8 +44,47 @@ class LastPositionLogitsTest {
     }
   }
 
+  /**
+   * Qwen3-Reranker's yes/no judgement on tiny-qwen3: the logits of "yes" and "no" at the last
+   * prompt position, the score softmax([no, yes])[1], and the full-vocabulary log-probabilities.
+   */
+  @Test
+  void qwen3YesNoCasesMatchGolden() {
+    JsonNode golden = Fixtures.golden("tiny-qwen3");
+    try (TransformerLm lm = Models.load(Fixtures.model("tiny-qwen3"))) {
+      List<int[]> prompts = new ArrayList<>();
+      for (JsonNode c : golden.get("yesno_cases")) prompts.add(ints(c.get("prompt_ids")));
+      JsonNode first = golden.get("yesno_cases").get(0);
+      int[] answers = {first.get("no_id").asInt(), first.get("yes_id").asInt()};
+      float[][] logits = lm.lastPositionLogits(prompts, answers, 256); // one prompt per pass
+      float[][] batched = lm.lastPositionLogits(prompts, answers);
+      int[] all = new int[lm.config().vocabSize()];
+      Arrays.setAll(all, i -> i);
+      float[][] full = lm.lastPositionLogits(prompts, all);
+      for (int i = 0; i < prompts.size(); i++) {
+        JsonNode c = golden.get("yesno_cases").get(i);
+        String name = c.get("name").asText();
+        assertEquals(answers[0], c.get("no_id").asInt());
+        assertEquals(answers[1], c.get("yes_id").asInt());
+        for (float[] l : List.of(logits[i], batched[i])) {
+          assertEquals(c.get("logit_no").asDouble(), l[0], 1e-4, name + " no");
+          assertEquals(c.get("logit_yes").asDouble(), l[1], 1e-4, name + " yes");
+          double score = 1 / (1 + Math.exp(l[0] - l[1]));
+          assertEquals(c.get("score").asDouble(), score, 1e-4, name + " score");
+        }
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : full[i]) max = Math.max(max, v);
+        double sum = 0;
+        for (float v : full[i]) sum += Math.exp(v - max);
+        double logZ = max + Math.log(sum); // over all 976 rows, beyond the tokenizer's 966 ids
+        assertEquals(c.get("logprob_no").asDouble(), full[i][answers[0]] - logZ, 1e-4, name);
+        assertEquals(c.get("logprob_yes").asDouble(), full[i][answers[1]] - logZ, 1e-4, name);
+      }
+    }
+  }
+
   @ParameterizedTest
-  @MethodSource("models")
+  @MethodSource("io.qpeft.Fixtures#models")
   void batchedEqualsSingleAndFullVocabularyReference(String name) {
     try (TransformerLm lm = Models.load(Fixtures.model(name))) {
       int vocab = lm.config().vocabSize();
@@ -72,7 +108,7 @@ class LastPositionLogitsTest {
   }
 
   @ParameterizedTest
-  @MethodSource("models")
+  @MethodSource("io.qpeft.Fixtures#models")
   void badInputsAreClearErrors(String name) {
     try (TransformerLm lm = Models.load(Fixtures.model(name))) {
       List<int[]> prompts = List.of(new int[] {1, 2, 3});

@@ -3,13 +3,11 @@ package io.qpeft.rerank;
 import static io.qpeft.Fixtures.ints;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qpeft.Fixtures;
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
-import io.qpeft.model.HfConfig;
 import io.qpeft.model.Models;
 import io.qpeft.model.ScoreRequest;
 import io.qpeft.model.TargetScore;
@@ -55,7 +53,6 @@ class YesNoRerankerTest {
    */
   @Test
   void qwen3RerankerMatchesTheGoldenCases() {
-    assumeTrue(HfConfig.SUPPORTED.contains("qwen3"), "the Qwen3 family is not in this build yet");
     Path dir = Fixtures.model("tiny-qwen3");
     try (TransformerLm lm = Models.load(dir);
         TextTokenizer tok = TextTokenizer.load(dir)) {

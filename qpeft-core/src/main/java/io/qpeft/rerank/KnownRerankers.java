@@ -32,12 +32,14 @@ public final class KnownRerankers {
    * org/name[@revision]}), the hub cache folder it was downloaded into ({@code models--org--name}),
    * the folder's own name, or {@code _name_or_path} in its config.json.
    *
-   * @param model the model as the user gave it (hub id or folder, which is not an id), or null
+   * @param model the model as the user gave it (hub id or folder), or null
    * @param modelDir the model's local folder, or null
    */
   public static Optional<Match> detect(String model, Path modelDir) {
     List<String[]> names = new ArrayList<>(); // {name, where it was found}
-    if (model != null && !Files.isDirectory(Path.of(model))) { // a folder is named below
+    // a --model that is the local folder itself is named by the folder checks below
+    boolean isFolder = model != null && modelDir != null && Files.isDirectory(Path.of(model));
+    if (model != null && !isFolder) {
       names.add(new String[] {stripRevision(model), "the model id"});
     }
     if (modelDir != null) {

@@ -16,7 +16,10 @@ import io.qpeft.data.TrecRun;
 import io.qpeft.eval.AnswerJudgments;
 import io.qpeft.eval.Evaluation;
 import io.qpeft.eval.Measure;
+import io.qpeft.eval.RankMeasure;
 import io.qpeft.eval.Rankings;
+import io.qpeft.report.Figure;
+import io.qpeft.report.Figures;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,6 +58,13 @@ public final class EvalCommand implements Callable<Integer> {
       paramLabel = "FILE",
       description = "Run to evaluate; repeat to compare.")
   List<Path> runs;
+
+  @Option(
+      names = "--label",
+      paramLabel = "NAME",
+      description =
+          "Name of each run in the table, JSON and figure, in --run order (default: file names).")
+  List<String> labels;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
   Relevance relevance;
@@ -115,11 +125,25 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--json", paramLabel = "FILE", description = "Also write all results as JSON.")
   Path json;
 
+  @Option(
+      names = "--plot",
+      paramLabel = "FILE",
+      description =
+          "Also draw Hit@k and Recall@k for k = 1..depth (--depth, else the longest ranking, at most "
+              + PLOT_MAX_DEPTH
+              + "), every run side by side, into FILE.png or FILE.svg.")
+  Path plot;
+
+  /** Deepest k plotted when --depth is not given (the papers plot k = 1..100). */
+  static final int PLOT_MAX_DEPTH = 100;
+
   @Override
   public Integer call() {
     try {
       return evaluate();
-    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+    } catch (IllegalArgumentException
+        | UnsupportedOperationException
+        | java.io.UncheckedIOException e) {
       spec.commandLine().getErr().println("error: " + e.getMessage());
       spec.commandLine().getErr().flush();
       return 2;
@@ -137,6 +161,7 @@ public final class EvalCommand implements Callable<Integer> {
                 : relevance.qrels != null ? QRELS_MEASURES : ANSWER_MEASURES,
             threshold);
     if (ms.isEmpty()) throw new IllegalArgumentException("--measures is empty");
+    if (plot != null) Figure.format(plot); // an unsupported name fails before any work
     for (Path r : runs)
       if (!Files.isRegularFile(r) && !PartFiles.isOutputFolder(r))
         throw new IllegalArgumentException(
@@ -174,8 +199,37 @@ public final class EvalCommand implements Callable<Integer> {
     if (perQuery) printPerQuery(out, names, evals);
     printSummary(out, names, evals);
     if (json != null) writeJson(names, evals);
+    if (plot != null) plot(names, rankings, judgments);
     out.flush();
     return 0;
+  }
+
+  /** Hit@k and Recall@k curves of every run, k = 1..depth, into {@link #plot}. */
+  private void plot(
+      List<String> names,
+      List<Map<String, List<String>>> rankings,
+      Map<String, Map<String, Integer>> judgments) {
+    int deepest = 1;
+    for (Map<String, List<String>> run : rankings)
+      for (List<String> r : run.values()) deepest = Math.max(deepest, r.size());
+    int k = depth > 0 ? depth : Math.min(deepest, PLOT_MAX_DEPTH);
+    List<Measure> curve = new ArrayList<>();
+    for (int i = 1; i <= k; i++) curve.add(RankMeasure.parse("Hit@" + i, threshold));
+    for (int i = 1; i <= k; i++) curve.add(RankMeasure.parse("Recall@" + i, threshold));
+    Map<String, double[]> hit = new LinkedHashMap<>();
+    Map<String, double[]> recall = new LinkedHashMap<>();
+    for (int r = 0; r < rankings.size(); r++) {
+      Evaluation e = Evaluation.of(rankings.get(r), judgments, curve);
+      double[] h = new double[k];
+      double[] c = new double[k];
+      for (int i = 0; i < k; i++) {
+        h[i] = e.mean(i);
+        c[i] = e.mean(k + i);
+      }
+      hit.put(names.get(r), h);
+      recall.put(names.get(r), c);
+    }
+    Figures.hitRecall(hit, recall).write(plot);
   }
 
   private RecordReader<CandidatesRecord> records(Path file) {
@@ -206,6 +260,16 @@ public final class EvalCommand implements Callable<Integer> {
   }
 
   private List<String> runNames() {
+    if (labels != null) {
+      if (labels.size() != runs.size())
+        throw new IllegalArgumentException(
+            "give one --label per --run: "
+                + labels.size()
+                + " labels for "
+                + runs.size()
+                + " runs");
+      return List.copyOf(labels);
+    }
     List<String> names = new ArrayList<>();
     for (Path r : runs) names.add(String.valueOf(r.getFileName()));
     if (names.stream().distinct().count() < names.size()) {

@@ -187,4 +187,38 @@ class EvalCommandTest {
         2, run("eval", "--run", p("run-a.trec"), "--qrels", p("qrels.txt"), "--measures", "F1"));
     assertTrue(stderr.startsWith("error: unknown measure 'F1'"), stderr);
   }
+
+  @Test
+  void plotsHitAndRecallAtEveryDepthForEveryRun() throws Exception {
+    int code =
+        run(
+            "eval",
+            "--run",
+            p("run-a.trec"),
+            "--run",
+            p("run-b.trec"),
+            "--qrels",
+            p("qrels.txt"),
+            "--depth",
+            "4",
+            "--label",
+            "first",
+            "--label",
+            "second",
+            "--plot",
+            p("curves.svg"));
+    assertEquals(0, code, stderr);
+    assertTrue(stdout.contains("measure   first  second   change  p-value"), stdout);
+    String svg = Files.readString(dir.resolve("curves.svg"));
+    for (String s : List.of("Hit@k", "Recall@k", "first", "second")) assertTrue(svg.contains(s), s);
+    assertEquals(
+        0,
+        run("eval", "--run", p("run-a.trec"), "--qrels", p("qrels.txt"), "--plot", p("c.png")),
+        stderr);
+    assertEquals(1280, javax.imageio.ImageIO.read(dir.resolve("c.png").toFile()).getWidth());
+
+    assertEquals(
+        2, run("eval", "--run", p("run-a.trec"), "--qrels", p("qrels.txt"), "--plot", p("c.gif")));
+    assertTrue(stderr.contains("FILE.png or FILE.svg"), stderr);
+  }
 }

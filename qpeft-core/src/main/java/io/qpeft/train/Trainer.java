@@ -202,7 +202,7 @@ public final class Trainer {
   public double lossAndGradients(TrainingBatch batch, Rng dropout, Map<String, float[]> into) {
     List<PeftModel.Prepared> pairs = prepare(batch);
     TransformerLm.gradientLock().lock(); // one GradientCollector at a time, process-wide
-    try (NDManager m = engine.newBaseManager()) {
+    try (NDManager m = model.lm().newManager()) {
       Binding b = new Binding(m, params, model.embeddingRows(pairs), true);
       try (GradientCollector gc = engine.newGradientCollector()) {
         NDArray nll = model.meanLogprobs(b, pairs, dropout).neg(); // (pairs)
@@ -221,7 +221,7 @@ public final class Trainer {
   /** The batch loss without gradient or dropout. */
   public double loss(TrainingBatch batch) {
     List<PeftModel.Prepared> pairs = prepare(batch);
-    try (NDManager m = engine.newBaseManager()) {
+    try (NDManager m = model.lm().newManager()) {
       Binding b = new Binding(m, params, model.embeddingRows(pairs), false);
       return batch.loss(m, model.meanLogprobs(b, pairs, null).neg(), cfg).getFloat();
     }

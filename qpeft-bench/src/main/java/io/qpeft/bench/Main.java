@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
       BenchTrainCommand.class,
       BenchRetrievalCommand.class,
       BenchServeCommand.class,
-      BenchFormatsCommand.class
+      BenchFormatsCommand.class,
+      BenchSparkCommand.class
     })
 public final class Main implements Runnable {
   @Spec CommandSpec spec;

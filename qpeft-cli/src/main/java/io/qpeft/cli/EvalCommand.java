@@ -9,6 +9,7 @@ import io.qpeft.data.CandidatesReader;
 import io.qpeft.data.CandidatesRecord;
 import io.qpeft.data.CandidatesSource;
 import io.qpeft.data.ErrorPolicy;
+import io.qpeft.data.PartFiles;
 import io.qpeft.data.Qrels;
 import io.qpeft.data.RecordReader;
 import io.qpeft.data.TrecRun;
@@ -43,7 +44,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Evaluate runs against qrels (trec_eval semantics) or answers (DPR has_answer).",
-      "Runs: TREC run files, DPR/UPR JSON or JSONL rerank output. The first run is the baseline."
+      "Runs: TREC run files, DPR/UPR JSON or JSONL rerank output, or a job's output folder (part files + _SUCCESS, as qpeft-spark writes). The first run is the baseline."
     })
 public final class EvalCommand implements Callable<Integer> {
   static final String QRELS_MEASURES = "nDCG@10,RR@10,R@100,AP";
@@ -162,8 +163,9 @@ public final class EvalCommand implements Callable<Integer> {
     if (ms.isEmpty()) throw new IllegalArgumentException("--measures is empty");
     if (plot != null) Figure.format(plot); // an unsupported name fails before any work
     for (Path r : runs)
-      if (!Files.isRegularFile(r))
-        throw new IllegalArgumentException("run " + r + " does not exist");
+      if (!Files.isRegularFile(r) && !PartFiles.isOutputFolder(r))
+        throw new IllegalArgumentException(
+            "run " + r + " does not exist (a run is a file or a job's output folder)");
 
     // 1. rankings per run (and, with answers, judgments grown from every run's passages)
     Map<String, Map<String, Integer>> judgments;
@@ -391,18 +393,10 @@ public final class EvalCommand implements Callable<Integer> {
     else node.put(field, v);
   }
 
-  /** Format sniffing for run files: JSON starts with '[' or '{', anything else is a TREC run. */
+  /** Format sniffing for runs: JSON starts with '[' or '{', anything else is a TREC run. */
   static final class TrecRunCheck {
     static boolean isTrec(Path file) {
-      try (var r = Files.newBufferedReader(file)) {
-        for (int c; (c = r.read()) >= 0; ) {
-          if (Character.isWhitespace(c) || c == '\uFEFF') continue;
-          return c != '[' && c != '{';
-        }
-        return true;
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException("cannot read " + file, e);
-      }
+      return CandidatesSource.detectFormat(file) == CandidatesSource.Format.TREC;
     }
   }
 }

@@ -93,6 +93,24 @@ class EvalCommandTest {
   }
 
   @Test
+  void aJobOutputFolderIsARun() throws Exception {
+    // run-b split over two part files, as qpeft-spark writes it
+    Path folder = dir.resolve("spark").resolve("run-b.trec");
+    Files.createDirectories(folder);
+    List<String> lines = Files.readAllLines(dir.resolve("run-b.trec"));
+    Files.write(folder.resolve("part-00000"), lines.subList(0, 4));
+    Files.write(folder.resolve("part-00001"), lines.subList(4, lines.size()));
+    Files.writeString(folder.resolve("_SUCCESS"), "");
+    assertEquals(0, run("eval", "--run", p("run-b.trec"), "--qrels", p("qrels.txt")), stderr);
+    String fromFile = stdout;
+    assertEquals(0, run("eval", "--run", folder.toString(), "--qrels", p("qrels.txt")), stderr);
+    assertEquals(fromFile, stdout);
+    Files.delete(folder.resolve("_SUCCESS"));
+    assertEquals(2, run("eval", "--run", folder.toString(), "--qrels", p("qrels.txt")));
+    assertTrue(stderr.contains("has no _SUCCESS marker"), stderr);
+  }
+
+  @Test
   void perQueryLines() {
     assertEquals(
         0,

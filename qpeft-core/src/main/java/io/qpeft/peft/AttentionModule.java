@@ -2,8 +2,6 @@ package io.qpeft.peft;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import io.qpeft.model.TransformerLm;
 import java.util.Arrays;
@@ -103,10 +101,7 @@ public final class AttentionModule implements QueryDependentModule {
     if (np == 0) {
       attended = b.manager().zeros(new Shape(nq, d)); // nothing to attend to: the output is bo
     } else {
-      long[] idx = Arrays.stream(in.passageIds()).asLongStream().toArray();
-      NDArray p =
-          Embedding.embedding(b.manager().create(idx), lm.inputEmbeddings(), SparseFormat.DENSE)
-              .singletonOrThrow(); // (np, d), frozen
+      NDArray p = lm.tokenEmbeddings(b.manager(), in.passageIds()); // (np, d), frozen
       NDArray k = Linear.linear(p, b.get(WK), b.get(BK)).singletonOrThrow(); // (np, d)
       NDArray v = Linear.linear(p, b.get(WV), b.get(BV)).singletonOrThrow(); // (np, d)
       NDArray qh = q.reshape(nq, h, hd).transpose(1, 0, 2); // (h, nq, hd)

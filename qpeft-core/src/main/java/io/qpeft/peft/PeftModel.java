@@ -5,8 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.core.Embedding;
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
 import io.qpeft.model.Batching;
@@ -81,18 +79,18 @@ public final class PeftModel {
     if (promptIds.length == 0)
       throw new IllegalArgumentException("the soft prompt text has no tokens");
     try (NDManager m = lm.inputEmbeddings().getManager().getEngine().newBaseManager()) {
-      NDArray rows =
-          Embedding.embedding(
-                  m.create(Arrays.stream(promptIds).asLongStream().toArray()),
-                  lm.inputEmbeddings(),
-                  SparseFormat.DENSE)
-              .singletonOrThrow();
+      NDArray rows = lm.tokenEmbeddings(m, promptIds); // the text's input rows, scaled as fed
       p.put(
           ParameterSet.SOFT_PROMPT,
           new Tensor(new int[] {promptIds.length, d}, rows.toFloatArray()),
           config.trainSoftPrompt());
       if (config.variant().hasModule()) {
+        // The copy holds the rows as the model is fed them (Gemma scales by sqrt(hidden)).
         float[] table = lm.inputEmbeddings().toFloatArray();
+        float scale = lm.inputEmbeddingScale();
+        if (scale != 1f) {
+          for (int i = 0; i < table.length; i++) table[i] *= scale;
+        }
         p.put(
             ParameterSet.EMBEDDING,
             new Tensor(new int[] {lm.config().vocabSize(), d}, table),

@@ -217,6 +217,13 @@ public final class BenchTrainCommand implements Callable<Integer> {
   List<String> methods;
 
   @Option(
+      names = "--synonyms",
+      description =
+          "learnability: passages hold a fixed synonym of each key word instead of the word, so "
+              + "that relevance is a learned match, not a shared token.")
+  boolean synonyms;
+
+  @Option(
       names = "--verbose",
       description = "learnability: print each epoch's metrics (JSON) on stderr.")
   boolean verbose;
@@ -275,7 +282,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
     if (maxSteps < 0)
       throw new IllegalArgumentException("--max-steps must be >= 0, got " + maxSteps);
     LearnabilityTask.Shape shape =
-        new LearnabilityTask.Shape(largest, devQueries, testQueries, candidates, words);
+        new LearnabilityTask.Shape(largest, devQueries, testQueries, candidates, words, synonyms);
     long start = System.nanoTime();
     try (TransformerLm lm = Models.load(dir);
         TextTokenizer tok = TextTokenizer.load(dir)) {

@@ -22,7 +22,8 @@ import picocli.CommandLine.Command;
       BenchTrainCommand.class,
       BenchRetrievalCommand.class,
       BenchFormatsCommand.class,
-      BenchServeCommand.class
+      BenchServeCommand.class,
+      io.qpeft.bench.BenchRealTextCommand.class
     })
 public final class Main implements Runnable {
   public static void main(String[] args) {

@@ -53,9 +53,76 @@ class GradientCheckTest {
       value = Variant.class,
       names = {"RETRIEVAL", "ATTENTION", "PROMPT"})
   void gradientsMatchFiniteDifferences(Variant variant) {
-    PeftConfig cfg =
-        PeftConfig.builder().setVariant(variant).optHeads(2).optDropout(0).optTopK(4).build();
+    check(PeftConfig.builder().setVariant(variant).optHeads(2).optDropout(0).optTopK(4).build());
+  }
+
+  /**
+   * The residual MLP, identity projections and scaled-cosine scores. The residual MLP's last layer
+   * starts at zero, where the first layer's gradient is exactly zero; it is set to small random
+   * values first so that every path carries gradient.
+   */
+  @ParameterizedTest
+  @EnumSource(
+      value = Variant.class,
+      names = {"RETRIEVAL", "ATTENTION"})
+  void residualAndCosineGradientsMatchFiniteDifferences(Variant variant) {
+    check(
+        PeftConfig.builder()
+            .setVariant(variant)
+            .optHeads(2)
+            .optDropout(0)
+            .optTopK(4)
+            .optResidualMlp(true)
+            .optAttentionInit(io.qpeft.peft.AttentionInit.IDENTITY)
+            .optAttentionScore(io.qpeft.peft.AttentionScore.COSINE)
+            .optAttentionTemperature(5)
+            .build());
+  }
+
+  /**
+   * A step split into several forward passes by the token budget (a pass without gradient for
+   * dLoss/dNLL, then one backward per pass) gives the loss and gradient of one pass over all pairs,
+   * dropout included (both rounds draw the same masks).
+   */
+  @ParameterizedTest
+  @EnumSource(
+      value = Variant.class,
+      names = {"RETRIEVAL", "ATTENTION"})
+  void severalPassesGiveTheGradientOfOnePass(Variant variant) {
+    PeftConfig cfg = PeftConfig.builder().setVariant(variant).optTopK(4).optDropout(0.3).build();
     ParameterSet params = PeftModel.initialParameters(lm, tok, cfg, 42);
+    PeftModel model = new PeftModel(lm, tok, cfg, params);
+    TrainConfig one = TrainConfig.builder().optBatchQueries(2).optBatchTokens(0).build();
+    TrainConfig many = one.toBuilder().optBatchTokens(40).build();
+    TrainingBatch batch = TrainingBatch.of(TrainFixtures.examples(2, 3), one, null);
+    Map<String, float[]> g1 = new HashMap<>();
+    Map<String, float[]> g2 = new HashMap<>();
+    for (String n : params.trainableNames()) {
+      g1.put(n, new float[params.get(n).data().length]);
+      g2.put(n, new float[params.get(n).data().length]);
+    }
+    double l1 = new Trainer(model, null, one, null, null).lossAndGradients(batch, new Rng(5), g1);
+    double l2 = new Trainer(model, null, many, null, null).lossAndGradients(batch, new Rng(5), g2);
+    assertEquals(l1, l2, 1e-5);
+    for (String n : params.trainableNames()) {
+      float[] a = g1.get(n);
+      float[] b = g2.get(n);
+      double scale = 1e-6;
+      for (float x : a) scale = Math.max(scale, Math.abs(x));
+      for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-4 * scale, n + "[" + i + "]");
+    }
+  }
+
+  private void check(PeftConfig cfg) {
+    Variant variant = cfg.variant();
+    ParameterSet params = PeftModel.initialParameters(lm, tok, cfg, 42);
+    if (cfg.residualMlp()) {
+      Rng r = new Rng(11);
+      for (String n : List.of(io.qpeft.peft.Mlp.W2, io.qpeft.peft.Mlp.B2)) {
+        float[] w = params.get(n).data();
+        for (int i = 0; i < w.length; i++) w[i] = r.uniform(0.1);
+      }
+    }
     PeftModel model = new PeftModel(lm, tok, cfg, params);
     TrainConfig tc = TrainConfig.builder().optBatchQueries(2).build();
     Trainer trainer = new Trainer(model, BaseModel.of(lm.config(), null), tc, null, null);

@@ -13,9 +13,17 @@ import java.nio.file.Path;
  * and float64 reference log-likelihoods). Other modules reach them through the core test-jar.
  */
 public final class Fixtures {
-  public static final String[] MODELS = {"tiny-llama", "tiny-qwen2", "tiny-gpt2"};
+  /** One tiny model per supported family (and Llama 3's scaled RoPE), each with golden values. */
+  public static final String[] MODELS = {
+    "tiny-llama", "tiny-qwen2", "tiny-gpt2", "tiny-llama3", "tiny-qwen3", "tiny-gemma2", "tiny-phi3"
+  };
 
   private Fixtures() {}
+
+  /** {@link #MODELS}, for {@code @MethodSource("io.qpeft.Fixtures#models")}. */
+  public static String[] models() {
+    return MODELS.clone();
+  }
 
   /** The folder of a fixture model, e.g. {@code tiny-llama}. */
   public static Path model(String name) {

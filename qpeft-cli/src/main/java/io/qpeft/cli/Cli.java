@@ -7,11 +7,11 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** Turns the exceptions that mean "bad input or environment" into one clear line on stderr. */
-final class Cli {
+public final class Cli {
   private Cli() {}
 
   /** Runs {@code body}; expected failures print {@code qpeft <command>: <message>} and return 1. */
-  static int run(CommandSpec spec, Callable<Integer> body) throws Exception {
+  public static int run(CommandSpec spec, Callable<Integer> body) throws Exception {
     try {
       return body.call();
     } catch (IllegalArgumentException

@@ -142,7 +142,7 @@ public final class IndexCommand implements Callable<Integer> {
   }
 
   /** ONNX threads per encoder call when {@code callers} threads encode at once: share the cores. */
-  static int intraOpThreads(int callers) {
+  public static int intraOpThreads(int callers) {
     return Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, callers));
   }
 }

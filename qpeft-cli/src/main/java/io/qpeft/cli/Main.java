@@ -17,13 +17,8 @@ import picocli.CommandLine.Command;
       RetrieveCommand.class,
       EvalCommand.class,
       TrainCommand.class,
-      ServeCommand.class,
-      BenchCommand.class,
-      BenchTrainCommand.class,
-      BenchRetrievalCommand.class,
-      BenchFormatsCommand.class,
-      BenchServeCommand.class,
-      io.qpeft.bench.BenchRealTextCommand.class
+      ExperimentCommand.class,
+      ServeCommand.class
     })
 public final class Main implements Runnable {
   public static void main(String[] args) {

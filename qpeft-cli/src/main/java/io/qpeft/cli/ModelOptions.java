@@ -27,19 +27,24 @@ public final class ModelOptions {
           "Padded tokens per forward pass (default: ${DEFAULT-VALUE}); lower it if memory runs out.")
   int batchTokens;
 
+  /** {@code --model} as given. */
+  public String model() {
+    return model;
+  }
+
   /** The local folder of {@code --model}, downloading a hub model first if needed. */
-  Path modelDir() {
+  public Path modelDir() {
     return ModelResolver.resolve(model);
   }
 
   /** Loads the model in {@code dir}. */
-  TransformerLm load(Path dir) {
+  public TransformerLm load(Path dir) {
     batchTokens();
     return Models.load(dir);
   }
 
   /** {@code --batch-tokens}, checked. */
-  int batchTokens() {
+  public int batchTokens() {
     if (batchTokens <= 0) {
       throw new IllegalArgumentException("--batch-tokens must be positive, got " + batchTokens);
     }

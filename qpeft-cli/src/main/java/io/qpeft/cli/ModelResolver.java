@@ -11,13 +11,13 @@ import java.util.Map;
  * {@code org/name[@revision]} through the huggingface_hub cache (downloading what is missing, with
  * a progress bar on a terminal; see {@link HubClient}).
  */
-final class ModelResolver {
+public final class ModelResolver {
   /** The HF_* variables the hub client reads; tests point this at a loopback hub. */
   static volatile Map<String, String> environment = System.getenv();
 
   private ModelResolver() {}
 
-  static Path resolve(String model) {
+  public static Path resolve(String model) {
     Path p = Path.of(model);
     if (Files.isDirectory(p)) return p;
     if (!HubModelId.looksLikeHubId(model)) {

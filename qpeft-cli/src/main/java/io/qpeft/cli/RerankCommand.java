@@ -13,11 +13,8 @@ import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
 import io.qpeft.data.RecordReader;
 import io.qpeft.model.TransformerLm;
-import io.qpeft.rerank.Aggregation;
-import io.qpeft.rerank.PromptTemplate;
-import io.qpeft.rerank.QpeftReranker;
 import io.qpeft.rerank.Reranker;
-import io.qpeft.rerank.UprReranker;
+import io.qpeft.rerank.RerankerFactory;
 import io.qpeft.tokenizer.TextTokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -33,17 +30,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code qpeft rerank}: reorders each query's candidates by UPR query likelihood, or by the query
- * likelihood under a trained Q-PEFT adapter ({@code --adapter}). Long runs are resumable: each
- * finished query's scores are appended to {@code OUT.partial} and forced to disk; running the same
- * command again skips them. The output is written atomically once every query is scored, and the
- * journal is then deleted.
+ * {@code qpeft rerank}: reorders each query's candidates by the score of a reranking method (UPR
+ * query likelihood, a trained Q-PEFT adapter, or an LLM reranker's yes/no judgement; see {@link
+ * MethodOptions}). Long runs are resumable: each finished query's scores are appended to {@code
+ * OUT.partial} and forced to disk; running the same command again skips them. The output is written
+ * atomically once every query is scored, and the journal is then deleted.
  */
 @Command(
     name = "rerank",
     mixinStandardHelpOptions = true,
     description = {
-      "Rerank each query's candidate passages with a frozen LLM (UPR query likelihood).",
+      "Rerank each query's candidate passages with a frozen LLM: UPR query likelihood (default),"
+          + " a Q-PEFT adapter, or an LLM reranker's yes/no judgement (Qwen3-Reranker, bge-reranker-v2-gemma).",
       "Input: JSONL requests, DPR retriever JSON (+ --passages), or a TREC run (+ --corpus and --queries).",
       "Interrupted runs resume: rerun the same command; finished queries are kept in OUTPUT.partial."
     })
@@ -55,13 +53,7 @@ public final class RerankCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
   @Mixin ModelOptions modelOptions;
-
-  @Option(
-      names = "--adapter",
-      paramLabel = "DIR",
-      description =
-          "A Q-PEFT adapter folder from qpeft train; its own template and passage budget replace --template and --max-passage-tokens.")
-  Path adapter;
+  @Mixin MethodOptions methodOptions;
 
   @Option(
       names = "--input",
@@ -112,35 +104,6 @@ public final class RerankCommand implements Callable<Integer> {
   int topK;
 
   @Option(
-      names = "--template",
-      paramLabel = "PROMPT",
-      defaultValue = "upr",
-      description =
-          "'upr' (default) or a prompt with {passage}, {title}, {text}; \\n means a newline.")
-  String template;
-
-  @Option(
-      names = "--target-template",
-      paramLabel = "TARGET",
-      defaultValue = " {query}",
-      description = "The scored text, with {query} (default: '${DEFAULT-VALUE}').")
-  String targetTemplate;
-
-  @Option(
-      names = "--max-passage-tokens",
-      paramLabel = "N",
-      defaultValue = "300",
-      description = "Passage tokens kept (the start of the passage; default: ${DEFAULT-VALUE}).")
-  int maxPassageTokens;
-
-  @Option(
-      names = "--aggregation",
-      paramLabel = "AGG",
-      defaultValue = "mean",
-      description = "Query token log-likelihoods -> score: mean (default) or sum.")
-  String aggregation;
-
-  @Option(
       names = "--tag",
       paramLabel = "TAG",
       defaultValue = "qpeft",
@@ -164,19 +127,17 @@ public final class RerankCommand implements Callable<Integer> {
   private int rerank() throws IOException {
     PrintWriter err = spec.commandLine().getErr();
     if (topK < 0) throw new IllegalArgumentException("--top-k must be >= 0 (0 = all), got " + topK);
-    if (maxPassageTokens <= 0)
-      throw new IllegalArgumentException(
-          "--max-passage-tokens must be positive, got " + maxPassageTokens);
     if (passages != null && corpus != null)
       throw new IllegalArgumentException("give --passages (DPR) or --corpus (TREC), not both");
     CandidatesWriter.Format outFormat =
         format == null ? CandidatesWriter.Format.of(output) : CandidatesWriter.Format.parse(format);
-    PromptTemplate prompt = promptTemplate();
-    Aggregation agg = Aggregation.parse(aggregation);
     CandidatesSource source =
         CandidatesSource.detect(input, passages != null ? passages : corpus, queries)
             .withDepth(topK);
     Path modelDir = modelOptions.modelDir();
+    RerankerFactory factory =
+        methodOptions.factory(
+            spec.qualifiedName(), modelOptions.model, modelDir, modelOptions.batchTokens(), err);
     ObjectNode settings = JSON.createObjectNode();
     settings.put("model", modelDir.toAbsolutePath().normalize().toString());
     settings.put("input", input.toAbsolutePath().normalize().toString());
@@ -189,12 +150,7 @@ public final class RerankCommand implements Callable<Integer> {
         "queries",
         source.queries() == null ? null : source.queries().toAbsolutePath().normalize().toString());
     settings.put("top_k", topK);
-    settings.put("template", prompt.prompt());
-    settings.put("target_template", prompt.target());
-    settings.put("max_passage_tokens", maxPassageTokens);
-    settings.put("aggregation", agg.name().toLowerCase(java.util.Locale.ROOT));
-    settings.put(
-        "adapter", adapter == null ? null : adapter.toAbsolutePath().normalize().toString());
+    settings.setAll((ObjectNode) JSON.valueToTree(factory.settings()));
 
     int total = count(source); // malformed records are reported by the scoring pass
     Path journalFile = RerankJournal.nextTo(output);
@@ -210,18 +166,7 @@ public final class RerankCommand implements Callable<Integer> {
       if (journal.size() < total) {
         try (TransformerLm model = modelOptions.load(modelDir);
             TextTokenizer tokenizer = TextTokenizer.load(modelDir);
-            Reranker reranker =
-                adapter != null
-                    ? QpeftReranker.load(model, tokenizer, adapter, modelDir)
-                        .withBatchTokens(modelOptions.batchTokens())
-                    : UprReranker.builder()
-                        .setModel(model)
-                        .setTokenizer(tokenizer)
-                        .optTemplate(prompt)
-                        .optMaxPassageTokens(maxPassageTokens)
-                        .optBatchTokens(modelOptions.batchTokens())
-                        .optAggregation(agg)
-                        .build()) {
+            Reranker reranker = factory.create(model, tokenizer, modelDir)) {
           score(source, reranker, journal, total, err);
         }
       }
@@ -320,16 +265,6 @@ public final class RerankCommand implements Callable<Integer> {
     return onError == OnError.FAIL
         ? ErrorPolicy.FAIL
         : ErrorPolicy.skip((BadRecordException e) -> {});
-  }
-
-  private PromptTemplate promptTemplate() {
-    String target = unescape(targetTemplate);
-    if (template.equalsIgnoreCase("upr")) {
-      return " {query}".equals(target)
-          ? PromptTemplate.UPR
-          : new PromptTemplate(PromptTemplate.UPR.prompt(), target, true, true);
-    }
-    return PromptTemplate.of(unescape(template), target);
   }
 
   /** Shell-friendly escapes in templates: {@code \n} and {@code \t}. */

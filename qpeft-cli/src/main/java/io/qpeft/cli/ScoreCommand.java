@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qpeft.data.AtomicOutput;
 import io.qpeft.model.LanguageModel;
 import io.qpeft.model.ModelConfig;
 import io.qpeft.model.ScoreRequest;
@@ -77,7 +78,7 @@ public final class ScoreCommand implements Callable<Integer> {
     try (LanguageModel model = modelOptions.load(dir);
         TextTokenizer tokenizer = TextTokenizer.load(dir);
         BufferedReader in = Files.newBufferedReader(input, StandardCharsets.UTF_8);
-        OutputTarget out = new OutputTarget(output, spec.commandLine().getOut())) {
+        AtomicOutput out = AtomicOutput.toFileOrStdout(output, spec.commandLine().getOut())) {
       // a chunk spans several forward passes so the model can group similar lengths
       long chunkTokens = 4L * modelOptions.batchTokens;
       List<Line> chunk = new ArrayList<>();
@@ -86,7 +87,7 @@ public final class ScoreCommand implements Callable<Integer> {
       int lineNo = 0;
       for (String text; (text = in.readLine()) != null; ) {
         lineNo++;
-        Line line = parse(text, lineNo, model.config(), tokenizer);
+        Line line = parse(text, lineNo, model, tokenizer);
         if (line.error != null) {
           if (onError == OnError.FAIL) throw new IllegalArgumentException(line.error);
           errors++;
@@ -114,8 +115,9 @@ public final class ScoreCommand implements Callable<Integer> {
   /** A parsed input line: a request, or the reason it is malformed. */
   private record Line(JsonNode id, ScoreRequest request, String error) {}
 
-  private Line parse(String text, int lineNo, ModelConfig config, TextTokenizer tokenizer) {
+  private Line parse(String text, int lineNo, LanguageModel model, TextTokenizer tokenizer) {
     String where = input + ":" + lineNo + ": ";
+    ModelConfig config = model.config();
     JsonNode id = null;
     try {
       JsonNode node = JSON.readTree(text);
@@ -125,12 +127,12 @@ public final class ScoreCommand implements Callable<Integer> {
       int[] prompt = ids(node, "prompt_ids", "prompt", config, tokenizer, true);
       int[] target = ids(node, "target_ids", "target", config, tokenizer, false);
       ScoreRequest request = new ScoreRequest(prompt, target);
-      if (config.isGpt2() && request.length() - 1 > config.maxPositionEmbeddings()) {
+      if (request.length() - 1 > model.maxSequenceLength()) {
         throw new IllegalArgumentException(
             "prompt + target is "
                 + request.length()
                 + " tokens; the model takes at most "
-                + (config.maxPositionEmbeddings() + 1));
+                + (model.maxSequenceLength() + 1));
       }
       return new Line(id, request, null);
     } catch (JsonProcessingException e) {

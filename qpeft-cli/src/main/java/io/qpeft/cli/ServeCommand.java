@@ -1,10 +1,9 @@
 package io.qpeft.cli;
 
-import io.qpeft.model.LanguageModel;
 import io.qpeft.model.TransformerLm;
-import io.qpeft.rerank.QpeftReranker;
+import io.qpeft.rerank.ClosingReranker;
 import io.qpeft.rerank.Reranker;
-import io.qpeft.rerank.UprReranker;
+import io.qpeft.rerank.RerankerFactory;
 import io.qpeft.server.BatchPolicy;
 import io.qpeft.server.Limits;
 import io.qpeft.server.RerankServer;
@@ -27,8 +26,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code qpeft serve}: the HTTP reranking service ({@link RerankServer}) over a UPR reranker. Runs
- * until SIGTERM/SIGINT, then stops gracefully: new requests get 503, requests in flight finish.
+ * {@code qpeft serve}: the HTTP reranking service ({@link RerankServer}) over any reranking method
+ * ({@link MethodOptions}). Runs until SIGTERM/SIGINT, then stops gracefully: new requests get 503,
+ * requests in flight finish.
  */
 @Command(
     name = "serve",
@@ -36,53 +36,14 @@ import picocli.CommandLine.Spec;
     description = {
       "Serve POST /v1/rerank (Cohere/Jina-compatible), GET /healthz, /v1/models, /openapi.json"
           + " and /metrics (Prometheus) over HTTP.",
-      "Scores are UPR query log-likelihoods; concurrent requests are batched dynamically."
+      "Scores are the --method's (default: UPR query log-likelihood, or the model's own method when"
+          + " it is a known reranker); concurrent requests are batched dynamically."
     })
 public final class ServeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ModelOptions modelOptions;
 
-  @Option(
-      names = "--adapter",
-      paramLabel = "DIR",
-      description = "Serve a Q-PEFT adapter from qpeft train instead of zero-shot UPR.")
-  Path adapter;
-
-  /**
-   * The served reranker over a loaded model and tokenizer: the adapter's when {@code adapter} is
-   * given, else UPR. It does not own them.
-   */
-  private Reranker reranker(TransformerLm lm, TextTokenizer tokenizer, Path dir) {
-    if (adapter != null) {
-      return QpeftReranker.load(lm, tokenizer, adapter, dir)
-          .withBatchTokens(modelOptions.batchTokens());
-    }
-    return UprReranker.builder()
-        .setModel(lm)
-        .setTokenizer(tokenizer)
-        .optMaxPassageTokens(maxPassageTokens)
-        .optBatchTokens(modelOptions.batchTokens())
-        .build();
-  }
-
-  /** A UPR reranker over {@code --model}, which it owns when {@code owns}. */
-  static UprReranker reranker(ModelOptions options, int maxPassageTokens, boolean owns) {
-    Path dir = options.modelDir();
-    LanguageModel lm = options.load(dir);
-    try {
-      TextTokenizer tokenizer = TextTokenizer.load(dir);
-      return UprReranker.builder()
-          .setModel(lm)
-          .setTokenizer(tokenizer)
-          .optMaxPassageTokens(maxPassageTokens)
-          .optBatchTokens(options.batchTokens())
-          .optOwnsModel(owns)
-          .build();
-    } catch (RuntimeException e) {
-      lm.close();
-      throw e;
-    }
-  }
+  @Mixin MethodOptions methodOptions;
 
   @Option(
       names = "--model-id",
@@ -186,13 +147,6 @@ public final class ServeCommand implements Callable<Integer> {
   int batchDocuments;
 
   @Option(
-      names = "--max-passage-tokens",
-      defaultValue = "300",
-      paramLabel = "N",
-      description = "Passage tokens kept for scoring (its start; default: ${DEFAULT-VALUE}).")
-  int maxPassageTokens;
-
-  @Option(
       names = "--shutdown-grace-seconds",
       defaultValue = "30",
       paramLabel = "S",
@@ -213,6 +167,13 @@ public final class ServeCommand implements Callable<Integer> {
     BatchPolicy policy = new BatchPolicy(batchSize, batchDocuments, maxBatchWaitMs, queue);
     String bearer = bearerToken();
     Path dir = modelOptions.modelDir();
+    RerankerFactory factory =
+        methodOptions.factory(
+            spec.qualifiedName(),
+            modelOptions.model,
+            dir,
+            modelOptions.batchTokens(),
+            spec.commandLine().getErr());
     TransformerLm lm = modelOptions.load(dir);
     TextTokenizer tokenizer; // also counts tokens for --max-document-tokens
     Reranker reranker;
@@ -224,7 +185,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
     try {
       // closing the served reranker closes the tokenizer and the model after it
-      reranker = new ClosingReranker(reranker(lm, tokenizer, dir), tokenizer, lm);
+      reranker = new ClosingReranker(factory.create(lm, tokenizer, dir), tokenizer, lm);
     } catch (RuntimeException e) {
       tokenizer.close();
       lm.close();

@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qpeft.data.Passage;
+import io.qpeft.data.Query;
+import io.qpeft.rerank.RerankMethod;
+import io.qpeft.rerank.Reranker;
+import io.qpeft.rerank.RerankerFactory;
 import io.qpeft.server.RerankServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -14,6 +19,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -70,6 +78,73 @@ class ServeCommandTest {
     assertTrue(
         out.toString().startsWith("qpeft serve: serving tiny-llama on http://127.0.0.1:"),
         out.toString());
+  }
+
+  /** {@code --method yesno}: the answers carry the yes/no scores the library gives. */
+  @Test
+  void servesAYesNoMethod() throws Exception {
+    String template = "<s>Query: {query}\\nPassage: {passage}\\nRelevant?\\nAnswer:";
+    ServeCommand command = new ServeCommand();
+    CompletableFuture<RerankServer> started = new CompletableFuture<>();
+    command.onStarted = started::complete;
+    StringWriter err = new StringWriter();
+    CommandLine cli =
+        new CommandLine(command)
+            .setOut(new PrintWriter(new StringWriter()))
+            .setErr(new PrintWriter(err));
+    CompletableFuture<Integer> exit =
+        CompletableFuture.supplyAsync(
+            () ->
+                cli.execute(
+                    "--model",
+                    TINY_LLAMA,
+                    "--port",
+                    "0",
+                    "--method",
+                    "yesno",
+                    "--template",
+                    template,
+                    "--answer-tokens",
+                    " the, of"));
+    RerankServer server = started.get(60, TimeUnit.SECONDS);
+    List<String> docs = List.of("rivers of europe", "paris is in france", "the eiffel tower");
+    HttpResponse<String> ok =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(server.baseUri().resolve("/v1/rerank"))
+                    .POST(
+                        HttpRequest.BodyPublishers.ofString(
+                            new ObjectMapper()
+                                .writeValueAsString(
+                                    Map.of("query", "where is paris", "documents", docs))))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, ok.statusCode(), ok.body());
+    server.stop(Duration.ofSeconds(5));
+    assertEquals(0, exit.get(30, TimeUnit.SECONDS), err.toString());
+
+    List<Passage> passages = new ArrayList<>();
+    for (int i = 0; i < docs.size(); i++)
+      passages.add(new Passage(Integer.toString(i), docs.get(i)));
+    double[] expected;
+    try (Reranker r =
+        RerankerFactory.builder()
+            .setMethod(RerankMethod.YESNO)
+            .optYesNoTemplate(template.replace("\\n", "\n"))
+            .optAnswerTokens(List.of(" the", " of"))
+            .build()
+            .open(Path.of(TINY_LLAMA))) {
+      expected = r.score(new Query("q", "where is paris"), passages);
+    }
+    JsonNode results = new ObjectMapper().readTree(ok.body()).get("results");
+    assertEquals(3, results.size());
+    double previous = 1;
+    for (JsonNode r : results) {
+      double score = r.get("relevance_score").asDouble();
+      assertEquals(expected[r.get("index").asInt()], score, 1e-9, ok.body());
+      assertTrue(score > 0 && score <= previous, ok.body()); // probabilities, best first
+      previous = score;
+    }
   }
 
   @Test

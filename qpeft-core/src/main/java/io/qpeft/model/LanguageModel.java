@@ -24,8 +24,25 @@ public interface LanguageModel extends AutoCloseable {
    */
   List<TargetScore> score(List<ScoreRequest> requests, int batchTokens);
 
+  /**
+   * The padded-token budget this model uses when none is given: {@link #DEFAULT_BATCH_TOKENS}, or
+   * one derived from the free memory of the GPU it runs on.
+   */
+  default int defaultBatchTokens() {
+    return DEFAULT_BATCH_TOKENS;
+  }
+
+  /**
+   * The most input positions one sequence may use ({@code prompt + target - 1} for {@link #score},
+   * the prompt for {@link #lastPositionLogits}); {@link Integer#MAX_VALUE} when the family has no
+   * limit. Longer requests are refused.
+   */
+  default int maxSequenceLength() {
+    return Integer.MAX_VALUE;
+  }
+
   default List<TargetScore> score(List<ScoreRequest> requests) {
-    return score(requests, DEFAULT_BATCH_TOKENS);
+    return score(requests, defaultBatchTokens());
   }
 
   /**
@@ -35,7 +52,21 @@ public interface LanguageModel extends AutoCloseable {
   List<SoftGradient> scoreWithGradient(List<ScoreRequest> requests, int batchTokens);
 
   default List<SoftGradient> scoreWithGradient(List<ScoreRequest> requests) {
-    return scoreWithGradient(requests, DEFAULT_BATCH_TOKENS);
+    return scoreWithGradient(requests, defaultBatchTokens());
+  }
+
+  /**
+   * For each prompt, the logits of the vocabulary rows {@code tokenIds} at its last position (after
+   * any final-logit transform of the family, such as Gemma 2's soft-capping): {@code out[i][j]} is
+   * the logit of {@code tokenIds[j]} as the next token after {@code promptIds.get(i)}. Yes/no
+   * rerankers read their answer tokens this way. Only the last hidden state of each prompt meets
+   * only the given rows of the LM head, never the whole vocabulary; prompts are batched longest
+   * first by {@code batchTokens} padded tokens, as {@link #score} does.
+   */
+  float[][] lastPositionLogits(List<int[]> promptIds, int[] tokenIds, int batchTokens);
+
+  default float[][] lastPositionLogits(List<int[]> promptIds, int[] tokenIds) {
+    return lastPositionLogits(promptIds, tokenIds, defaultBatchTokens());
   }
 
   @Override

@@ -5,11 +5,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
+import io.qpeft.model.blocks.AttentionMasks;
+import io.qpeft.model.blocks.Ops;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,6 +29,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Subclasses give the token embedding, the transformer body and the head. Every operation puts a
  * per-call array first, so results belong to the call's manager, never to the weights' manager.
+ *
+ * <p>The weights live on one device in one dtype (F32, or F16; see {@link EngineOptions}); whatever
+ * it is, soft vectors arrive in F32 and are cast at the splice, and the logits rows are cast to F32
+ * before the log-softmax, so log-probabilities, logits and gradients come out F32.
  */
 public abstract class TransformerLm implements LanguageModel {
   /** DJL allows one gradient collector at a time, process-wide. */
@@ -41,47 +48,147 @@ public abstract class TransformerLm implements LanguageModel {
 
   protected final ModelConfig config;
   protected final NDManager weights;
+  private final MemoryBackoff backoff = new MemoryBackoff();
+  private volatile int defaultBatchTokens;
 
   protected TransformerLm(ModelConfig config, NDManager weights) {
     this.config = config;
     this.weights = weights;
   }
 
+  /**
+   * A new manager on the model's device, for one call's arrays (close it when done). Everything
+   * that meets the model's weights must come from one of these.
+   */
+  public NDManager newManager() {
+    return weights.getEngine().newBaseManager(weights.getDevice());
+  }
+
+  /** The device the weights are on, the engine build and the weights' dtype. */
+  public Placement placement() {
+    return new Placement(
+        weights.getDevice(), DType.of(inputEmbeddings().getDataType()), EngineBuild.detect());
+  }
+
+  /** The data type of the weights and of the forward pass's activations. */
+  protected DataType computeType() {
+    return inputEmbeddings().getDataType();
+  }
+
+  /**
+   * The token budget for this model on its device: {@link MemoryBudget#CPU_TOKENS} on the CPU,
+   * derived from the GPU's free memory (measured once, the first time this is asked) on a GPU.
+   */
+  @Override
+  public int defaultBatchTokens() {
+    int t = defaultBatchTokens;
+    if (t == 0) defaultBatchTokens = t = MemoryBudget.tokens(config, placement());
+    return t;
+  }
+
+  /** The out-of-memory back-off of the batched calls (tests simulate failures through it). */
+  MemoryBackoff backoff() {
+    return backoff;
+  }
+
+  /**
+   * The frozen input embedding table {@code (vocab, hidden)}, owned by the model. Read it (e.g. to
+   * initialise a trainable copy with {@code duplicate()} into your own manager); never modify it.
+   * The rows that enter the model for token ids are these times {@link #inputEmbeddingScale()}.
+   */
+  public abstract NDArray inputEmbeddings();
+
+  /**
+   * The factor the family multiplies token embedding rows by as they enter the model (Gemma: {@code
+   * sqrt(hidden_size)}); 1 by default. Soft vectors are spliced in unscaled, as Hugging Face treats
+   * {@code inputs_embeds}.
+   */
+  public float inputEmbeddingScale() {
+    return 1f;
+  }
+
+  /**
+   * The rows the model feeds for token {@code ids}, {@code (n, hidden)}, owned by {@code manager}:
+   * table rows times {@link #inputEmbeddingScale()} (what {@code get_input_embeddings()(ids)} gives
+   * in transformers v5), e.g. to initialise soft vectors from text.
+   */
+  public NDArray tokenEmbeddings(NDManager manager, int[] ids) {
+    return embedTokens(manager.create(Arrays.stream(ids).asLongStream().toArray()));
+  }
+
   /** Token embeddings of {@code ids (batch, tokens)} -> {@code (batch, tokens, hidden)}. */
-  protected abstract NDArray embedTokens(NDArray ids);
-
-  /**
-   * The transformer from input embeddings to the final normalised hidden state, same shape. With
-   * {@code inPlace} (no gradient wanted) element-wise steps overwrite fresh intermediates instead
-   * of allocating new ones: on CPU, allocating and first touching large arrays costs more than the
-   * arithmetic. Autograd forbids it, so the gradient path passes {@code false}.
-   */
-  protected abstract NDArray body(NDArray x, boolean inPlace);
-
-  /**
-   * {@code a + b}, written into {@code a} when {@code inPlace}; {@code a} must be a fresh
-   * intermediate.
-   */
-  protected static NDArray add(NDArray a, NDArray b, boolean inPlace) {
-    return inPlace ? a.addi(b) : a.add(b);
+  protected NDArray embedTokens(NDArray ids) {
+    NDArray x = Embedding.embedding(ids, inputEmbeddings(), SparseFormat.DENSE).singletonOrThrow();
+    float scale = inputEmbeddingScale();
+    return scale == 1f ? x : x.muli(ids.getManager().create(scale)); // x is fresh: in place
   }
 
   /**
-   * {@code a * b}, written into {@code a} when {@code inPlace}; {@code a} must be a fresh
-   * intermediate.
+   * Adds position information to the embedded sequence {@code (b, t, hidden)}, soft rows included
+   * (GPT-2's learned positions); identity by default, as rotary families rotate inside attention.
+   * {@code x} may be the caller's array: never modify it.
    */
-  protected static NDArray mul(NDArray a, NDArray b, boolean inPlace) {
-    return inPlace ? a.muli(b) : a.mul(b);
+  protected NDArray addPositions(NDArray x) {
+    return x;
   }
+
+  /**
+   * The transformer from (position-embedded) input embeddings to the final normalised hidden state,
+   * same shape. Layer {@code i} attends through {@code masks.forLayer(i)}. With {@code inPlace} (no
+   * gradient wanted) element-wise steps overwrite fresh intermediates instead of allocating new
+   * ones ({@link io.qpeft.model.blocks.Ops}); never {@code x} itself, which may be the caller's.
+   */
+  protected abstract NDArray body(NDArray x, AttentionMasks masks, boolean inPlace);
 
   /** The LM head weight {@code (vocab, hidden)}: logits = h W^T. */
   protected abstract NDArray head();
 
   /**
-   * The frozen input embedding table {@code (vocab, hidden)}, owned by the model. Read it (e.g. to
-   * initialise a trainable copy with {@code duplicate()} into your own manager); never modify it.
+   * The family's transform of the head's output logits, element-wise, before any softmax (Gemma 2
+   * soft-caps them); identity by default. With {@code inPlace} it may overwrite {@code logits}.
    */
-  public abstract NDArray inputEmbeddings();
+  protected NDArray finalLogits(NDArray logits, boolean inPlace) {
+    return logits;
+  }
+
+  /**
+   * The most input positions one sequence may use (GPT-2: {@code n_positions}); unlimited by
+   * default. Longer requests are refused with {@link #sequenceLimitSource()} in the message.
+   */
+  @Override
+  public int maxSequenceLength() {
+    return Integer.MAX_VALUE;
+  }
+
+  /** What sets {@link #maxSequenceLength()}, for error messages (e.g. {@code n_positions}). */
+  protected String sequenceLimitSource() {
+    return "";
+  }
+
+  /**
+   * Parameters of the matrices every token meets, for FLOP estimates (~2 FLOPs per parameter per
+   * token): attention, a gated MLP (three matrices), and the head. Families with another MLP
+   * override it.
+   */
+  public long parameterCount() {
+    long d = config.hiddenSize();
+    long attn =
+        d * ((long) config.numAttentionHeads() * config.headDim()) * 2
+            + d * ((long) config.numKeyValueHeads() * config.headDim()) * 2;
+    long mlp = 3L * d * config.intermediateSize();
+    return config.numHiddenLayers() * (attn + mlp) + (long) config.vocabSize() * d;
+  }
+
+  /**
+   * The whole transformer on embedded inputs {@code (b, t, hidden)}: positions, then the layers
+   * with this pass's attention masks.
+   */
+  private NDArray forward(NDArray x, boolean inPlace) {
+    NDArray withPositions = addPositions(x);
+    int t = (int) x.getShape().get(1);
+    return body(
+        withPositions, new AttentionMasks(x.getManager(), t, config, x.getDataType()), inPlace);
+  }
 
   @Override
   public ModelConfig config() {
@@ -92,13 +199,16 @@ public abstract class TransformerLm implements LanguageModel {
   public List<TargetScore> score(List<ScoreRequest> requests, int batchTokens) {
     checkBudget(batchTokens);
     TargetScore[] out = new TargetScore[requests.size()];
-    for (int[] batch : Batching.plan(requests, batchTokens)) {
-      List<ScoreRequest> part = select(requests, batch);
-      try (NDManager m = weights.getEngine().newBaseManager()) {
-        float[] lp = targetLogprobs(m, part, softVectors(m, part), false).toFloatArray();
-        split(part, lp, batch, out);
-      }
-    }
+    backoff.run(
+        requests,
+        batchTokens,
+        batch -> {
+          List<ScoreRequest> part = select(requests, batch);
+          try (NDManager m = newManager()) {
+            float[] lp = targetLogprobs(m, part, softVectors(m, part), false).toFloatArray();
+            split(part, lp, batch, out);
+          }
+        });
     return Arrays.asList(out);
   }
 
@@ -109,7 +219,7 @@ public abstract class TransformerLm implements LanguageModel {
     for (int[] batch : Batching.plan(requests, batchTokens)) {
       List<ScoreRequest> part = select(requests, batch);
       GRADIENT_LOCK.lock();
-      try (NDManager m = weights.getEngine().newBaseManager()) {
+      try (NDManager m = newManager()) {
         NDArray soft = softVectors(m, part);
         if (soft != null) soft.setRequiresGradient(true);
         NDArray lp;
@@ -146,10 +256,10 @@ public abstract class TransformerLm implements LanguageModel {
 
   /**
    * Differentiable forward: the target-token log-probabilities of {@code requests}, concatenated in
-   * request order, {@code (sum of target lengths)}. {@code softRows (total soft vectors, hidden)}
-   * fills the requests' soft segments in order (their float vectors are ignored); {@code null} if
-   * there are none. Only the per-call {@code manager} owns the results; run it inside a
-   * GradientCollector to get gradients with respect to {@code softRows}.
+   * request order, {@code (sum of target lengths)}, F32. {@code softRows (total soft vectors,
+   * hidden)}, F32, fills the requests' soft segments in order (their float vectors are ignored);
+   * {@code null} if there are none. Only the per-call {@code manager} owns the results; run it
+   * inside a GradientCollector to get gradients with respect to {@code softRows}.
    */
   public NDArray targetLogprobs(NDManager manager, List<ScoreRequest> requests, NDArray softRows) {
     return targetLogprobs(manager, requests, softRows, true);
@@ -163,9 +273,29 @@ public abstract class TransformerLm implements LanguageModel {
       NDManager manager, List<ScoreRequest> requests, NDArray softRows, boolean differentiable) {
     validate(requests);
     Batching.Layout layout = Batching.layout(requests);
-    int b = requests.size();
+    NDArray h =
+        hiddenStates(manager, layout, requests.size(), softRows, !differentiable); // (b*t, d)
+
+    // Only rows that predict a target token meet the LM head: (n, d) -> (n, vocab).
+    NDArray rows = manager.create(layout.predictRows());
+    NDArray hs = Embedding.embedding(rows, h, SparseFormat.DENSE).singletonOrThrow();
+    NDArray logits = Linear.linear(hs, head()).singletonOrThrow(); // weights' dtype
+    logits = Ops.cast(logits, DataType.FLOAT32, differentiable); // F32 whatever the weights
+    NDArray logp = finalLogits(logits, !differentiable).logSoftmax(1);
+    NDArray targets = manager.create(layout.targetIds(), new Shape(layout.targetIds().length, 1));
+    return logp.gather(targets, 1).reshape(-1);
+  }
+
+  /**
+   * The final hidden states {@code (batch * tokens, hidden)} of a laid-out batch: token ids
+   * embedded, soft rows spliced in, the transformer run ({@code inPlace} when no gradient is
+   * wanted).
+   */
+  private NDArray hiddenStates(
+      NDManager manager, Batching.Layout layout, int b, NDArray softRows, boolean inPlace) {
     int t = layout.tokens();
     int d = config.hiddenSize();
+    DataType type = computeType();
 
     // Embed token ids; soft slots and padding hold id 0 and are overwritten / never read.
     NDArray ids = manager.create(layout.ids(), new Shape(b, t));
@@ -180,22 +310,109 @@ public abstract class TransformerLm implements LanguageModel {
                 + " soft vectors, got "
                 + (softRows == null ? "none" : softRows.getShape()));
       }
-      NDArray keep = manager.create(layout.tokenMask(), new Shape(b, t, 1));
-      NDArray table = NDArrays.concat(new NDList(manager.zeros(new Shape(1, d)), softRows), 0);
+      // soft vectors stay F32 (trainable upstream): cast here, so gradients flow back as F32
+      NDArray keep = manager.create(layout.tokenMask(), new Shape(b, t, 1)).toType(type, false);
+      NDArray soft = Ops.cast(softRows, type, !inPlace);
+      NDArray table = NDArrays.concat(new NDList(manager.zeros(new Shape(1, d), type), soft), 0);
       NDArray slots = manager.create(layout.softSlots(), new Shape(b * t));
       NDArray placed = Embedding.embedding(slots, table, SparseFormat.DENSE).singletonOrThrow();
       x = x.mul(keep).add(placed.reshape(b, t, d));
     }
+    return forward(x, inPlace).reshape((long) b * t, d);
+  }
 
-    NDArray h = body(x, !differentiable).reshape(b * t, d); // (b*t, d)
+  @Override
+  public float[][] lastPositionLogits(List<int[]> promptIds, int[] tokenIds, int batchTokens) {
+    checkBudget(batchTokens);
+    List<ScoreRequest> requests = lastPositionRequests(promptIds, tokenIds);
+    float[][] out = new float[requests.size()][];
+    long[] rows = Arrays.stream(tokenIds).asLongStream().toArray();
+    backoff.run(
+        requests,
+        batchTokens,
+        batch -> {
+          List<ScoreRequest> part = select(requests, batch);
+          validate(part);
+          Batching.Layout layout = Batching.layout(part);
+          try (NDManager m = newManager()) {
+            NDArray h = hiddenStates(m, layout, part.size(), null, true); // (b*t, d)
+            // The last prompt position of each request predicts its (dummy) single target.
+            NDArray last =
+                Embedding.embedding(m.create(layout.predictRows()), h, SparseFormat.DENSE)
+                    .singletonOrThrow(); // (b, d)
+            NDArray answerRows =
+                Embedding.embedding(m.create(rows), head(), SparseFormat.DENSE)
+                    .singletonOrThrow(); // (k, d)
+            NDArray raw = Linear.linear(last, answerRows).singletonOrThrow(); // weights' dtype
+            float[] logits =
+                finalLogits(raw.toType(DataType.FLOAT32, false), true).toFloatArray(); // (b, k)
+            for (int i = 0; i < batch.length; i++) {
+              out[batch[i]] = Arrays.copyOfRange(logits, i * rows.length, (i + 1) * rows.length);
+            }
+          }
+        });
+    return out;
+  }
 
-    // Only rows that predict a target token meet the LM head: (n, d) -> (n, vocab).
-    NDArray rows = manager.create(layout.predictRows());
-    NDArray hs = Embedding.embedding(rows, h, SparseFormat.DENSE).singletonOrThrow();
-    NDArray logits = Linear.linear(hs, head()).singletonOrThrow();
-    NDArray logp = logits.logSoftmax(1);
-    NDArray targets = manager.create(layout.targetIds(), new Shape(layout.targetIds().length, 1));
-    return logp.gather(targets, 1).reshape(-1);
+  /**
+   * The straightforward way to {@link #lastPositionLogits}: fixed-size batches in input order,
+   * logits over the whole vocabulary at every position, then the last position's {@code tokenIds}
+   * picked out. Same numbers, much slower; the reference of tests and benchmarks.
+   */
+  public float[][] lastPositionLogitsFullVocabulary(
+      List<int[]> promptIds, int[] tokenIds, int batchSize) {
+    if (batchSize <= 0)
+      throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+    List<ScoreRequest> requests = lastPositionRequests(promptIds, tokenIds);
+    float[][] out = new float[requests.size()][];
+    long[] columns = Arrays.stream(tokenIds).asLongStream().toArray();
+    for (int start = 0; start < requests.size(); start += batchSize) {
+      int[] idx = indices(Math.min(batchSize, requests.size() - start));
+      for (int i = 0; i < idx.length; i++) idx[i] += start;
+      List<ScoreRequest> part = select(requests, idx);
+      validate(part);
+      Batching.Layout layout = Batching.layout(part);
+      try (NDManager m = newManager()) {
+        int b = part.size();
+        int t = layout.tokens();
+        NDArray h = forward(embedTokens(m.create(layout.ids(), new Shape(b, t))), true);
+        NDArray raw = Linear.linear(h, head()).singletonOrThrow().toType(DataType.FLOAT32, false);
+        NDArray logits = finalLogits(raw, true);
+        NDArray flat = logits.reshape((long) b * t, config.vocabSize()); // (b*t, vocab)
+        NDArray last =
+            Embedding.embedding(m.create(layout.predictRows()), flat, SparseFormat.DENSE)
+                .singletonOrThrow(); // (b, vocab)
+        float[] all = last.toFloatArray();
+        for (int i = 0; i < b; i++) {
+          float[] row = new float[columns.length];
+          for (int j = 0; j < columns.length; j++) {
+            row[j] = all[i * config.vocabSize() + (int) columns[j]];
+          }
+          out[idx[i]] = row;
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * One request per prompt whose single (dummy) target is predicted from the prompt's last
+   * position, so that {@link Batching} lays prompts out exactly as it lays out scoring requests.
+   */
+  private List<ScoreRequest> lastPositionRequests(List<int[]> promptIds, int[] tokenIds) {
+    if (tokenIds.length == 0) {
+      throw new IllegalArgumentException("give at least one vocabulary row (token id) to read");
+    }
+    checkIds(tokenIds, "answer");
+    List<ScoreRequest> requests = new ArrayList<>(promptIds.size());
+    for (int i = 0; i < promptIds.size(); i++) {
+      int[] prompt = promptIds.get(i);
+      if (prompt == null || prompt.length == 0) {
+        throw new IllegalArgumentException("prompt " + i + " has no tokens");
+      }
+      requests.add(new ScoreRequest(prompt, new int[] {0}));
+    }
+    return requests;
   }
 
   /**
@@ -218,11 +435,12 @@ public abstract class TransformerLm implements LanguageModel {
       }
       validate(part);
       Batching.Layout layout = Batching.layout(part);
-      try (NDManager m = weights.getEngine().newBaseManager()) {
+      try (NDManager m = newManager()) {
         int b = part.size();
         int t = layout.tokens();
-        NDArray h = body(embedTokens(m.create(layout.ids(), new Shape(b, t))), true);
-        NDArray logp = Linear.linear(h, head()).singletonOrThrow().logSoftmax(2); // (b, t, vocab)
+        NDArray h = forward(embedTokens(m.create(layout.ids(), new Shape(b, t))), true);
+        NDArray raw = Linear.linear(h, head()).singletonOrThrow().toType(DataType.FLOAT32, false);
+        NDArray logp = finalLogits(raw, true).logSoftmax(2); // (b, t, vocab)
         NDArray flat = logp.reshape(b * t, config.vocabSize());
         NDArray rows =
             Embedding.embedding(m.create(layout.predictRows()), flat, SparseFormat.DENSE)
@@ -252,13 +470,15 @@ public abstract class TransformerLm implements LanguageModel {
                   + config.hiddenSize());
         }
       }
-      if (config.isGpt2() && r.length() - 1 > config.maxPositionEmbeddings()) {
+      if (r.length() - 1 > maxSequenceLength()) {
         throw new IllegalArgumentException(
             "sequence of "
                 + r.length()
                 + " tokens exceeds the model's "
-                + config.maxPositionEmbeddings()
-                + " positions (n_positions)");
+                + maxSequenceLength()
+                + " positions ("
+                + sequenceLimitSource()
+                + ")");
       }
     }
   }
@@ -326,13 +546,6 @@ public abstract class TransformerLm implements LanguageModel {
       out[where[i]] = new TargetScore(y, Arrays.copyOfRange(lp, at, at + y.length));
       at += y.length;
     }
-  }
-
-  /**
-   * A float scalar owned by {@code like}'s manager (DJL's Number overloads can break gradients).
-   */
-  protected static NDArray scalar(NDArray like, double value) {
-    return like.getManager().create((float) value);
   }
 
   @Override

@@ -1,9 +1,8 @@
 package io.qpeft.peft;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import io.qpeft.model.TransformerLm;
 import java.util.Arrays;
@@ -170,8 +169,7 @@ public final class AttentionModule implements QueryDependentModule {
 
   /** The frozen input embeddings of the passage keys, {@code (|p|, d)}. */
   private NDArray frozen(Binding b, Input in) {
-    long[] idx = Arrays.stream(in.passageIds()).asLongStream().toArray();
-    return Embedding.embedding(b.manager().create(idx), lm.inputEmbeddings(), SparseFormat.DENSE)
-        .singletonOrThrow();
+    return lm.tokenEmbeddings(b.manager(), in.passageIds())
+        .toType(DataType.FLOAT32, false); // frozen (an F16 table needs no gradient)
   }
 }

@@ -4,9 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.core.Embedding;
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
 import io.qpeft.model.Batching;
@@ -82,19 +81,21 @@ public final class PeftModel {
     int[] promptIds = tokenizer.encode(config.softPromptText());
     if (promptIds.length == 0)
       throw new IllegalArgumentException("the soft prompt text has no tokens");
-    try (NDManager m = lm.inputEmbeddings().getManager().getEngine().newBaseManager()) {
-      NDArray rows =
-          Embedding.embedding(
-                  m.create(Arrays.stream(promptIds).asLongStream().toArray()),
-                  lm.inputEmbeddings(),
-                  SparseFormat.DENSE)
-              .singletonOrThrow();
+    try (NDManager m = lm.newManager()) {
+      NDArray rows = lm.tokenEmbeddings(m, promptIds); // the text's input rows, scaled as fed
       p.put(
           ParameterSet.SOFT_PROMPT,
-          new Tensor(new int[] {promptIds.length, d}, rows.toFloatArray()),
+          new Tensor(
+              new int[] {promptIds.length, d}, rows.toType(DataType.FLOAT32, false).toFloatArray()),
           config.trainSoftPrompt());
       if (config.variant().hasModule()) {
-        float[] table = lm.inputEmbeddings().toFloatArray();
+        // The copy holds the rows as the model is fed them (Gemma scales by sqrt(hidden)), in F32
+        // whatever the frozen model's dtype.
+        float[] table = lm.inputEmbeddings().toType(DataType.FLOAT32, false).toFloatArray();
+        float scale = lm.inputEmbeddingScale();
+        if (scale != 1f) {
+          for (int i = 0; i < table.length; i++) table[i] *= scale;
+        }
         p.put(
             ParameterSet.EMBEDDING,
             new Tensor(new int[] {lm.config().vocabSize(), d}, table),
@@ -282,7 +283,7 @@ public final class PeftModel {
     for (int[] batch : Batching.plan(requests, batchTokens)) {
       List<Prepared> part = new ArrayList<>(batch.length);
       for (int i : batch) part.add(pairs.get(i));
-      try (NDManager m = lm.inputEmbeddings().getManager().getEngine().newBaseManager()) {
+      try (NDManager m = lm.newManager()) {
         Binding b = new Binding(m, params, embeddingRows(part), false);
         float[] s = meanLogprobs(b, part, null).toFloatArray();
         for (int k = 0; k < batch.length; k++) out[batch[k]] = s[k];

@@ -2,6 +2,7 @@ package io.qpeft.peft;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import io.qpeft.model.TransformerLm;
@@ -77,7 +78,7 @@ public final class RetrievalModule implements QueryDependentModule {
     int[] p = positions.stream().mapToInt(j -> passageIds[j]).toArray();
     float[] qe;
     float[] pe;
-    try (NDManager m = lm.inputEmbeddings().getManager().getEngine().newBaseManager()) {
+    try (NDManager m = lm.newManager()) {
       qe = config.trainableQuerySide() ? trainableRows(q, d) : frozenRows(m, q).toFloatArray();
       pe = frozenRows(m, p).toFloatArray();
     }
@@ -127,7 +128,8 @@ public final class RetrievalModule implements QueryDependentModule {
   private NDArray frozenRows(NDManager m, int[] ids) {
     long[] idx = Arrays.stream(ids).asLongStream().toArray();
     return Embedding.embedding(m.create(idx), lm.inputEmbeddings(), SparseFormat.DENSE)
-        .singletonOrThrow();
+        .singletonOrThrow()
+        .toType(DataType.FLOAT32, false); // the frozen table may be F16
   }
 
   private static void normalize(float[] rows, int d) {

@@ -34,6 +34,18 @@ public record EpochMetrics(
             : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(measures));
   }
 
+  /** An epoch without ranking measures or diagnostics. */
+  public EpochMetrics(
+      int epoch,
+      long step,
+      double trainLoss,
+      double devLoss,
+      double learningRate,
+      boolean best,
+      double seconds) {
+    this(epoch, step, trainLoss, devLoss, learningRate, best, seconds, Map.of());
+  }
+
   /** The measure {@code name}, or NaN when it was not measured. */
   public double measure(String name) {
     return measures.getOrDefault(name, Double.NaN);
@@ -60,7 +72,8 @@ public record EpochMetrics(
   private static final java.util.Set<String> FIXED =
       java.util.Set.of("epoch", "step", "train_loss", "dev_loss", "lr", "best", "seconds");
 
-  static EpochMetrics fromJson(JsonNode n) {
+  /** Parses one line of {@code training_log.jsonl} (as {@link #toJson} writes it). */
+  public static EpochMetrics fromJson(JsonNode n) {
     Map<String, Double> measures = new LinkedHashMap<>();
     for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
       String f = it.next();

@@ -280,7 +280,7 @@ public final class Trainer {
   /** All pairs in one forward pass, one backward. */
   private double onePass(
       TrainingBatch batch, List<PeftModel.Prepared> pairs, Rng dropout, Map<String, float[]> into) {
-    try (NDManager m = engine.newBaseManager()) {
+    try (NDManager m = model.lm().newManager()) {
       Binding b = new Binding(m, params, model.embeddingRows(pairs), true);
       try (GradientCollector gc = engine.newGradientCollector()) {
         NDArray nll = model.meanLogprobs(b, pairs, dropout).neg(); // (pairs)
@@ -310,7 +310,7 @@ public final class Trainer {
     Rng first = dropout == null ? null : new Rng(dropout.state());
     for (int[] pass : passes) {
       List<PeftModel.Prepared> part = select(pairs, pass);
-      try (NDManager m = engine.newBaseManager()) {
+      try (NDManager m = model.lm().newManager()) {
         Binding b = new Binding(m, params, model.embeddingRows(part), false);
         float[] lp = model.meanLogprobs(b, part, first).toFloatArray();
         for (int k = 0; k < pass.length; k++) nll[pass[k]] = -lp[k];
@@ -318,7 +318,7 @@ public final class Trainer {
     }
     float[] g;
     double loss;
-    try (NDManager m = engine.newBaseManager()) {
+    try (NDManager m = model.lm().newManager()) {
       NDArray x = m.create(nll);
       x.setRequiresGradient(true);
       try (GradientCollector gc = engine.newGradientCollector()) {
@@ -333,7 +333,7 @@ public final class Trainer {
       List<PeftModel.Prepared> part = select(pairs, pass);
       float[] w = new float[pass.length];
       for (int k = 0; k < pass.length; k++) w[k] = g[pass[k]];
-      try (NDManager m = engine.newBaseManager()) {
+      try (NDManager m = model.lm().newManager()) {
         Binding b = new Binding(m, params, model.embeddingRows(part), true);
         try (GradientCollector gc = engine.newGradientCollector()) {
           NDArray lp = model.meanLogprobs(b, part, dropout); // (part)
@@ -358,7 +358,7 @@ public final class Trainer {
   /** The batch loss without gradient or dropout. */
   public double loss(TrainingBatch batch) {
     List<PeftModel.Prepared> pairs = prepare(batch);
-    try (NDManager m = engine.newBaseManager()) {
+    try (NDManager m = model.lm().newManager()) {
       Binding b = new Binding(m, params, model.embeddingRows(pairs), false);
       return batch.loss(m, model.meanLogprobs(b, pairs, null).neg(), cfg).getFloat();
     }

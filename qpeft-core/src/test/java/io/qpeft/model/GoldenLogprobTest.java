@@ -12,7 +12,7 @@ import io.qpeft.tokenizer.TextTokenizer;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Log-probabilities and soft-vector gradients against the float64 reference implementation of the
@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class GoldenLogprobTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-gpt2"})
+  @MethodSource("io.qpeft.Fixtures#models")
   void logprobCasesMatchOneByOneAndBatched(String name) {
     JsonNode golden = Fixtures.golden(name);
     List<ScoreRequest> requests = new ArrayList<>();
@@ -49,7 +49,7 @@ class GoldenLogprobTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-gpt2"})
+  @MethodSource("io.qpeft.Fixtures#models")
   void textCasesTokenizeToGoldenIds(String name) {
     JsonNode golden = Fixtures.golden(name);
     try (TextTokenizer tok = TextTokenizer.load(Fixtures.model(name))) {
@@ -69,7 +69,7 @@ class GoldenLogprobTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-gpt2"})
+  @MethodSource("io.qpeft.Fixtures#models")
   void softPromptGradientsMatch(String name) {
     JsonNode golden = Fixtures.golden(name);
     List<ScoreRequest> requests = new ArrayList<>();

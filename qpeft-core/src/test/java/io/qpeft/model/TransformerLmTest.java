@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -44,7 +45,7 @@ class TransformerLmTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-gpt2"})
+  @MethodSource("io.qpeft.Fixtures#models")
   void targetOnlyScoringEqualsFullVocabularyReference(String name) {
     try (TransformerLm lm = Models.load(Fixtures.model(name))) {
       List<ScoreRequest> requests = randomRequests(7, 25, lm.config().vocabSize(), 0, false);
@@ -59,7 +60,7 @@ class TransformerLmTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"tiny-llama", "tiny-gpt2"})
+  @MethodSource("io.qpeft.Fixtures#models")
   void batchedEqualsSingleWithSoftSegments(String name) {
     try (TransformerLm lm = Models.load(Fixtures.model(name))) {
       List<ScoreRequest> requests =
@@ -81,7 +82,7 @@ class TransformerLmTest {
 
   /** d(-mean logprob)/d(soft) by central differences in float32, on randomly chosen coordinates. */
   @ParameterizedTest
-  @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-gpt2"})
+  @MethodSource("io.qpeft.Fixtures#models")
   void softGradientMatchesFiniteDifferences(String name) {
     try (TransformerLm lm = Models.load(Fixtures.model(name))) {
       int d = lm.config().hiddenSize();

@@ -11,12 +11,15 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A LangChain4j {@link ScoringModel} backed by any qpeft {@link Reranker} (UPR or Q-PEFT), so it
- * plugs into {@code ReRankingContentAggregator} and other LangChain4j retrieval pipelines.
+ * A LangChain4j {@link ScoringModel} backed by any qpeft {@link Reranker} (build it with {@code
+ * RerankerFactory}: UPR, Q-PEFT, qwen3-reranker, bge-gemma or yesno; or a running {@code qpeft
+ * serve} through {@code io.qpeft.server.RemoteReranker}), so it plugs into {@code
+ * ReRankingContentAggregator} and other LangChain4j retrieval pipelines.
  *
- * <p>Scores are the reranker's: for UPR, the mean log-likelihood of the query given the segment
- * (negative; higher is more relevant). They are returned in input order, one per segment. A
- * segment's title is read from its metadata key {@code title} (configurable), its text is {@link
+ * <p>Scores are the reranker's: for UPR and Q-PEFT, the mean log-likelihood of the query given the
+ * segment (negative; higher is more relevant); for qwen3-reranker, the probability of "yes"; for
+ * bge-gemma, the logit of "Yes". They are returned in input order, one per segment. A segment's
+ * title is read from its metadata key {@code title} (configurable), its text is {@link
  * TextSegment#text()}.
  *
  * <p>The scoring model does not own the reranker: closing the reranker is the caller's job, since

@@ -3,20 +3,18 @@ package io.qpeft.langchain4j;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.rag.content.aggregator.ContentAggregator;
 import dev.langchain4j.rag.content.aggregator.ReRankingContentAggregator;
-import io.qpeft.model.LanguageModel;
-import io.qpeft.model.Models;
-import io.qpeft.rerank.UprReranker;
-import io.qpeft.tokenizer.TextTokenizer;
+import io.qpeft.rerank.RerankMethod;
+import io.qpeft.rerank.Reranker;
+import io.qpeft.rerank.RerankerFactory;
 import java.nio.file.Path;
 import java.util.List;
 
 /** The example of docs/server.md, compiled and run by {@link RerankExampleTest}. */
 public class RerankExample {
   public static void main(String[] args) {
-    Path dir = Path.of(args.length > 0 ? args[0] : "models/Llama-3.2-1B-Instruct");
-    try (LanguageModel lm = Models.load(dir);
-        TextTokenizer tokenizer = TextTokenizer.load(dir);
-        UprReranker reranker = UprReranker.builder().setModel(lm).setTokenizer(tokenizer).build()) {
+    Path dir = Path.of(args.length > 0 ? args[0] : "models/Qwen3-Reranker-0.6B");
+    RerankMethod method = RerankMethod.parse(args.length > 1 ? args[1] : "qwen3-reranker");
+    try (Reranker reranker = RerankerFactory.builder().setMethod(method).build().open(dir)) {
       QpeftScoringModel scoring = QpeftScoringModel.builder().setReranker(reranker).build();
       List<Double> scores =
           scoring

@@ -3,6 +3,8 @@ package io.qpeft.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
 import io.qpeft.model.LanguageModel;
@@ -26,15 +28,34 @@ class UprServerTest {
 
   @Test
   void concurrentBatchedAnswersEqualOfflineRerank() throws Exception {
-    List<LoadBenchmark.Item> items = LoadBenchmark.synthetic(4, 5, 12, 7);
-    items = new ArrayList<>(items);
-    items.set(
-        0,
-        new LoadBenchmark.Item(
-            new Query("t", "where is paris"),
-            List.of(
-                new Passage("0", "France", "paris is the capital"),
-                new Passage("1", "", "rivers"))));
+    List<Item> items =
+        List.of(
+            new Item(
+                new Query("t", "where is paris"),
+                List.of(
+                    new Passage("0", "France", "paris is the capital"),
+                    new Passage("1", "", "rivers"))),
+            new Item(
+                new Query("a", "river music history"),
+                List.of(
+                    new Passage("0", "", "the river flows north through the city"),
+                    new Passage("1", "", "music of the early empire"),
+                    new Passage("2", "", "a history of rivers and music"),
+                    new Passage("3", "", "tokyo station"),
+                    new Passage("4", "", "the league season"))),
+            new Item(
+                new Query("b", "capital of france"),
+                List.of(
+                    new Passage("0", "", "berlin is a capital"),
+                    new Passage("1", "Paris", "the capital of france"),
+                    new Passage("2", "", "the alps and the sahara"))),
+            new Item(
+                new Query("c", "who won the war"),
+                List.of(
+                    new Passage("0", "", "the king won the war"),
+                    new Passage("1", "", "a film about a team"),
+                    new Passage("2", "", "species of the pacific"),
+                    new Passage("3", "", "the war of the roman empire"))));
     try (LanguageModel model = Models.load(TINY_LLAMA);
         TextTokenizer tokenizer = TextTokenizer.load(TINY_LLAMA);
         UprReranker reranker =
@@ -48,12 +69,7 @@ class UprServerTest {
                 .build()
                 .start()) {
       List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
-      for (LoadBenchmark.Item item : items) {
-        answers.add(
-            RerankServerTest.postAsync(
-                server,
-                new String(LoadBenchmark.body(item), java.nio.charset.StandardCharsets.UTF_8)));
-      }
+      for (Item item : items) answers.add(RerankServerTest.postAsync(server, body(item)));
       for (int i = 0; i < items.size(); i++) {
         JsonNode results =
             RerankServerTest.json(answers.get(i).get(60, TimeUnit.SECONDS)).get("results");
@@ -68,5 +84,20 @@ class UprServerTest {
       }
       server.stop(Duration.ofSeconds(10));
     }
+  }
+
+  /** A request: a query and its documents. */
+  private record Item(Query query, List<Passage> passages) {}
+
+  /** The {@code /v1/rerank} body of an item: plain strings, or objects when there is a title. */
+  private static String body(Item item) {
+    ObjectNode root = RerankServerTest.MAPPER.createObjectNode();
+    root.put("query", item.query().text());
+    ArrayNode docs = root.putArray("documents");
+    for (Passage p : item.passages()) {
+      if (p.title().isEmpty()) docs.add(p.text());
+      else docs.addObject().put("text", p.text()).put("title", p.title());
+    }
+    return root.toString();
   }
 }

@@ -11,7 +11,10 @@ import ai.djl.nn.norm.LayerNorm;
 import io.qpeft.model.ModelConfig;
 import io.qpeft.model.TensorSource;
 import io.qpeft.model.TransformerLm;
-import io.qpeft.model.llama.LlamaModel;
+import io.qpeft.model.blocks.Activation;
+import io.qpeft.model.blocks.AttentionMasks;
+import io.qpeft.model.blocks.GqaAttention;
+import io.qpeft.model.blocks.Ops;
 
 /**
  * GPT-2, matching Hugging Face's {@code GPT2LMHeadModel}: learned positions added to every input
@@ -39,6 +42,7 @@ public final class Gpt2Model extends TransformerLm {
   private final Block[] blocks;
   private final NDArray lnfWeight;
   private final NDArray lnfBias;
+  private final GqaAttention attention;
 
   public Gpt2Model(ModelConfig c, TensorSource w, NDManager manager) {
     super(c, manager);
@@ -68,11 +72,7 @@ public final class Gpt2Model extends TransformerLm {
     }
     lnfWeight = w.get(manager, root + "ln_f.weight", d);
     lnfBias = w.get(manager, root + "ln_f.bias", d);
-  }
-
-  @Override
-  protected NDArray embedTokens(NDArray ids) {
-    return Embedding.embedding(ids, wte, SparseFormat.DENSE).singletonOrThrow();
+    attention = new GqaAttention(c);
   }
 
   @Override
@@ -86,32 +86,57 @@ public final class Gpt2Model extends TransformerLm {
   }
 
   @Override
-  protected NDArray body(NDArray x, boolean inPlace) {
-    NDManager m = x.getManager();
-    long b = x.getShape().get(0);
+  public int maxSequenceLength() {
+    return config.maxPositionEmbeddings();
+  }
+
+  @Override
+  protected String sequenceLimitSource() {
+    return "n_positions";
+  }
+
+  /** Two MLP matrices (c_fc, c_proj), not three. */
+  @Override
+  public long parameterCount() {
+    long d = config.hiddenSize();
+    long perLayer = 4 * d * d + 2 * d * config.intermediateSize();
+    return config.numHiddenLayers() * perLayer + (long) config.vocabSize() * d;
+  }
+
+  /** The learned position embedding of 0 .. t-1 added to every row, soft rows included. */
+  @Override
+  protected NDArray addPositions(NDArray x) {
     int t = (int) x.getShape().get(1);
     long[] positions = new long[t];
     for (int i = 0; i < t; i++) positions[i] = i;
     NDArray pos =
-        Embedding.embedding(m.create(positions), wpe, SparseFormat.DENSE).singletonOrThrow();
-    x = x.add(pos); // (b, t, d) + (t, d); x may be the caller's array: not in place
-    NDArray scale = scalar(x, 1.0 / Math.sqrt(config.headDim()));
-    NDArray mask = LlamaModel.causalMask(m, t);
-    NDArray[] gelu = {
-      scalar(x, 0.5), scalar(x, 1.0), scalar(x, Math.sqrt(2 / Math.PI)), scalar(x, 0.044715)
-    };
-    for (Block blk : blocks) {
+        Embedding.embedding(x.getManager().create(positions), wpe, SparseFormat.DENSE)
+            .singletonOrThrow();
+    return x.add(pos); // (b, t, d) + (t, d); x may be the caller's array: not in place
+  }
+
+  @Override
+  protected NDArray body(NDArray x, AttentionMasks masks, boolean inPlace) {
+    long b = x.getShape().get(0);
+    int t = (int) x.getShape().get(1);
+    NDArray scale = Ops.scalar(x, config.attentionScale());
+    for (int i = 0; i < blocks.length; i++) {
+      Block blk = blocks[i];
+      NDArray mask = masks.forLayer(i);
       try (NDScope scope = new NDScope()) {
         NDArray h =
-            add(
+            Ops.add(
                 attention(norm(x, blk.ln1Weight, blk.ln1Bias), blk, scale, mask, b, t, inPlace),
                 x,
                 inPlace);
         NDArray fc =
-            add(norm(h, blk.ln2Weight, blk.ln2Bias).matMul(blk.fcWeight), blk.fcBias, inPlace);
+            Ops.add(norm(h, blk.ln2Weight, blk.ln2Bias).matMul(blk.fcWeight), blk.fcBias, inPlace);
         NDArray out =
-            add(
-                add(geluNew(fc, gelu, inPlace).matMul(blk.outWeight), blk.outBias, inPlace),
+            Ops.add(
+                Ops.add(
+                    Activation.GELU_TANH.apply(fc, inPlace).matMul(blk.outWeight),
+                    blk.outBias,
+                    inPlace),
                 h,
                 inPlace);
         NDScope.unregister(out);
@@ -127,26 +152,14 @@ public final class Gpt2Model extends TransformerLm {
         .singletonOrThrow();
   }
 
+  /** Multi-head attention: the fused Conv1D q/k/v, split, then {@link GqaAttention} with g = 1. */
   private NDArray attention(
       NDArray x, Block blk, NDArray scale, NDArray mask, long b, int t, boolean inPlace) {
-    int heads = config.numAttentionHeads();
-    int hd = config.headDim();
-    NDList qkv = add(x.matMul(blk.attnWeight), blk.attnBias, inPlace).split(3, 2); // 3 x (b, t, d)
-    NDArray q = qkv.get(0).reshape(b, t, heads, hd).transpose(0, 2, 1, 3); // (b, heads, t, hd)
-    NDArray k = qkv.get(1).reshape(b, t, heads, hd).transpose(0, 2, 3, 1); // (b, heads, hd, t)
-    NDArray v = qkv.get(2).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
-    NDArray scores = add(mul(q.matMul(k), scale, inPlace), mask, inPlace); // (b, heads, t, t)
-    NDArray out = scores.softmax(-1).matMul(v); // (b, heads, t, hd)
-    out = out.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * hd);
-    return add(out.matMul(blk.projWeight), blk.projBias, inPlace);
-  }
-
-  /**
-   * gelu_new: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))); c = {0.5, 1, sqrt(2/pi), 0.044715}.
-   */
-  private static NDArray geluNew(NDArray x, NDArray[] c, boolean inPlace) {
-    NDArray cube = mul(mul(x.mul(x), x, inPlace), c[3], inPlace); // 0.044715 x^3
-    NDArray inner = mul(add(cube, x, inPlace), c[2], inPlace).tanh();
-    return mul(mul(add(inner, c[1], inPlace), x, inPlace), c[0], inPlace);
+    NDList qkv = Ops.add(x.matMul(blk.attnWeight), blk.attnBias, inPlace).split(3, 2); // 3 (b,t,d)
+    NDArray q = attention.queries(qkv.get(0), b, t);
+    NDArray k = attention.keysOrValues(qkv.get(1), b, t);
+    NDArray v = attention.keysOrValues(qkv.get(2), b, t);
+    NDArray out = attention.attend(q, k, v, scale, null, mask, b, t, inPlace);
+    return Ops.add(out.matMul(blk.projWeight), blk.projBias, inPlace);
   }
 }

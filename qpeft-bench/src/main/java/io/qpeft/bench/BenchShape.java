@@ -1,0 +1,58 @@
+package io.qpeft.bench;
+
+import io.qpeft.model.ModelConfig;
+
+/**
+ * Model shapes for benchmarking without weights ({@code qpeft-bench bench --shape NAME}): a random
+ * model of the shape costs what the real model costs. A new shape is one more constant here; the
+ * name is the constant's, lower case, with {@code _0_} read as {@code -0.} and {@code _} as {@code
+ * -}.
+ */
+enum BenchShape {
+  /** GPT-2 small, 124M parameters. */
+  gpt2_small("gpt2", 50257, 768, 12, 12, 12, 3072),
+  /** A 0.5B Llama-family model shaped like Qwen2.5-0.5B (GQA, tied head). */
+  llama_0_5b("qwen2", 151936, 896, 24, 14, 2, 4864),
+  /** A 135M Llama shaped like SmolLM2-135M. */
+  llama_135m("llama", 49152, 576, 30, 9, 3, 1536);
+
+  final ModelConfig config;
+
+  BenchShape(String family, int vocab, int hidden, int layers, int heads, int kvHeads, int inter) {
+    boolean gpt2 = family.equals("gpt2");
+    config =
+        ModelConfig.builder()
+            .setFamily(family)
+            .setVocabSize(vocab)
+            .setHiddenSize(hidden)
+            .setNumHiddenLayers(layers)
+            .setNumAttentionHeads(heads)
+            .setIntermediateSize(inter)
+            .optNumKeyValueHeads(kvHeads)
+            .optMaxPositionEmbeddings(gpt2 ? 1024 : 32768)
+            .optNormEps(gpt2 ? 1e-5 : 1e-6)
+            .optTieWordEmbeddings(true)
+            .optAttentionBias(gpt2 || family.equals("qwen2"))
+            .optOutputBias(gpt2)
+            .optMlpBias(gpt2)
+            .optBosTokenId(gpt2 ? 50256 : 1)
+            .optEosTokenId(gpt2 ? 50256 : 2)
+            .build();
+  }
+
+  @Override
+  public String toString() {
+    return name().replace("_0_", "-0.").replace('_', '-');
+  }
+
+  static BenchShape parse(String s) {
+    for (BenchShape v : values()) {
+      if (v.toString().equalsIgnoreCase(s)) return v;
+    }
+    throw new IllegalArgumentException(
+        "unknown --shape '"
+            + s
+            + "'; allowed: "
+            + String.join(", ", java.util.Arrays.stream(values()).map(String::valueOf).toList()));
+  }
+}

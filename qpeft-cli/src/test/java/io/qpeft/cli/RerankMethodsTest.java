@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qpeft.Fixtures;
 import io.qpeft.data.Candidates;
 import io.qpeft.data.CandidatesReader;
 import io.qpeft.data.CandidatesSource;
@@ -35,7 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RerankMethodsTest {
   static final Path EXAMPLE = Path.of("../examples/rerank-requests.jsonl");
-  static final Path FIXTURES = Path.of("../qpeft-core/src/test/resources/fixtures/models");
   static final String TEMPLATE = "<s>Query: {query}\\nPassage: {passage}\\n{instruction}\\nAnswer:";
   static final ObjectMapper JSON = new ObjectMapper();
 
@@ -85,7 +85,7 @@ class RerankMethodsTest {
   void knownRerankerIsDetectedAndItsPresetUsed() throws IOException {
     assumeTrue(HfConfig.SUPPORTED.contains("qwen3"), "the Qwen3 family is not in this build yet");
     Path model = Files.createDirectories(tmp.resolve("Qwen3-Reranker-0.6B"));
-    try (Stream<Path> files = Files.list(FIXTURES.resolve("tiny-qwen3"))) {
+    try (Stream<Path> files = Files.list(Fixtures.model("tiny-qwen3"))) {
       for (Path f : files.toList()) Files.copy(f, model.resolve(f.getFileName()));
     }
     Path out = tmp.resolve("reranked.jsonl");

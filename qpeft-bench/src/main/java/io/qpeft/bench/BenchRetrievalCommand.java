@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code qpeft bench-retrieval}: indexing throughput, search latency and throughput, and peak
+ * {@code qpeft-bench bench-retrieval}: indexing throughput, search latency and throughput, and peak
  * memory on a generated Zipf corpus. Every figure comes with a reference measured in the same run
  * (generator alone, one thread, query encoding alone), so ratios survive a noisy machine.
  */

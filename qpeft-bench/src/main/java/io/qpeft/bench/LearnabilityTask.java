@@ -18,9 +18,9 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The synthetic task of {@code qpeft bench-train --task learnability}: relevance is a property of
- * the query-passage interaction that a frozen random LM cannot see zero-shot, but a query-dependent
- * module can learn.
+ * The synthetic task of {@code qpeft-bench bench-train --task learnability}: relevance is a
+ * property of the query-passage interaction that a frozen random LM cannot see zero-shot, but a
+ * query-dependent module can learn.
  *
  * <p>Words are whole words that the model's tokenizer encodes as one token (with a leading space)
  * and that Q-PEFT-R may turn into hints (no stop words); they are split into <em>key</em> words and

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qpeft.Fixtures;
 import io.qpeft.data.Candidates;
 import io.qpeft.data.CandidatesReader;
 import io.qpeft.data.CandidatesSource;
@@ -33,7 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RerankMethodsTest {
   static final Path EXAMPLE = Path.of("../examples/rerank-requests.jsonl");
-  static final Path FIXTURES = Path.of("../qpeft-core/src/test/resources/fixtures/models");
   static final String TEMPLATE = "<s>Query: {query}\\nPassage: {passage}\\n{instruction}\\nAnswer:";
   static final ObjectMapper JSON = new ObjectMapper();
 
@@ -82,7 +82,7 @@ class RerankMethodsTest {
   @Test
   void knownRerankerIsDetectedAndItsPresetUsed() throws IOException {
     Path model = Files.createDirectories(tmp.resolve("Qwen3-Reranker-0.6B"));
-    try (Stream<Path> files = Files.list(FIXTURES.resolve("tiny-qwen3"))) {
+    try (Stream<Path> files = Files.list(Fixtures.model("tiny-qwen3"))) {
       for (Path f : files.toList()) Files.copy(f, model.resolve(f.getFileName()));
     }
     Path out = tmp.resolve("reranked.jsonl");

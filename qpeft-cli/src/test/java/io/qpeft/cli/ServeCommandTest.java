@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class ServeCommandTest {
-  static final String TINY_LLAMA = "../qpeft-core/src/test/resources/fixtures/models/tiny-llama";
+  static final String TINY_LLAMA = CliRun.TINY_LLAMA.toString();
 
   @Test
   void servesTheModelWithATokenUntilStopped(@TempDir Path tmp) throws Exception {

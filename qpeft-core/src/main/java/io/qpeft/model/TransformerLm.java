@@ -419,7 +419,7 @@ public abstract class TransformerLm implements LanguageModel {
    * The straightforward scorer, as the UPR reference code does it: fixed-size batches in input
    * order, padded to the longest, logits over the whole vocabulary at every position, then the
    * target tokens picked out. Same numbers as {@link #score}, much slower; the baseline of {@code
-   * qpeft bench} and of the optimized-vs-naive tests. Soft segments are not supported.
+   * qpeft-bench bench} and of the optimized-vs-naive tests. Soft segments are not supported.
    */
   public List<TargetScore> scoreFullVocabulary(List<ScoreRequest> requests, int batchSize) {
     if (batchSize <= 0)

@@ -1,9 +1,12 @@
 package io.qpeft.bench;
 
 import io.qpeft.cli.Cli;
+import io.qpeft.cli.DeviceOptions;
 import io.qpeft.cli.ModelResolver;
+import io.qpeft.model.EngineOptions;
 import io.qpeft.model.ModelConfig;
 import io.qpeft.model.Models;
+import io.qpeft.model.Placement;
 import io.qpeft.model.ScoreRequest;
 import io.qpeft.model.TargetScore;
 import io.qpeft.model.TransformerLm;
@@ -14,6 +17,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -43,7 +47,8 @@ public final class BenchCommand implements Callable<Integer> {
       names = "--shape",
       defaultValue = "gpt2-small",
       description =
-          "Random-weight model shape when --model is absent: gpt2-small, llama-135m, llama-0.5b (default ${DEFAULT-VALUE}).")
+          "Random-weight model shape when --model is absent: gpt2-small, llama-135m, llama-0.5b,"
+              + " qwen3-0.6b, llama-2-7b (default ${DEFAULT-VALUE}).")
   String shape;
 
   @Option(
@@ -71,12 +76,23 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Query length in tokens (default ${DEFAULT-VALUE}).")
   int queryTokens;
 
+  @Mixin DeviceOptions deviceOptions;
+
   @Option(
       names = "--batch-tokens",
-      defaultValue = "2048",
       description =
-          "Padded-token budget per forward pass of the engine (default ${DEFAULT-VALUE}).")
-  int batchTokens;
+          "Padded-token budget per forward pass of the engine (default: the model's, 2048 on the"
+              + " CPU, from free memory on a GPU).")
+  Integer batchTokens;
+
+  @Option(
+      names = "--peak-tflops",
+      paramLabel = "T",
+      description =
+          "The device's dense half-precision tensor peak in TFLOP/s (H100/H200 SXM: 989), for an"
+              + " MFU against the card's specification besides the one against the measured GEMM"
+              + " peak.")
+  Double peakTflops;
 
   @Option(
       names = "--reference-batch",
@@ -104,12 +120,23 @@ public final class BenchCommand implements Callable<Integer> {
 
   private int bench() throws Exception {
     out = spec.commandLine().getOut();
+    if (peakTflops != null && !(peakTflops > 0)) {
+      throw new IllegalArgumentException("--peak-tflops must be positive, got " + peakTflops);
+    }
+    if (batchTokens != null && batchTokens <= 0) {
+      throw new IllegalArgumentException("--batch-tokens must be positive, got " + batchTokens);
+    }
+    EngineOptions engine = deviceOptions.engineOptions();
     long t0 = System.nanoTime();
     try (TransformerLm lm =
         model == null
-            ? Models.random(BenchShape.parse(shape).config, seed)
-            : Models.load(ModelResolver.resolve(model))) {
+            ? Models.random(BenchShape.parse(shape).config, seed, engine)
+            : Models.load(ModelResolver.resolve(model), engine)) {
       ModelConfig c = lm.config();
+      Placement placement = lm.placement();
+      int batchTokens = this.batchTokens != null ? this.batchTokens : lm.defaultBatchTokens();
+      DeviceMemory memory = new DeviceMemory(placement);
+      out.printf("%s, %d tokens per forward pass%n", placement.describe(), batchTokens);
       out.printf(
           "model: %s (%s, %d layers, hidden %d, vocab %d, ~%.0fM parameters), loaded in %.1f s%n",
           model == null ? shape + " (random weights)" : model,
@@ -123,19 +150,27 @@ public final class BenchCommand implements Callable<Integer> {
       long realTokens = requests.stream().mapToLong(r -> r.length() - 1).sum();
       double usefulFlops = usefulFlops(lm, requests);
       List<MatmulPeak.Result> gemms =
-          MatmulPeak.measure(MatmulPeak.blockGemms(c, batchTokens), peakRuns);
+          MatmulPeak.measure(MatmulPeak.blockGemms(c, batchTokens), peakRuns, lm);
       double peak = MatmulPeak.best(gemms);
       out.printf(
           "workload: %d queries x %d passages, %d input tokens (passage ~%d, query %d)%n",
           queries, passages, realTokens, passageTokens, queryTokens);
       out.printf(
-          "machine matmul peak: %.1f GFLOP/s (float32, %d cores; best of %d runs of each of the"
-              + " model's %d block weight shapes at %d rows, the token budget)%n",
+          "%s matmul peak: %.1f GFLOP/s (%s, %s; best of %d runs of each of the model's %d block"
+              + " weight shapes at %d rows, the token budget)%n",
+          placement.isGpu() ? "device" : "machine",
           peak / 1e9,
-          Runtime.getRuntime().availableProcessors(),
+          placement.dtype().label(),
+          placement.isGpu()
+              ? placement.deviceName()
+              : Runtime.getRuntime().availableProcessors() + " cores",
           peakRuns,
           gemms.size(),
           batchTokens);
+      if (peakTflops != null) {
+        out.printf("stated device peak for MFU: %.1f TFLOP/s%n", peakTflops);
+      }
+      memory.sample();
       for (MatmulPeak.Result g : gemms) {
         out.printf("  %-34s %7.1f GFLOP/s%n", g.gemm(), g.flopsPerSecond() / 1e9);
       }
@@ -145,6 +180,7 @@ public final class BenchCommand implements Callable<Integer> {
       List<TargetScore> fast = lm.score(requests, batchTokens);
       double fastSeconds = (System.nanoTime() - start) / 1e9;
       long fastRss = PeakMemory.rssKb();
+      memory.sample();
       print(
           "engine (target-only logits, token-budget batches)",
           fastSeconds,
@@ -158,6 +194,7 @@ public final class BenchCommand implements Callable<Integer> {
         start = System.nanoTime();
         List<TargetScore> slow = lm.scoreFullVocabulary(requests, referenceBatch);
         double slowSeconds = (System.nanoTime() - start) / 1e9;
+        memory.sample();
         print(
             "reference (full-vocabulary logits, padded batches of " + referenceBatch + ")",
             slowSeconds,
@@ -180,6 +217,7 @@ public final class BenchCommand implements Callable<Integer> {
           fastRss / 1024.0,
           PeakMemory.rssKb() / 1024.0,
           ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0);
+      memory.report(out);
     }
     return 0;
   }
@@ -187,8 +225,12 @@ public final class BenchCommand implements Callable<Integer> {
   private void print(
       String name, double seconds, int pairs, long tokens, double flops, double peak) {
     out.printf(
-        "%-62s %7.2f s  %8.1f passages/s  %9.0f tokens/s  MFU %5.1f%%%n",
+        "%-62s %7.2f s  %8.1f passages/s  %9.0f tokens/s  MFU %5.1f%%",
         name, seconds, pairs / seconds, tokens / seconds, 100 * flops / seconds / peak);
+    if (peakTflops != null) {
+      out.printf(" (%.1f%% of the stated peak)", 100 * flops / seconds / (peakTflops * 1e12));
+    }
+    out.println();
   }
 
   /** Random token ids, avoiding the lowest ids (special tokens in most vocabularies). */

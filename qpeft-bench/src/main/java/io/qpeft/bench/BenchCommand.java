@@ -10,6 +10,7 @@ import io.qpeft.model.Placement;
 import io.qpeft.model.ScoreRequest;
 import io.qpeft.model.TargetScore;
 import io.qpeft.model.TransformerLm;
+import io.qpeft.rerank.YesNoReranker;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -25,15 +26,18 @@ import picocli.CommandLine.Spec;
 /**
  * {@code qpeft-bench bench}: scoring throughput of the engine against the straightforward reference
  * (full vocabulary logits at every position, fixed padded batches in input order, as the UPR code
- * does), on the same inputs in the same run, with model FLOP utilisation against the matmul peak
- * measured on the model's own weight shapes ({@link MatmulPeak}). Model shapes without weights are
- * in {@link BenchShape}.
+ * and the yes/no rerankers' model cards do), on the same inputs in the same run, with model FLOP
+ * utilisation against the matmul peak measured on the model's own weight shapes ({@link
+ * MatmulPeak}). {@code --method upr} scores query likelihoods; {@code --method yesno} reads two
+ * answer tokens' logits at each prompt's last position. Model shapes without weights are in {@link
+ * BenchShape}.
  */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
     description =
-        "Benchmark query-likelihood scoring: optimized engine vs full-vocabulary reference.")
+        "Benchmark scoring (query likelihood, or yes/no answer logits with --method yesno):"
+            + " optimized engine vs full-vocabulary reference.")
 public final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   private PrintWriter out;
@@ -50,6 +54,21 @@ public final class BenchCommand implements Callable<Integer> {
           "Random-weight model shape when --model is absent: gpt2-small, llama-135m, llama-0.5b,"
               + " qwen3-0.6b, llama-2-7b (default ${DEFAULT-VALUE}).")
   String shape;
+
+  @Option(
+      names = "--method",
+      defaultValue = "upr",
+      description =
+          "upr: query log-likelihoods (target tokens); yesno: two answer tokens' logits at the last"
+              + " position of prompts of template + query + passage (default ${DEFAULT-VALUE}).")
+  String method;
+
+  @Option(
+      names = "--template-tokens",
+      defaultValue = "64",
+      description =
+          "yesno: fixed template tokens in every prompt, besides query and passage (default ${DEFAULT-VALUE}).")
+  int templateTokens;
 
   @Option(
       names = "--queries",
@@ -83,7 +102,7 @@ public final class BenchCommand implements Callable<Integer> {
       description =
           "Padded-token budget per forward pass of the engine (default: the model's, 2048 on the"
               + " CPU, from free memory on a GPU).")
-  Integer batchTokens;
+  Integer batchTokensOption;
 
   @Option(
       names = "--peak-tflops",
@@ -93,6 +112,12 @@ public final class BenchCommand implements Callable<Integer> {
               + " MFU against the card's specification besides the one against the measured GEMM"
               + " peak.")
   Double peakTflops;
+
+  /** The token budget in use: {@code --batch-tokens} or the model's. */
+  private int batchTokens;
+
+  /** GPU memory samples (nothing on the CPU). */
+  private DeviceMemory memory;
 
   @Option(
       names = "--reference-batch",
@@ -120,11 +145,13 @@ public final class BenchCommand implements Callable<Integer> {
 
   private int bench() throws Exception {
     out = spec.commandLine().getOut();
+    boolean yesNo = isYesNo(method);
     if (peakTflops != null && !(peakTflops > 0)) {
       throw new IllegalArgumentException("--peak-tflops must be positive, got " + peakTflops);
     }
-    if (batchTokens != null && batchTokens <= 0) {
-      throw new IllegalArgumentException("--batch-tokens must be positive, got " + batchTokens);
+    if (batchTokensOption != null && batchTokensOption <= 0) {
+      throw new IllegalArgumentException(
+          "--batch-tokens must be positive, got " + batchTokensOption);
     }
     EngineOptions engine = deviceOptions.engineOptions();
     long t0 = System.nanoTime();
@@ -134,8 +161,8 @@ public final class BenchCommand implements Callable<Integer> {
             : Models.load(ModelResolver.resolve(model), engine)) {
       ModelConfig c = lm.config();
       Placement placement = lm.placement();
-      int batchTokens = this.batchTokens != null ? this.batchTokens : lm.defaultBatchTokens();
-      DeviceMemory memory = new DeviceMemory(placement);
+      batchTokens = batchTokensOption != null ? batchTokensOption : lm.defaultBatchTokens();
+      memory = new DeviceMemory(placement);
       out.printf("%s, %d tokens per forward pass%n", placement.describe(), batchTokens);
       out.printf(
           "model: %s (%s, %d layers, hidden %d, vocab %d, ~%.0fM parameters), loaded in %.1f s%n",
@@ -149,12 +176,22 @@ public final class BenchCommand implements Callable<Integer> {
       List<ScoreRequest> requests = requests(c);
       long realTokens = requests.stream().mapToLong(r -> r.length() - 1).sum();
       double usefulFlops = usefulFlops(lm, requests);
+      List<int[]> prompts = yesNo ? prompts(c) : null;
+      if (yesNo) {
+        realTokens = prompts.stream().mapToLong(p -> p.length).sum();
+        usefulFlops = yesNoFlops(lm, prompts);
+      }
       List<MatmulPeak.Result> gemms =
           MatmulPeak.measure(MatmulPeak.blockGemms(c, batchTokens), peakRuns, lm);
       double peak = MatmulPeak.best(gemms);
       out.printf(
-          "workload: %d queries x %d passages, %d input tokens (passage ~%d, query %d)%n",
-          queries, passages, realTokens, passageTokens, queryTokens);
+          "workload: %d queries x %d passages, %d input tokens (passage ~%d, query %d%s)%n",
+          queries,
+          passages,
+          realTokens,
+          passageTokens,
+          queryTokens,
+          yesNo ? ", template " + templateTokens + "; 2 answer tokens" : "");
       out.printf(
           "%s matmul peak: %.1f GFLOP/s (%s, %s; best of %d runs of each of the model's %d block"
               + " weight shapes at %d rows, the token budget)%n",
@@ -167,51 +204,18 @@ public final class BenchCommand implements Callable<Integer> {
           peakRuns,
           gemms.size(),
           batchTokens);
+      for (MatmulPeak.Result g : gemms) {
+        out.printf("  %-34s %7.1f GFLOP/s%n", g.gemm(), g.flopsPerSecond() / 1e9);
+      }
       if (peakTflops != null) {
         out.printf("stated device peak for MFU: %.1f TFLOP/s%n", peakTflops);
       }
       memory.sample();
-      for (MatmulPeak.Result g : gemms) {
-        out.printf("  %-34s %7.1f GFLOP/s%n", g.gemm(), g.flopsPerSecond() / 1e9);
-      }
 
-      lm.score(requests.subList(0, Math.min(4, requests.size())), batchTokens); // warm-up
-      long start = System.nanoTime();
-      List<TargetScore> fast = lm.score(requests, batchTokens);
-      double fastSeconds = (System.nanoTime() - start) / 1e9;
-      long fastRss = PeakMemory.rssKb();
-      memory.sample();
-      print(
-          "engine (target-only logits, token-budget batches)",
-          fastSeconds,
-          requests.size(),
-          realTokens,
-          usefulFlops,
-          peak);
-
-      if (!skipReference) {
-        lm.scoreFullVocabulary(requests.subList(0, Math.min(2, requests.size())), 2); // warm-up
-        start = System.nanoTime();
-        List<TargetScore> slow = lm.scoreFullVocabulary(requests, referenceBatch);
-        double slowSeconds = (System.nanoTime() - start) / 1e9;
-        memory.sample();
-        print(
-            "reference (full-vocabulary logits, padded batches of " + referenceBatch + ")",
-            slowSeconds,
-            requests.size(),
-            realTokens,
-            usefulFlops,
-            peak);
-        double maxDiff = 0;
-        for (int i = 0; i < fast.size(); i++) {
-          float[] a = fast.get(i).targetLogprobs();
-          float[] b = slow.get(i).targetLogprobs();
-          for (int k = 0; k < a.length; k++) maxDiff = Math.max(maxDiff, Math.abs(a[k] - b[k]));
-        }
-        out.printf(
-            "speed-up engine / reference: %.2fx; max |logprob difference|: %.2e%n",
-            slowSeconds / fastSeconds, maxDiff);
-      }
+      long fastRss =
+          yesNo
+              ? benchYesNo(lm, prompts, usefulFlops, peak)
+              : benchUpr(lm, requests, realTokens, usefulFlops, peak);
       out.printf(
           "peak memory: RSS %.0f MiB after engine run, %.0f MiB overall; heap used %.0f MiB%n",
           fastRss / 1024.0,
@@ -222,10 +226,163 @@ public final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** UPR: target log-probabilities, engine then reference. Returns the RSS after the engine. */
+  private long benchUpr(
+      TransformerLm lm,
+      List<ScoreRequest> requests,
+      long realTokens,
+      double usefulFlops,
+      double peak) {
+    lm.score(requests.subList(0, Math.min(4, requests.size())), batchTokens); // warm-up
+    long start = System.nanoTime();
+    List<TargetScore> fast = lm.score(requests, batchTokens);
+    double fastSeconds = (System.nanoTime() - start) / 1e9;
+    long fastRss = PeakMemory.rssKb();
+    memory.sample();
+    print(
+        "engine (target-only logits, token-budget batches)",
+        fastSeconds,
+        requests.size(),
+        realTokens,
+        usefulFlops,
+        peak);
+
+    if (!skipReference) {
+      lm.scoreFullVocabulary(requests.subList(0, Math.min(2, requests.size())), 2); // warm-up
+      start = System.nanoTime();
+      List<TargetScore> slow = lm.scoreFullVocabulary(requests, referenceBatch);
+      double slowSeconds = (System.nanoTime() - start) / 1e9;
+      memory.sample();
+      print(
+          "reference (full-vocabulary logits, padded batches of " + referenceBatch + ")",
+          slowSeconds,
+          requests.size(),
+          realTokens,
+          usefulFlops,
+          peak);
+      double maxDiff = 0;
+      for (int i = 0; i < fast.size(); i++) {
+        float[] a = fast.get(i).targetLogprobs();
+        float[] b = slow.get(i).targetLogprobs();
+        for (int k = 0; k < a.length; k++) maxDiff = Math.max(maxDiff, Math.abs(a[k] - b[k]));
+      }
+      out.printf(
+          "speed-up engine / reference: %.2fx; max |logprob difference|: %.2e%n",
+          slowSeconds / fastSeconds, maxDiff);
+    }
+    return fastRss;
+  }
+
+  /**
+   * Yes/no: two answer rows at each prompt's last position, engine (those rows only, token-budget
+   * batches) then reference (full-vocabulary logits at every position, fixed batches). Returns the
+   * RSS after the engine.
+   */
+  private long benchYesNo(TransformerLm lm, List<int[]> prompts, double usefulFlops, double peak) {
+    int[] answers = {lm.config().vocabSize() - 7, lm.config().vocabSize() / 3}; // "yes", "no"
+    long realTokens = prompts.stream().mapToLong(p -> p.length).sum();
+    lm.lastPositionLogits(prompts.subList(0, Math.min(4, prompts.size())), answers, batchTokens);
+    long start = System.nanoTime();
+    float[][] fast = lm.lastPositionLogits(prompts, answers, batchTokens);
+    double fastSeconds = (System.nanoTime() - start) / 1e9;
+    long fastRss = PeakMemory.rssKb();
+    memory.sample();
+    print(
+        "engine (answer rows at the last position, token-budget batches)",
+        fastSeconds,
+        prompts.size(),
+        realTokens,
+        usefulFlops,
+        peak);
+    if (!skipReference) {
+      lm.lastPositionLogitsFullVocabulary(
+          prompts.subList(0, Math.min(2, prompts.size())), answers, 2);
+      start = System.nanoTime();
+      float[][] slow = lm.lastPositionLogitsFullVocabulary(prompts, answers, referenceBatch);
+      double slowSeconds = (System.nanoTime() - start) / 1e9;
+      memory.sample();
+      print(
+          "reference (full-vocabulary logits, padded batches of " + referenceBatch + ")",
+          slowSeconds,
+          prompts.size(),
+          realTokens,
+          usefulFlops,
+          peak);
+      double logitDiff = 0;
+      double scoreDiff = 0;
+      for (int i = 0; i < fast.length; i++) {
+        for (int k = 0; k < answers.length; k++) {
+          logitDiff = Math.max(logitDiff, Math.abs(fast[i][k] - slow[i][k]));
+        }
+        scoreDiff =
+            Math.max(
+                scoreDiff, Math.abs(YesNoReranker.score(fast[i]) - YesNoReranker.score(slow[i])));
+      }
+      out.printf(
+          "speed-up engine / reference: %.2fx; max |logit difference|: %.2e; max |P(yes)"
+              + " difference|: %.2e%n",
+          slowSeconds / fastSeconds, logitDiff, scoreDiff);
+    }
+    return fastRss;
+  }
+
+  private static boolean isYesNo(String m) {
+    return switch (m.toLowerCase(java.util.Locale.ROOT)) {
+      case "upr" -> false;
+      case "yesno" -> true;
+      default ->
+          throw new IllegalArgumentException("unknown --method '" + m + "'; allowed: upr, yesno");
+    };
+  }
+
+  /**
+   * Yes/no prompts: the same random template block, a query per query, a passage per pair (random
+   * ids avoiding the lowest, as {@link #requests}).
+   */
+  private List<int[]> prompts(ModelConfig c) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    int lo = Math.min(260, c.vocabSize() / 2);
+    int[] template = new int[templateTokens];
+    for (int i = 0; i < template.length; i++) template[i] = rnd.nextInt(lo, c.vocabSize());
+    List<int[]> out = new ArrayList<>();
+    for (int q = 0; q < queries; q++) {
+      int[] query = new int[queryTokens];
+      for (int i = 0; i < query.length; i++) query[i] = rnd.nextInt(lo, c.vocabSize());
+      for (int p = 0; p < passages; p++) {
+        int len = Math.max(1, rnd.nextInt(passageTokens / 2, passageTokens * 3 / 2 + 1));
+        int[] prompt = new int[template.length + query.length + len];
+        System.arraycopy(template, 0, prompt, 0, template.length);
+        System.arraycopy(query, 0, prompt, template.length, query.length);
+        for (int i = template.length + query.length; i < prompt.length; i++) {
+          prompt[i] = rnd.nextInt(lo, c.vocabSize());
+        }
+        out.add(prompt);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * FLOPs of the work a yes/no score needs: the blocks and attention over every prompt token (as
+   * {@link #usefulFlops}) and the head for the 2 answer rows at the last position only.
+   */
+  static double yesNoFlops(TransformerLm lm, List<int[]> prompts) {
+    ModelConfig c = lm.config();
+    double blockParams = lm.parameterCount() - (double) c.vocabSize() * c.hiddenSize();
+    double flops = 0;
+    for (int[] p : prompts) {
+      double n = p.length;
+      flops += 2 * blockParams * n;
+      flops += 4.0 * c.numHiddenLayers() * c.numAttentionHeads() * c.headDim() * n * (n + 1) / 2;
+      flops += 2.0 * c.hiddenSize() * 2;
+    }
+    return flops;
+  }
+
   private void print(
       String name, double seconds, int pairs, long tokens, double flops, double peak) {
     out.printf(
-        "%-62s %7.2f s  %8.1f passages/s  %9.0f tokens/s  MFU %5.1f%%",
+        "%-66s %7.2f s  %8.1f passages/s  %9.0f tokens/s  MFU %5.1f%%",
         name, seconds, pairs / seconds, tokens / seconds, 100 * flops / seconds / peak);
     if (peakTflops != null) {
       out.printf(" (%.1f%% of the stated peak)", 100 * flops / seconds / (peakTflops * 1e12));

@@ -118,6 +118,61 @@ class BenchCommandTest {
         Double.parseDouble(diff.group(1)) < 1e-2, run.out()); // engine and reference, both F16
   }
 
+  /** {@code --method yesno}: answer rows against full-vocabulary logits, same prompts. */
+  @Test
+  void yesNoComparesAnswerRowsWithFullVocabularyLogits() {
+    BenchRun run =
+        BenchRun.of(
+            "bench",
+            "--model",
+            BenchRun.TINY_LLAMA.toString(),
+            "--method",
+            "yesno",
+            "--queries",
+            "1",
+            "--passages",
+            "5",
+            "--passage-tokens",
+            "16",
+            "--query-tokens",
+            "4",
+            "--template-tokens",
+            "10",
+            "--peak-runs",
+            "1");
+    assertEquals(0, run.exitCode(), run.err());
+    // 5 prompts of 10 template + 4 query + 8..24 passage tokens
+    Matcher workload =
+        Pattern.compile(
+                "workload: 1 queries x 5 passages, (\\d+) input tokens \\(passage ~16, query 4,"
+                    + " template 10; 2 answer tokens\\)")
+            .matcher(run.out());
+    assertTrue(workload.find(), run.out());
+    int tokens = Integer.parseInt(workload.group(1));
+    assertTrue(tokens >= 5 * 22 && tokens <= 5 * 38, run.out());
+    assertTrue(
+        Pattern.compile(
+                "engine \\(answer rows at the last position, token-budget batches\\) +[0-9.]+ s +[0-9.]+"
+                    + " passages/s +[0-9.]+ tokens/s")
+            .matcher(run.out())
+            .find(),
+        run.out());
+    Matcher diff =
+        Pattern.compile(
+                "speed-up engine / reference: [0-9.]+x; max \\|logit difference\\|: ([0-9.e+-]+); max"
+                    + " \\|P\\(yes\\) difference\\|: ([0-9.e+-]+)")
+            .matcher(run.out());
+    assertTrue(diff.find(), run.out());
+    assertTrue(Double.parseDouble(diff.group(1)) < 1e-4, run.out());
+    assertTrue(Double.parseDouble(diff.group(2)) < 1e-5, run.out());
+    assertTrue(run.out().contains("peak memory: RSS "), run.out());
+
+    BenchRun bad = BenchRun.of("bench", "--shape", "llama-135m", "--method", "listwise");
+    assertEquals(1, bad.exitCode());
+    assertEquals(
+        "qpeft-bench bench: unknown --method 'listwise'; allowed: upr, yesno\n", bad.err());
+  }
+
   @Test
   void unknownShapeNamesTheAllowedOnes() {
     BenchRun run = BenchRun.of("bench", "--shape", "gpt5");

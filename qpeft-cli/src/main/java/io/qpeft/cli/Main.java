@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       RetrieveCommand.class,
       EvalCommand.class,
       TrainCommand.class,
+      ExperimentCommand.class,
       ServeCommand.class
     })
 public final class Main implements Runnable {

@@ -4,8 +4,6 @@ import io.qpeft.model.EngineOptions;
 import io.qpeft.model.LanguageModel;
 import io.qpeft.model.Models;
 import io.qpeft.model.TransformerLm;
-import io.qpeft.rerank.UprReranker;
-import io.qpeft.tokenizer.TextTokenizer;
 import java.nio.file.Path;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -81,24 +79,5 @@ public final class ModelOptions {
   public int batchTokens(LanguageModel lm) {
     int given = batchTokens();
     return given > 0 ? given : lm.defaultBatchTokens();
-  }
-
-  /** A UPR reranker over {@code --model} that owns (and closes) the model. */
-  public UprReranker uprReranker(int maxPassageTokens) {
-    Path dir = modelDir();
-    TransformerLm lm = load(dir);
-    try {
-      TextTokenizer tokenizer = TextTokenizer.load(dir);
-      return UprReranker.builder()
-          .setModel(lm)
-          .setTokenizer(tokenizer)
-          .optMaxPassageTokens(maxPassageTokens)
-          .optBatchTokens(batchTokens(lm))
-          .optOwnsModel(true)
-          .build();
-    } catch (RuntimeException e) {
-      lm.close();
-      throw e;
-    }
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qpeft.data.AtomicOutput;
 import io.qpeft.model.LanguageModel;
 import io.qpeft.model.ModelConfig;
 import io.qpeft.model.ScoreRequest;
@@ -77,7 +78,7 @@ public final class ScoreCommand implements Callable<Integer> {
     try (LanguageModel model = modelOptions.load(dir);
         TextTokenizer tokenizer = TextTokenizer.load(dir);
         BufferedReader in = Files.newBufferedReader(input, StandardCharsets.UTF_8);
-        OutputTarget out = new OutputTarget(output, spec.commandLine().getOut())) {
+        AtomicOutput out = AtomicOutput.toFileOrStdout(output, spec.commandLine().getOut())) {
       // a chunk spans several forward passes so the model can group similar lengths
       int batchTokens = modelOptions.batchTokens(model);
       long chunkTokens = 4L * batchTokens;

@@ -5,6 +5,7 @@ import io.qpeft.peft.BaseModel;
 import io.qpeft.peft.PeftConfig;
 import io.qpeft.peft.PeftModel;
 import io.qpeft.peft.Variant;
+import io.qpeft.report.Figures;
 import io.qpeft.tokenizer.TextTokenizer;
 import io.qpeft.train.EpochMetrics;
 import io.qpeft.train.LossType;
@@ -28,6 +29,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Train a Q-PEFT adapter (the LM stays frozen) on DPR training JSON.")
 public final class TrainCommand implements Callable<Integer> {
+  /** The loss curves (train and dev per epoch) drawn into the adapter folder. */
+  static final String LOSS_FIGURE = "training_loss.png";
+
   @Spec CommandSpec spec;
   @Mixin ModelOptions modelOptions;
 
@@ -230,9 +234,11 @@ public final class TrainCommand implements Callable<Integer> {
         Trainer.Result r =
             new Trainer(pm, BaseModel.of(lm.config(), model), cfg, output, listener)
                 .train(trainSet, devSet, resume);
+        Path lossFigure = output.resolve(LOSS_FIGURE);
+        Figures.loss(r.history()).write(lossFigure);
         err.printf(
-            "best epoch %d (loss %.4f); adapter written to %s%n",
-            r.bestEpoch(), r.bestLoss(), output);
+            "best epoch %d (loss %.4f); adapter written to %s (loss curves: %s)%n",
+            r.bestEpoch(), r.bestLoss(), output, lossFigure.getFileName());
       } finally {
         Progress.close(bar);
       }

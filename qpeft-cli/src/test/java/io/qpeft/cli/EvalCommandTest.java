@@ -93,6 +93,24 @@ class EvalCommandTest {
   }
 
   @Test
+  void aJobOutputFolderIsARun() throws Exception {
+    // run-b split over two part files, as qpeft-spark writes it
+    Path folder = dir.resolve("spark").resolve("run-b.trec");
+    Files.createDirectories(folder);
+    List<String> lines = Files.readAllLines(dir.resolve("run-b.trec"));
+    Files.write(folder.resolve("part-00000"), lines.subList(0, 4));
+    Files.write(folder.resolve("part-00001"), lines.subList(4, lines.size()));
+    Files.writeString(folder.resolve("_SUCCESS"), "");
+    assertEquals(0, run("eval", "--run", p("run-b.trec"), "--qrels", p("qrels.txt")), stderr);
+    String fromFile = stdout;
+    assertEquals(0, run("eval", "--run", folder.toString(), "--qrels", p("qrels.txt")), stderr);
+    assertEquals(fromFile, stdout);
+    Files.delete(folder.resolve("_SUCCESS"));
+    assertEquals(2, run("eval", "--run", folder.toString(), "--qrels", p("qrels.txt")));
+    assertTrue(stderr.contains("has no _SUCCESS marker"), stderr);
+  }
+
+  @Test
   void perQueryLines() {
     assertEquals(
         0,
@@ -168,5 +186,39 @@ class EvalCommandTest {
     assertEquals(
         2, run("eval", "--run", p("run-a.trec"), "--qrels", p("qrels.txt"), "--measures", "F1"));
     assertTrue(stderr.startsWith("error: unknown measure 'F1'"), stderr);
+  }
+
+  @Test
+  void plotsHitAndRecallAtEveryDepthForEveryRun() throws Exception {
+    int code =
+        run(
+            "eval",
+            "--run",
+            p("run-a.trec"),
+            "--run",
+            p("run-b.trec"),
+            "--qrels",
+            p("qrels.txt"),
+            "--depth",
+            "4",
+            "--label",
+            "first",
+            "--label",
+            "second",
+            "--plot",
+            p("curves.svg"));
+    assertEquals(0, code, stderr);
+    assertTrue(stdout.contains("measure   first  second   change  p-value"), stdout);
+    String svg = Files.readString(dir.resolve("curves.svg"));
+    for (String s : List.of("Hit@k", "Recall@k", "first", "second")) assertTrue(svg.contains(s), s);
+    assertEquals(
+        0,
+        run("eval", "--run", p("run-a.trec"), "--qrels", p("qrels.txt"), "--plot", p("c.png")),
+        stderr);
+    assertEquals(1280, javax.imageio.ImageIO.read(dir.resolve("c.png").toFile()).getWidth());
+
+    assertEquals(
+        2, run("eval", "--run", p("run-a.trec"), "--qrels", p("qrels.txt"), "--plot", p("c.gif")));
+    assertTrue(stderr.contains("FILE.png or FILE.svg"), stderr);
   }
 }

@@ -107,6 +107,15 @@ public abstract class TransformerLm implements LanguageModel {
     return 1f;
   }
 
+  /**
+   * The rows the model feeds for token {@code ids}, {@code (n, hidden)}, owned by {@code manager}:
+   * table rows times {@link #inputEmbeddingScale()} (what {@code get_input_embeddings()(ids)} gives
+   * in transformers v5), e.g. to initialise soft vectors from text.
+   */
+  public NDArray tokenEmbeddings(NDManager manager, int[] ids) {
+    return embedTokens(manager.create(Arrays.stream(ids).asLongStream().toArray()));
+  }
+
   /** Token embeddings of {@code ids (batch, tokens)} -> {@code (batch, tokens, hidden)}. */
   protected NDArray embedTokens(NDArray ids) {
     NDArray x = Embedding.embedding(ids, inputEmbeddings(), SparseFormat.DENSE).singletonOrThrow();

@@ -3,12 +3,10 @@ package io.qpeft.peft;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qpeft.data.AtomicOutput;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 /**
@@ -63,7 +61,7 @@ public final class Adapter {
     else b.put("config_sha256", base.configSha256());
     if (training != null) root.set("training", training);
     TensorFile.write(dir.resolve(WEIGHTS_FILE), params.asMap(), Map.of("format", "pt"));
-    writeAtomically(dir.resolve(CONFIG_FILE), root.toPrettyString());
+    AtomicOutput.writeString(dir.resolve(CONFIG_FILE), root.toPrettyString());
   }
 
   public static Loaded load(Path dir) {
@@ -133,17 +131,5 @@ public final class Adapter {
           file + ": field '" + field + "' is missing or not a string");
     }
     return n.asText();
-  }
-
-  static void writeAtomically(Path file, String content) {
-    try {
-      Path dir = file.toAbsolutePath().getParent();
-      Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-      Files.writeString(tmp, content, StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-    }
   }
 }

@@ -3,8 +3,6 @@ package io.qpeft.peft;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import io.qpeft.model.TransformerLm;
 import java.util.Arrays;
@@ -104,10 +102,8 @@ public final class AttentionModule implements QueryDependentModule {
     if (np == 0) {
       attended = b.manager().zeros(new Shape(nq, d)); // nothing to attend to: the output is bo
     } else {
-      long[] idx = Arrays.stream(in.passageIds()).asLongStream().toArray();
       NDArray p =
-          Embedding.embedding(b.manager().create(idx), lm.inputEmbeddings(), SparseFormat.DENSE)
-              .singletonOrThrow()
+          lm.tokenEmbeddings(b.manager(), in.passageIds())
               .toType(DataType.FLOAT32, false); // (np, d), frozen (F16 table: no gradient needed)
       NDArray k = Linear.linear(p, b.get(WK), b.get(BK)).singletonOrThrow(); // (np, d)
       NDArray v = Linear.linear(p, b.get(WV), b.get(BV)).singletonOrThrow(); // (np, d)

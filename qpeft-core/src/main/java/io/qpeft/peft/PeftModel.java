@@ -6,8 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.core.Embedding;
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
 import io.qpeft.model.Batching;
@@ -82,20 +80,20 @@ public final class PeftModel {
     if (promptIds.length == 0)
       throw new IllegalArgumentException("the soft prompt text has no tokens");
     try (NDManager m = lm.newManager()) {
-      NDArray rows =
-          Embedding.embedding(
-                  m.create(Arrays.stream(promptIds).asLongStream().toArray()),
-                  lm.inputEmbeddings(),
-                  SparseFormat.DENSE)
-              .singletonOrThrow();
+      NDArray rows = lm.tokenEmbeddings(m, promptIds); // the text's input rows, scaled as fed
       p.put(
           ParameterSet.SOFT_PROMPT,
           new Tensor(
               new int[] {promptIds.length, d}, rows.toType(DataType.FLOAT32, false).toFloatArray()),
           config.trainSoftPrompt());
       if (config.variant().hasModule()) {
-        // trainable parameters are F32 whatever the frozen model's dtype
+        // The copy holds the rows as the model is fed them (Gemma scales by sqrt(hidden)), in F32
+        // whatever the frozen model's dtype.
         float[] table = lm.inputEmbeddings().toType(DataType.FLOAT32, false).toFloatArray();
+        float scale = lm.inputEmbeddingScale();
+        if (scale != 1f) {
+          for (int i = 0; i < table.length; i++) table[i] *= scale;
+        }
         p.put(
             ParameterSet.EMBEDDING,
             new Tensor(new int[] {lm.config().vocabSize(), d}, table),

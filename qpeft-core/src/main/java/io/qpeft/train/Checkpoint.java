@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qpeft.data.AtomicOutput;
 import io.qpeft.peft.ParameterSet;
 import io.qpeft.peft.PeftConfig;
 import io.qpeft.peft.Tensor;
@@ -13,7 +14,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -187,14 +187,6 @@ final class Checkpoint {
   static void writeLog(Path output, List<EpochMetrics> history) {
     StringBuilder sb = new StringBuilder();
     for (EpochMetrics m : history) sb.append(m.toJson()).append('\n');
-    Path file = output.resolve("training_log.jsonl");
-    try {
-      Files.createDirectories(output);
-      Path tmp = Files.createTempFile(output, "training_log", ".tmp");
-      Files.writeString(tmp, sb.toString(), StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    AtomicOutput.writeString(output.resolve("training_log.jsonl"), sb.toString());
   }
 }

@@ -32,7 +32,8 @@ public record EpochMetrics(
     return n.toString();
   }
 
-  static EpochMetrics fromJson(com.fasterxml.jackson.databind.JsonNode n) {
+  /** Parses one line of {@code training_log.jsonl} (as {@link #toJson} writes it). */
+  public static EpochMetrics fromJson(com.fasterxml.jackson.databind.JsonNode n) {
     return new EpochMetrics(
         n.get("epoch").asInt(),
         n.get("step").asLong(),

@@ -1,9 +1,12 @@
 package io.qpeft.bench;
 
 import io.qpeft.cli.Cli;
+import io.qpeft.cli.DeviceOptions;
 import io.qpeft.cli.ModelResolver;
+import io.qpeft.model.EngineOptions;
 import io.qpeft.model.ModelConfig;
 import io.qpeft.model.Models;
+import io.qpeft.model.Placement;
 import io.qpeft.model.ScoreRequest;
 import io.qpeft.model.TargetScore;
 import io.qpeft.model.TransformerLm;
@@ -15,6 +18,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -47,7 +51,8 @@ public final class BenchCommand implements Callable<Integer> {
       names = "--shape",
       defaultValue = "gpt2-small",
       description =
-          "Random-weight model shape when --model is absent: gpt2-small, llama-135m, llama-0.5b (default ${DEFAULT-VALUE}).")
+          "Random-weight model shape when --model is absent: gpt2-small, llama-135m, llama-0.5b,"
+              + " qwen3-0.6b, llama-2-7b (default ${DEFAULT-VALUE}).")
   String shape;
 
   @Option(
@@ -90,12 +95,29 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Query length in tokens (default ${DEFAULT-VALUE}).")
   int queryTokens;
 
+  @Mixin DeviceOptions deviceOptions;
+
   @Option(
       names = "--batch-tokens",
-      defaultValue = "2048",
       description =
-          "Padded-token budget per forward pass of the engine (default ${DEFAULT-VALUE}).")
-  int batchTokens;
+          "Padded-token budget per forward pass of the engine (default: the model's, 2048 on the"
+              + " CPU, from free memory on a GPU).")
+  Integer batchTokensOption;
+
+  @Option(
+      names = "--peak-tflops",
+      paramLabel = "T",
+      description =
+          "The device's dense half-precision tensor peak in TFLOP/s (H100/H200 SXM: 989), for an"
+              + " MFU against the card's specification besides the one against the measured GEMM"
+              + " peak.")
+  Double peakTflops;
+
+  /** The token budget in use: {@code --batch-tokens} or the model's. */
+  private int batchTokens;
+
+  /** GPU memory samples (nothing on the CPU). */
+  private DeviceMemory memory;
 
   @Option(
       names = "--reference-batch",
@@ -131,12 +153,24 @@ public final class BenchCommand implements Callable<Integer> {
     Cli.requirePositive("--peak-runs", peakRuns);
     out = spec.commandLine().getOut();
     boolean yesNo = isYesNo(method);
+    if (peakTflops != null && !(peakTflops > 0)) {
+      throw new IllegalArgumentException("--peak-tflops must be positive, got " + peakTflops);
+    }
+    if (batchTokensOption != null && batchTokensOption <= 0) {
+      throw new IllegalArgumentException(
+          "--batch-tokens must be positive, got " + batchTokensOption);
+    }
+    EngineOptions engine = deviceOptions.engineOptions();
     long t0 = System.nanoTime();
     try (TransformerLm lm =
         model == null
-            ? Models.random(BenchShape.parse(shape).config, seed)
-            : Models.load(ModelResolver.resolve(model))) {
+            ? Models.random(BenchShape.parse(shape).config, seed, engine)
+            : Models.load(ModelResolver.resolve(model), engine)) {
       ModelConfig c = lm.config();
+      Placement placement = lm.placement();
+      batchTokens = batchTokensOption != null ? batchTokensOption : lm.defaultBatchTokens();
+      memory = new DeviceMemory(placement);
+      out.printf("%s, %d tokens per forward pass%n", placement.describe(), batchTokens);
       out.printf(
           "model: %s (%s, %d layers, hidden %d, vocab %d, ~%.0fM parameters), loaded in %.1f s%n",
           model == null ? shape + " (random weights)" : model,
@@ -155,7 +189,7 @@ public final class BenchCommand implements Callable<Integer> {
         usefulFlops = yesNoFlops(lm, prompts);
       }
       List<MatmulPeak.Result> gemms =
-          MatmulPeak.measure(MatmulPeak.blockGemms(c, batchTokens), peakRuns);
+          MatmulPeak.measure(MatmulPeak.blockGemms(c, batchTokens), peakRuns, lm);
       double peak = MatmulPeak.best(gemms);
       out.printf(
           "workload: %d queries x %d passages, %d input tokens (passage ~%d, query %d%s)%n",
@@ -166,16 +200,24 @@ public final class BenchCommand implements Callable<Integer> {
           queryTokens,
           yesNo ? ", template " + templateTokens + "; 2 answer tokens" : "");
       out.printf(
-          "machine matmul peak: %.1f GFLOP/s (float32, %d cores; best of %d runs of each of the"
-              + " model's %d block weight shapes at %d rows, the token budget)%n",
+          "%s matmul peak: %.1f GFLOP/s (%s, %s; best of %d runs of each of the model's %d block"
+              + " weight shapes at %d rows, the token budget)%n",
+          placement.isGpu() ? "device" : "machine",
           peak / 1e9,
-          Runtime.getRuntime().availableProcessors(),
+          placement.dtype().label(),
+          placement.isGpu()
+              ? placement.deviceName()
+              : Runtime.getRuntime().availableProcessors() + " cores",
           peakRuns,
           gemms.size(),
           batchTokens);
       for (MatmulPeak.Result g : gemms) {
         out.printf("  %-34s %7.1f GFLOP/s%n", g.gemm(), g.flopsPerSecond() / 1e9);
       }
+      if (peakTflops != null) {
+        out.printf("stated device peak for MFU: %.1f TFLOP/s%n", peakTflops);
+      }
+      memory.sample();
 
       long fastRss =
           yesNo
@@ -186,6 +228,7 @@ public final class BenchCommand implements Callable<Integer> {
           fastRss / 1024.0,
           PeakMemory.rssKb() / 1024.0,
           ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0);
+      memory.report(out);
     }
     return 0;
   }
@@ -202,6 +245,7 @@ public final class BenchCommand implements Callable<Integer> {
     List<TargetScore> fast = lm.score(requests, batchTokens);
     double fastSeconds = (System.nanoTime() - start) / 1e9;
     long fastRss = PeakMemory.rssKb();
+    memory.sample();
     print(
         "engine (target-only logits, token-budget batches)",
         fastSeconds,
@@ -215,6 +259,7 @@ public final class BenchCommand implements Callable<Integer> {
       start = System.nanoTime();
       List<TargetScore> slow = lm.scoreFullVocabulary(requests, referenceBatch);
       double slowSeconds = (System.nanoTime() - start) / 1e9;
+      memory.sample();
       print(
           "reference (full-vocabulary logits, padded batches of " + referenceBatch + ")",
           slowSeconds,
@@ -248,6 +293,7 @@ public final class BenchCommand implements Callable<Integer> {
     float[][] fast = lm.lastPositionLogits(prompts, answers, batchTokens);
     double fastSeconds = (System.nanoTime() - start) / 1e9;
     long fastRss = PeakMemory.rssKb();
+    memory.sample();
     print(
         "engine (answer rows at the last position, token-budget batches)",
         fastSeconds,
@@ -261,6 +307,7 @@ public final class BenchCommand implements Callable<Integer> {
       start = System.nanoTime();
       float[][] slow = lm.lastPositionLogitsFullVocabulary(prompts, answers, referenceBatch);
       double slowSeconds = (System.nanoTime() - start) / 1e9;
+      memory.sample();
       print(
           "reference (full-vocabulary logits, padded batches of " + referenceBatch + ")",
           slowSeconds,
@@ -342,8 +389,12 @@ public final class BenchCommand implements Callable<Integer> {
   private void print(
       String name, double seconds, int pairs, long tokens, double flops, double peak) {
     out.printf(
-        "%-66s %7.2f s  %8.1f passages/s  %9.0f tokens/s  MFU %5.1f%%%n",
+        "%-66s %7.2f s  %8.1f passages/s  %9.0f tokens/s  MFU %5.1f%%",
         name, seconds, pairs / seconds, tokens / seconds, 100 * flops / seconds / peak);
+    if (peakTflops != null) {
+      out.printf(" (%.1f%% of the stated peak)", 100 * flops / seconds / (peakTflops * 1e12));
+    }
+    out.println();
   }
 
   /** Random token ids, avoiding the lowest ids (special tokens in most vocabularies). */

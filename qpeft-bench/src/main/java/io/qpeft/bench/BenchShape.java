@@ -30,6 +30,15 @@ enum BenchShape {
           .optRopeScaling(RopeScaling.llama3(32, 1, 4, 8192))
           .optMaxPositionEmbeddings(131072)
           .optNormEps(1e-5)
+          .build()),
+  /** Llama-2-7B, Q-PEFT's own base model (Llama-2-7b-chat has the same shape), untied head. */
+  llama_2_7b(
+      "llama-2-7b",
+      decoder("llama", 32000, 4096, 32, 32, 32, 11008)
+          .optHeadDim(128)
+          .optMaxPositionEmbeddings(4096)
+          .optNormEps(1e-5)
+          .optTieWordEmbeddings(false)
           .build());
 
   private final String label;

@@ -1,6 +1,7 @@
 package io.qpeft.bench;
 
 import ai.djl.pytorch.jni.JniUtils;
+import io.qpeft.cli.DeviceOptions;
 import io.qpeft.model.Models;
 import io.qpeft.model.TransformerLm;
 import io.qpeft.peft.AttentionInit;
@@ -21,6 +22,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -34,6 +36,8 @@ import picocli.CommandLine.Option;
     description =
         "Hit@10 / Recall@10 of trained adapters vs. UPR and prompt tuning on a synthetic task.")
 final class LearnabilityTrainTask implements BenchTrainTask {
+  @Mixin DeviceOptions deviceOptions;
+
   @Option(
       names = "--model",
       required = true,
@@ -214,8 +218,9 @@ final class LearnabilityTrainTask implements BenchTrainTask {
     LearnabilityTask.Shape shape =
         new LearnabilityTask.Shape(largest, devQueries, testQueries, candidates, words, synonyms);
     long start = System.nanoTime();
-    try (TransformerLm lm = Models.load(dir);
+    try (TransformerLm lm = Models.load(dir, deviceOptions.engineOptions());
         TextTokenizer tok = TextTokenizer.load(dir)) {
+      err.println("bench-train: " + lm.placement().describe());
       LearnabilityTask t = LearnabilityTask.generate(tok, lm.config(), shape, seed);
       TrainConfig tc =
           TrainConfig.builder()

@@ -2,6 +2,7 @@ package io.qpeft.bench;
 
 import ai.djl.pytorch.jni.JniUtils;
 import io.qpeft.cli.Cli;
+import io.qpeft.cli.DeviceOptions;
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
 import io.qpeft.model.ModelConfig;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -37,6 +39,8 @@ import picocli.CommandLine.Option;
         "Training pairs per second (forward + backward) of each variant on a random GPT-2-shaped"
             + " model, and peak memory.")
 final class ThroughputTrainTask implements BenchTrainTask {
+  @Mixin DeviceOptions deviceOptions;
+
   @Option(
       names = "--tokenizer",
       required = true,
@@ -122,11 +126,12 @@ final class ThroughputTrainTask implements BenchTrainTask {
             .optEosTokenId(vocab - 1)
             .build();
     long t0 = System.nanoTime();
-    try (TransformerLm lm = Models.random(c, 1);
+    try (TransformerLm lm = Models.random(c, 1, deviceOptions.engineOptions());
         TextTokenizer tok = TextTokenizer.load(tokenizerDir)) {
       out.printf(
           "model: gpt2-shaped random, %d layers, hidden %d, vocab %d (built in %.1f s), %d PyTorch thread(s)%n",
           layers, hidden, vocab, (System.nanoTime() - t0) / 1e9, JniUtils.getNumThreads());
+      out.println(lm.placement().describe());
       out.println("| variant | pairs/step | pairs/s | s/step | trainable params |");
       out.println("|---|---|---|---|---|");
       double reference = 0;

@@ -44,7 +44,7 @@ class BenchCommandTest {
     assertEquals(0, run.exitCode(), run.err());
     Matcher peak =
         Pattern.compile(
-                "machine matmul peak: ([0-9.]+) GFLOP/s \\(float32, \\d+ cores; best of 2 runs of"
+                "machine matmul peak: ([0-9.]+) GFLOP/s \\(f32, \\d+ cores; best of 2 runs of"
                     + " each of the model's 4 block weight shapes at 256 rows, the token budget\\)")
             .matcher(run.out());
     assertTrue(peak.find(), run.out());
@@ -72,6 +72,50 @@ class BenchCommandTest {
     assertTrue(run.out().contains("reference (full-vocabulary logits, padded batches of 16)"));
     assertTrue(run.out().contains("speed-up engine / reference: "), run.out());
     assertTrue(run.out().contains("peak memory: RSS "), run.out());
+  }
+
+  /**
+   * The F16 path end to end (slow on a CPU, fine for a tiny model): the start-up line, the GEMM
+   * peak in F16, an MFU against a stated peak, and the engine within 0.1 of the F32 reference.
+   */
+  @Test
+  void f16WithAStatedPeak() {
+    BenchRun run =
+        BenchRun.of(
+            "bench",
+            "--model",
+            BenchRun.TINY_LLAMA.toString(),
+            "--device",
+            "cpu",
+            "--dtype",
+            "f16",
+            "--queries",
+            "1",
+            "--passages",
+            "3",
+            "--passage-tokens",
+            "12",
+            "--query-tokens",
+            "3",
+            "--peak-runs",
+            "1",
+            "--peak-tflops",
+            "1");
+    assertEquals(0, run.exitCode(), run.err());
+    assertTrue(
+        run.out()
+            .contains(
+                "device cpu, PyTorch 2.5.1, CPU build, dtype f16, 2048 tokens per forward pass"),
+        run.out());
+    assertTrue(run.out().contains("machine matmul peak: "), run.out());
+    assertTrue(run.out().contains(" GFLOP/s (f16, "), run.out());
+    assertTrue(run.out().contains("stated device peak for MFU: 1.0 TFLOP/s"), run.out());
+    assertTrue(run.out().contains("% of the stated peak)"), run.out());
+    Matcher diff =
+        Pattern.compile("max \\|logprob difference\\|: ([0-9.eE+-]+)").matcher(run.out());
+    assertTrue(diff.find(), run.out());
+    assertTrue(
+        Double.parseDouble(diff.group(1)) < 1e-2, run.out()); // engine and reference, both F16
   }
 
   /** {@code --method yesno}: answer rows against full-vocabulary logits, same prompts. */
@@ -135,7 +179,7 @@ class BenchCommandTest {
     assertEquals(1, run.exitCode());
     assertEquals(
         "qpeft-bench bench: unknown --shape 'gpt5'; allowed: gpt2-small, llama-0.5b, llama-135m,"
-            + " qwen3-0.6b, llama-3.2-1b\n",
+            + " qwen3-0.6b, llama-3.2-1b, llama-2-7b\n",
         run.err());
   }
 

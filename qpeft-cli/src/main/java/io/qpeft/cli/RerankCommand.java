@@ -11,6 +11,7 @@ import io.qpeft.data.CandidatesWriter;
 import io.qpeft.data.ErrorPolicy;
 import io.qpeft.data.RecordReader;
 import io.qpeft.eval.AnswerMatcher;
+import io.qpeft.model.Models;
 import io.qpeft.model.TransformerLm;
 import io.qpeft.rerank.Reranker;
 import io.qpeft.rerank.RerankerFactory;
@@ -150,6 +151,8 @@ public final class RerankCommand implements Callable<Integer> {
         source.queries() == null ? null : source.queries().toAbsolutePath().normalize().toString());
     settings.put("top_k", topK);
     settings.setAll((ObjectNode) JSON.valueToTree(factory.settings()));
+    // F16 scores differ from F32 ones in the 2nd-3rd digit: a resumed run keeps its dtype
+    settings.put("dtype", Models.placement(modelDir, modelOptions.engineOptions()).dtype().label());
 
     int total = count(source); // malformed records are reported by the scoring pass
     Path journalFile = RerankJournal.nextTo(output);

@@ -80,7 +80,8 @@ public final class ScoreCommand implements Callable<Integer> {
         BufferedReader in = Files.newBufferedReader(input, StandardCharsets.UTF_8);
         AtomicOutput out = AtomicOutput.toFileOrStdout(output, spec.commandLine().getOut())) {
       // a chunk spans several forward passes so the model can group similar lengths
-      long chunkTokens = 4L * modelOptions.batchTokens;
+      int batchTokens = modelOptions.batchTokens(model);
+      long chunkTokens = 4L * batchTokens;
       List<Line> chunk = new ArrayList<>();
       long tokens = 0;
       ProgressBar bar = Progress.bar("score", Files.size(input), 0, "B");
@@ -96,12 +97,12 @@ public final class ScoreCommand implements Callable<Integer> {
         tokens += line.request == null ? 0 : line.request.length();
         Progress.step(bar, text.getBytes(StandardCharsets.UTF_8).length + 1L);
         if (tokens >= chunkTokens || chunk.size() >= 4096) {
-          write(model, chunk, modelOptions.batchTokens(), out.writer());
+          write(model, chunk, batchTokens, out.writer());
           chunk.clear();
           tokens = 0;
         }
       }
-      write(model, chunk, modelOptions.batchTokens(), out.writer());
+      write(model, chunk, batchTokens, out.writer());
       Progress.close(bar);
       out.commit();
     }

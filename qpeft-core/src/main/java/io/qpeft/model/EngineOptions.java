@@ -26,16 +26,14 @@ public final class EngineOptions {
   private final Kind kind;
   private final int index; // cuda:N; -1 when no index was given
   private final DType dtype;
-  private final int batchTokens;
 
   private EngineOptions(Builder b) {
     this.kind = b.kind;
     this.index = b.index;
     this.dtype = b.dtype;
-    this.batchTokens = b.batchTokens;
   }
 
-  /** auto device, auto dtype, batch tokens from the device. */
+  /** auto device, auto dtype. */
   public static EngineOptions defaults() {
     return DEFAULTS;
   }
@@ -46,11 +44,6 @@ public final class EngineOptions {
 
   public DType dtype() {
     return dtype;
-  }
-
-  /** Padded tokens per forward pass; 0 means "derive from the device" ({@link MemoryBudget}). */
-  public int batchTokens() {
-    return batchTokens;
   }
 
   /** The device as asked for: {@code auto}, {@code cpu}, {@code cuda} or {@code cuda:N}. */
@@ -110,12 +103,7 @@ public final class EngineOptions {
 
   @Override
   public String toString() {
-    return "device "
-        + device()
-        + ", dtype "
-        + dtype.label()
-        + ", batch tokens "
-        + (batchTokens == 0 ? "auto" : batchTokens);
+    return "device " + device() + ", dtype " + dtype.label();
   }
 
   /** Builder: every setting is optional ({@code optX}). */
@@ -123,7 +111,6 @@ public final class EngineOptions {
     private Kind kind = Kind.AUTO;
     private int index = -1;
     private DType dtype = DType.AUTO;
-    private int batchTokens;
 
     /** {@code auto}, {@code cpu}, {@code cuda} or {@code cuda:N} (case-insensitive). */
     public Builder optDevice(String device) {
@@ -155,16 +142,6 @@ public final class EngineOptions {
     /** {@code auto}, {@code f32} or {@code f16}; see {@link DType#parse}. */
     public Builder optDType(String dtype) {
       return optDType(DType.parse(dtype));
-    }
-
-    /** Padded tokens per forward pass; 0 (the default) derives it from the device. */
-    public Builder optBatchTokens(int batchTokens) {
-      if (batchTokens < 0) {
-        throw new IllegalArgumentException(
-            "batch tokens must be positive (or 0 for automatic), got " + batchTokens);
-      }
-      this.batchTokens = batchTokens;
-      return this;
     }
 
     public EngineOptions build() {

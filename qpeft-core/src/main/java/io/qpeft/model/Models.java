@@ -39,6 +39,17 @@ public final class Models {
   }
 
   /**
+   * Where {@link #load(Path, EngineOptions)} would put {@code modelDir}'s weights and in what
+   * dtype, without loading them (only the safetensors headers are read).
+   */
+  public static Placement placement(Path modelDir, EngineOptions options) {
+    if (!Files.isDirectory(modelDir)) {
+      throw new IllegalArgumentException("model folder not found: " + modelDir);
+    }
+    return options.place(EngineBuild.detect()).resolve(Weights.open(modelDir).storedDType());
+  }
+
+  /**
    * A model of {@code config}'s shape with seeded random weights (for benchmarks), F32 on the CPU.
    */
   public static TransformerLm random(ModelConfig config, long seed) {

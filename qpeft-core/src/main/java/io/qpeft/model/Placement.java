@@ -47,6 +47,16 @@ public record Placement(Device device, DType dtype, EngineBuild build) {
     return m == null ? OptionalLong.empty() : OptionalLong.of(m[0]);
   }
 
+  /**
+   * Bytes of the GPU's memory in use (total minus free, all processes; PyTorch's caching allocator
+   * keeps what it once reserved, so after a run this is close to its peak), when the CUDA runtime
+   * can be asked; empty on the CPU.
+   */
+  public OptionalLong usedMemory() {
+    long[] m = memory();
+    return m == null ? OptionalLong.empty() : OptionalLong.of(m[1] - m[0]);
+  }
+
   private long[] memory() {
     if (!isGpu()) return null;
     try {

@@ -2,7 +2,6 @@ package io.qpeft.rerank;
 
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
-import io.qpeft.model.LanguageModel;
 import io.qpeft.model.TransformerLm;
 import io.qpeft.peft.Adapter;
 import io.qpeft.peft.BaseModel;
@@ -47,8 +46,7 @@ public final class QpeftReranker implements Reranker {
     a.baseModel().requireCompatible(BaseModel.of(lm.config(), modelDir), adapterDir);
     try {
       return new QpeftReranker(
-          new PeftModel(lm, tokenizer, a.config(), a.parameters()),
-          LanguageModel.DEFAULT_BATCH_TOKENS);
+          new PeftModel(lm, tokenizer, a.config(), a.parameters()), lm.defaultBatchTokens());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("adapter " + adapterDir + ": " + e.getMessage(), e);
     }

@@ -1,5 +1,6 @@
 package io.qpeft.rerank;
 
+import io.qpeft.model.EngineOptions;
 import io.qpeft.model.LanguageModel;
 import io.qpeft.model.Models;
 import io.qpeft.model.TransformerLm;
@@ -29,6 +30,7 @@ public final class RerankerFactory {
   private final YesNoTemplate yesNoTemplate;
   private final int maxPassageTokens;
   private final int batchTokens;
+  private final EngineOptions engine;
 
   private RerankerFactory(Builder b) {
     this.method = b.method;
@@ -36,6 +38,7 @@ public final class RerankerFactory {
     this.instruction = b.instruction;
     this.maxPassageTokens = b.maxPassageTokens;
     this.batchTokens = b.batchTokens;
+    this.engine = b.engine;
     boolean upr = method == RerankMethod.UPR;
     if (method == RerankMethod.QPEFT && adapter == null) {
       throw new IllegalArgumentException("method qpeft needs an adapter folder (from qpeft train)");
@@ -104,18 +107,20 @@ public final class RerankerFactory {
   public Reranker create(TransformerLm lm, TextTokenizer tokenizer, Path modelDir) {
     return switch (method) {
       case UPR -> uprReranker(lm, tokenizer);
-      case QPEFT ->
-          QpeftReranker.load(lm, tokenizer, adapter, modelDir).withBatchTokens(batchTokens);
+      case QPEFT -> {
+        QpeftReranker q = QpeftReranker.load(lm, tokenizer, adapter, modelDir);
+        yield batchTokens > 0 ? q.withBatchTokens(batchTokens) : q;
+      }
       case QWEN3_RERANKER, BGE_GEMMA, YESNO -> yesNoReranker(lm, tokenizer);
     };
   }
 
   /**
-   * Loads the model and tokenizer of {@code modelDir} and builds the reranker over them; closing
-   * the reranker closes them.
+   * Loads the model and tokenizer of {@code modelDir} (on the device and in the dtype of {@link
+   * Builder#optEngine}) and builds the reranker over them; closing the reranker closes them.
    */
   public Reranker open(Path modelDir) {
-    TransformerLm lm = Models.load(modelDir);
+    TransformerLm lm = Models.load(modelDir, engine);
     TextTokenizer tokenizer = null;
     try {
       tokenizer = TextTokenizer.load(modelDir);
@@ -128,25 +133,27 @@ public final class RerankerFactory {
   }
 
   private UprReranker uprReranker(LanguageModel lm, TextTokenizer tokenizer) {
-    return UprReranker.builder()
-        .setModel(lm)
-        .setTokenizer(tokenizer)
-        .optTemplate(uprTemplate)
-        .optMaxPassageTokens(maxPassageTokens)
-        .optAggregation(aggregation)
-        .optBatchTokens(batchTokens)
-        .build();
+    UprReranker.Builder b =
+        UprReranker.builder()
+            .setModel(lm)
+            .setTokenizer(tokenizer)
+            .optTemplate(uprTemplate)
+            .optMaxPassageTokens(maxPassageTokens)
+            .optAggregation(aggregation);
+    if (batchTokens > 0) b.optBatchTokens(batchTokens); // else the model's default
+    return b.build();
   }
 
   private YesNoReranker yesNoReranker(LanguageModel lm, TextTokenizer tokenizer) {
-    return YesNoReranker.builder()
-        .setModel(lm)
-        .setTokenizer(tokenizer)
-        .setTemplate(yesNoTemplate)
-        .optInstruction(instruction)
-        .optMaxPassageTokens(maxPassageTokens)
-        .optBatchTokens(batchTokens)
-        .build();
+    YesNoReranker.Builder b =
+        YesNoReranker.builder()
+            .setModel(lm)
+            .setTokenizer(tokenizer)
+            .setTemplate(yesNoTemplate)
+            .optInstruction(instruction)
+            .optMaxPassageTokens(maxPassageTokens);
+    if (batchTokens > 0) b.optBatchTokens(batchTokens); // else the model's default
+    return b.build();
   }
 
   /**
@@ -192,7 +199,8 @@ public final class RerankerFactory {
     private String yesNoTemplate;
     private List<String> answerTokens;
     private int maxPassageTokens = 300;
-    private int batchTokens = LanguageModel.DEFAULT_BATCH_TOKENS;
+    private int batchTokens; // 0: the model's default
+    private EngineOptions engine = EngineOptions.defaults();
 
     private Builder() {}
 
@@ -255,12 +263,22 @@ public final class RerankerFactory {
       return this;
     }
 
-    /** Padded tokens per forward pass (default {@link LanguageModel#DEFAULT_BATCH_TOKENS}). */
+    /**
+     * Padded tokens per forward pass; 0 (the default) takes the model's ({@link
+     * LanguageModel#defaultBatchTokens()}: 2048 on the CPU, from free memory on a GPU).
+     */
     public Builder optBatchTokens(int batchTokens) {
-      if (batchTokens <= 0) {
-        throw new IllegalArgumentException("batch tokens must be positive, got " + batchTokens);
+      if (batchTokens < 0) {
+        throw new IllegalArgumentException(
+            "batch tokens must be positive (or 0 for the model's default), got " + batchTokens);
       }
       this.batchTokens = batchTokens;
+      return this;
+    }
+
+    /** The device and dtype {@link #open} loads the model with (default: auto, auto). */
+    public Builder optEngine(EngineOptions engine) {
+      this.engine = Objects.requireNonNull(engine, "engine");
       return this;
     }
 

@@ -2,6 +2,7 @@ package io.qpeft.rerank;
 
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
+import io.qpeft.model.EngineOptions;
 import io.qpeft.model.LanguageModel;
 import io.qpeft.model.Models;
 import io.qpeft.model.ScoreRequest;
@@ -37,7 +38,7 @@ public final class UprReranker implements Reranker {
     this.maxPassageTokens = b.maxPassageTokens;
     this.aggregation = b.aggregation;
     this.ownsModel = b.ownsModel;
-    this.batchTokens = b.batchTokens;
+    this.batchTokens = b.batchTokens > 0 ? b.batchTokens : model.defaultBatchTokens();
     int bos = model.config().bosTokenId();
     int[] prefix = tokenizer.encode(template.prefix());
     this.prefixIds = template.addBos() && bos >= 0 ? concat(new int[] {bos}, prefix) : prefix;
@@ -49,11 +50,19 @@ public final class UprReranker implements Reranker {
   }
 
   /**
-   * UPR with the default template over the model folder {@code modelDir}; the reranker owns the
-   * model and tokenizer and closes them.
+   * UPR with the default template over the model folder {@code modelDir}, on the default device
+   * ({@link EngineOptions#defaults()}); the reranker owns the model and tokenizer and closes them.
    */
   public static UprReranker open(Path modelDir) {
-    TransformerLm lm = Models.load(modelDir);
+    return open(modelDir, EngineOptions.defaults());
+  }
+
+  /**
+   * As {@link #open(Path)}, on the device and in the dtype {@code engine} selects, e.g. {@code
+   * EngineOptions.builder().optDevice("cuda").optDType("f16").build()}.
+   */
+  public static UprReranker open(Path modelDir, EngineOptions engine) {
+    TransformerLm lm = Models.load(modelDir, engine);
     try {
       return builder()
           .setModel(lm)
@@ -133,7 +142,7 @@ public final class UprReranker implements Reranker {
     private int maxPassageTokens = 300;
     private Aggregation aggregation = Aggregation.MEAN;
     private boolean ownsModel;
-    private int batchTokens = LanguageModel.DEFAULT_BATCH_TOKENS;
+    private int batchTokens; // 0: the model's default
 
     public Builder setModel(LanguageModel model) {
       this.model = model;
@@ -160,7 +169,10 @@ public final class UprReranker implements Reranker {
       return this;
     }
 
-    /** Padded tokens per forward pass (batch x longest sequence). */
+    /**
+     * Padded tokens per forward pass (batch x longest sequence); default: the model's ({@link
+     * LanguageModel#defaultBatchTokens()}).
+     */
     public Builder optBatchTokens(int batchTokens) {
       if (batchTokens <= 0)
         throw new IllegalArgumentException("batch tokens must be positive, got " + batchTokens);

@@ -43,7 +43,7 @@ public final class YesNoReranker implements Reranker {
                 + ")");
       }
     }
-    this.batchTokens = b.batchTokens;
+    this.batchTokens = b.batchTokens > 0 ? b.batchTokens : model.defaultBatchTokens();
     this.ownsModel = b.ownsModel;
   }
 
@@ -117,7 +117,7 @@ public final class YesNoReranker implements Reranker {
     private YesNoTemplate template;
     private String instruction;
     private int maxPassageTokens = 300;
-    private int batchTokens = LanguageModel.DEFAULT_BATCH_TOKENS;
+    private int batchTokens; // 0: the model's default
     private boolean ownsModel;
 
     public Builder setModel(LanguageModel model) {
@@ -154,7 +154,10 @@ public final class YesNoReranker implements Reranker {
       return this;
     }
 
-    /** Padded tokens per forward pass (batch x longest sequence). */
+    /**
+     * Padded tokens per forward pass (batch x longest sequence); default: the model's ({@link
+     * LanguageModel#defaultBatchTokens()}).
+     */
     public Builder optBatchTokens(int batchTokens) {
       if (batchTokens <= 0)
         throw new IllegalArgumentException("batch tokens must be positive, got " + batchTokens);

@@ -100,12 +100,9 @@ class EngineOptionsTest {
   }
 
   @Test
-  void batchTokensAndDescription() {
-    EngineOptions o =
-        EngineOptions.builder().optDevice("cuda:1").optDType("f16").optBatchTokens(4096).build();
-    assertEquals("device cuda:1, dtype f16, batch tokens 4096", o.toString());
-    assertEquals(0, EngineOptions.defaults().batchTokens());
-    assertThrows(IllegalArgumentException.class, () -> EngineOptions.builder().optBatchTokens(-1));
+  void descriptions() {
+    EngineOptions o = EngineOptions.builder().optDevice("cuda:1").optDType("f16").build();
+    assertEquals("device cuda:1, dtype f16", o.toString());
     assertEquals("CPU", CPU_BUILD.label());
     assertEquals("CUDA 12.4", CUDA_NO_GPU.label());
     assertEquals("CUDA 11.8", new EngineBuild("2.5.1", "cu118", 1).label());

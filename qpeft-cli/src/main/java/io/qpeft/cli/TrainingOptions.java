@@ -56,6 +56,21 @@ public final class TrainingOptions {
   Integer hardNegatives;
 
   @Option(
+      names = "--sample-hard-negatives",
+      negatable = true,
+      description =
+          "Draw each step's hard negatives at random from a query's mined ones (paper: shuffled) "
+              + "instead of its best-ranked ones (default off).")
+  Boolean sampleHardNegatives;
+
+  @Option(
+      names = "--train-batch-tokens",
+      description =
+          "Padded tokens per forward pass of a training step; a step needing several passes "
+              + "adds one forward without gradient (default 8192; 0: one pass).")
+  Integer trainBatchTokens;
+
+  @Option(
       names = "--no-in-batch-negatives",
       description = "Do not use other queries' positives as negatives.")
   Boolean noInBatch;
@@ -240,6 +255,8 @@ public final class TrainingOptions {
     if (pairsPerStep != null) t.optPairsPerStep(pairsPerStep);
     if (matchLrScale != null) t.optMatchLrScale(matchLrScale);
     if (selection != null) t.optSelection(Selection.parse(selection));
+    if (sampleHardNegatives != null) t.optSampleHardNegatives(sampleHardNegatives);
+    if (trainBatchTokens != null) t.optBatchTokens(trainBatchTokens);
     return new Recipe(p.build(), t.build());
   }
 

@@ -199,6 +199,16 @@ public final class PeftModel {
    * training stream, {@code null} at inference.
    */
   public NDArray meanLogprobs(Binding b, List<Prepared> pairs, Rng dropout) {
+    return meanLogprobs(b, pairs, dropout, false);
+  }
+
+  /**
+   * As {@link #meanLogprobs(Binding, List, Rng)}; with {@code fullVocabulary} the LM computes
+   * logits over the whole vocabulary at every position (the straightforward reference, {@link
+   * TransformerLm#targetLogprobsFullVocabulary}).
+   */
+  public NDArray meanLogprobs(
+      Binding b, List<Prepared> pairs, Rng dropout, boolean fullVocabulary) {
     NDManager m = b.manager();
     List<NDArray> rows = new ArrayList<>();
     NDArray softPrompt = b.get(ParameterSet.SOFT_PROMPT); // (s, d)
@@ -209,7 +219,10 @@ public final class PeftModel {
       if (p.hintCount() > 0) rows.add(hints(b, p, dropout)); // (hints, d)
     }
     NDArray soft = NDArrays.concat(new NDList(rows), 0); // (all soft vectors, d)
-    NDArray lp = lm.targetLogprobs(m, requests, soft, b.withGradient()); // (all target tokens)
+    NDArray lp =
+        fullVocabulary
+            ? lm.targetLogprobsFullVocabulary(m, requests, soft)
+            : lm.targetLogprobs(m, requests, soft, b.withGradient()); // (all target tokens)
     // Per-pair mean as one matrix product: W[i, t] = 1 / |target_i| on pair i's tokens.
     int total = (int) lp.getShape().get(0);
     float[] w = new float[pairs.size() * total];

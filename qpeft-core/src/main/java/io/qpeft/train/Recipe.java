@@ -73,6 +73,7 @@ public record Recipe(PeftConfig peft, TrainConfig train) {
             .optPairsPerStep(2)
             .optClipNorm(0)
             .optPatience(6)
+            .optSampleHardNegatives(true)
             .optMargin(margin)
             .build();
     return new Recipe(peft, train);

@@ -203,6 +203,14 @@ public final class TrainingOptions {
 
   /** The preset for {@code variant} with every given option applied. */
   public Recipe recipe(Variant variant) {
+    return recipe(variant, r -> r);
+  }
+
+  /**
+   * The preset for {@code variant}, then a caller's own defaults (e.g. a benchmark's shorter
+   * budget), then every option given on the command line.
+   */
+  public Recipe recipe(Variant variant, java.util.function.UnaryOperator<Recipe> defaults) {
     Recipe base =
         switch (preset) {
           case "default" -> {
@@ -215,6 +223,7 @@ public final class TrainingOptions {
               throw new IllegalArgumentException(
                   "unknown --preset '" + preset + "'; allowed: default, paper");
         };
+    base = defaults.apply(base);
     PeftConfig.Builder p = base.peft().toBuilder();
     if (topK != null) p.optTopK(topK);
     if (heads != null) p.optHeads(heads);

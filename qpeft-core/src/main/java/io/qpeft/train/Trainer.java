@@ -89,10 +89,6 @@ public final class Trainer {
     if (train.isEmpty()) throw new IllegalArgumentException("the training set is empty");
     int perEpoch = stepsPerEpoch(train.size(), cfg);
     long totalSteps = (long) perEpoch * cfg.epochs();
-    if (cfg.selection() == Selection.RANKING && dev.isEmpty()) {
-      throw new IllegalArgumentException(
-          "--selection ranking needs dev queries (--dev) to rank; use --selection loss without them");
-    }
     String fingerprint = Checkpoint.fingerprint(model.config(), cfg, train.size(), dev.size());
     Checkpoint.State s =
         resume && output != null ? Checkpoint.load(output, fingerprint, params, adam) : null;
@@ -163,14 +159,16 @@ public final class Trainer {
           TrainingProbe.measure(model, model.lm().inputEmbeddings(), dev, PROBE_QUERIES));
     }
     double decisive =
-        cfg.selection() == Selection.RANKING
+        cfg.selection() == Selection.RANKING && !dev.isEmpty()
             ? -measures.get(RankingValidation.SELECTED)
             : dev.isEmpty() ? trainLoss : devLoss;
     if (!Double.isFinite(decisive)) {
       throw new TrainingDivergedException(
           (dev.isEmpty() ? "train" : "dev")
               + " "
-              + (cfg.selection() == Selection.RANKING ? RankingValidation.SELECTED : "loss")
+              + (cfg.selection() == Selection.RANKING && !dev.isEmpty()
+                  ? RankingValidation.SELECTED
+                  : "loss")
               + " is "
               + decisive
               + " after epoch "

@@ -71,9 +71,12 @@ public final class TrainingOptions {
   Integer trainBatchTokens;
 
   @Option(
-      names = "--no-in-batch-negatives",
-      description = "Do not use other queries' positives as negatives.")
-  Boolean noInBatch;
+      names = "--in-batch-negatives",
+      negatable = true,
+      description =
+          "Use the other queries' positives as negatives too (paper: on; default off: "
+              + "--no-in-batch-negatives).")
+  Boolean inBatch;
 
   @Option(names = "--loss", description = "pointwise, pairwise or both (default both).")
   String loss;
@@ -253,7 +256,7 @@ public final class TrainingOptions {
     }
     if (batchQueries != null) t.optBatchQueries(batchQueries);
     if (hardNegatives != null) t.optHardNegatives(hardNegatives);
-    if (noInBatch != null) t.optInBatchNegatives(!noInBatch);
+    if (inBatch != null) t.optInBatchNegatives(inBatch);
     if (loss != null) t.optLoss(LossType.parse(loss));
     if (margin != null) t.optMargin(margin);
     if (clipNorm != null) t.optClipNorm(clipNorm);

@@ -14,6 +14,8 @@ enum BenchShape {
   /** A 0.5B Llama-family model shaped like Qwen2.5-0.5B (GQA, tied head). */
   llama_0_5b(
       "llama-0.5b", decoder("qwen2", 151936, 896, 24, 14, 2, 4864).optAttentionBias(true).build()),
+  /** A tiny GPT-2 (1 layer, hidden 32) for smoke tests of the benchmarks. */
+  tiny_gpt2("tiny-gpt2", gpt2(960, 32, 1, 2, 128)),
   /** A 135M Llama shaped like SmolLM2-135M. */
   llama_135m("llama-135m", decoder("llama", 49152, 576, 30, 9, 3, 1536).build()),
   /**
@@ -64,8 +66,8 @@ enum BenchShape {
         .optOutputBias(true)
         .optMlpBias(true)
         .optHiddenActivation("gelu_new")
-        .optBosTokenId(50256)
-        .optEosTokenId(50256)
+        .optBosTokenId(vocab - 1) // GPT-2's <|endoftext|> is its last id (50256)
+        .optEosTokenId(vocab - 1)
         .build();
   }
 

@@ -31,6 +31,8 @@ import picocli.CommandLine.Unmatched;
           + " peak memory",
       "  learnability  Hit@10 / Recall@10 of trained adapters vs. UPR and prompt tuning on a"
           + " synthetic task",
+      "  realtext      BM25, UPR, textual hints, prompt tuning, Q-PEFT-R and Q-PEFT-A on real"
+          + " text (Hit@1/10, nDCG@10, paired t-tests against UPR)",
       "bench-train --task NAME --help lists a task's options."
     })
 public final class BenchTrainCommand implements Callable<Integer> {
@@ -40,6 +42,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
   static {
     TASKS.put("throughput", ThroughputTrainTask::new);
     TASKS.put("learnability", LearnabilityTrainTask::new);
+    TASKS.put("realtext", RealTextTrainTask::new);
   }
 
   @Spec CommandSpec spec;

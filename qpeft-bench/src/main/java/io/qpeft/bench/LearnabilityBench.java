@@ -14,6 +14,7 @@ import io.qpeft.rerank.Scored;
 import io.qpeft.rerank.UprReranker;
 import io.qpeft.tokenizer.TextTokenizer;
 import io.qpeft.train.EpochMetrics;
+import io.qpeft.train.Recipe;
 import io.qpeft.train.TrainConfig;
 import io.qpeft.train.Trainer;
 import io.qpeft.train.TrainingExample;
@@ -70,18 +71,12 @@ final class LearnabilityBench {
       double seconds) {}
 
   /**
-   * @param epochs maximum epochs per training run
-   * @param maxSteps cap on optimizer steps per training run: epochs = min(epochs, max(1, maxSteps /
-   *     steps per epoch)); 0: no cap
+   * @param maxSteps cap on optimizer steps per training run: epochs = min(recipe's epochs, max(1,
+   *     maxSteps / steps per epoch)); 0: no cap
+   * @param retrieval how Q-PEFT-R is built and trained (and so on for the others)
    */
   record Settings(
-      int epochs,
-      int maxSteps,
-      TrainConfig train,
-      PeftConfig retrieval,
-      PeftConfig attention,
-      PeftConfig prompt,
-      List<Method> methods) {}
+      int maxSteps, Recipe retrieval, Recipe attention, Recipe prompt, List<Method> methods) {}
 
   private static final RankMeasure HIT10 = RankMeasure.parse("Hit@10", 1);
   private static final RankMeasure RECALL10 = RankMeasure.parse("Recall@10", 1);
@@ -153,19 +148,21 @@ final class LearnabilityBench {
   /** Trains {@code method} on the first {@code size} training queries and measures it. */
   Row trained(int size, Method method) {
     long t = System.nanoTime();
-    PeftConfig peft =
+    Recipe recipe =
         switch (method.variant) {
           case RETRIEVAL -> settings.retrieval();
           case ATTENTION -> settings.attention();
           default -> settings.prompt();
         };
+    PeftConfig peft = recipe.peft();
     List<TrainingExample> train = task.train().subList(0, size);
-    int perEpoch = Trainer.stepsPerEpoch(size, settings.train());
+    int perEpoch = Trainer.stepsPerEpoch(size, recipe.train());
+    int maxEpochs = recipe.train().epochs();
     int epochs =
         settings.maxSteps() == 0
-            ? settings.epochs()
-            : Math.min(settings.epochs(), Math.max(1, settings.maxSteps() / perEpoch));
-    TrainConfig cfg = settings.train().toBuilder().optEpochs(epochs).build();
+            ? maxEpochs
+            : Math.min(maxEpochs, Math.max(1, settings.maxSteps() / perEpoch));
+    TrainConfig cfg = recipe.train().toBuilder().optEpochs(epochs).build();
     PeftModel pm =
         new PeftModel(
             lm, tokenizer, peft, PeftModel.initialParameters(lm, tokenizer, peft, cfg.seed()));

@@ -2,16 +2,14 @@ package io.qpeft.bench;
 
 import ai.djl.pytorch.jni.JniUtils;
 import io.qpeft.cli.DeviceOptions;
+import io.qpeft.cli.TrainingOptions;
 import io.qpeft.model.Models;
 import io.qpeft.model.TransformerLm;
-import io.qpeft.peft.AttentionInit;
-import io.qpeft.peft.AttentionScore;
 import io.qpeft.peft.PeftConfig;
 import io.qpeft.peft.Variant;
 import io.qpeft.tokenizer.TextTokenizer;
 import io.qpeft.train.EpochMetrics;
-import io.qpeft.train.LossType;
-import io.qpeft.train.Selection;
+import io.qpeft.train.Recipe;
 import io.qpeft.train.TrainConfig;
 import io.qpeft.train.TrainingListener;
 import java.io.PrintWriter;
@@ -38,6 +36,13 @@ import picocli.CommandLine.Option;
 final class LearnabilityTrainTask implements BenchTrainTask {
   @Mixin DeviceOptions deviceOptions;
 
+  /**
+   * The training options of {@code qpeft train}; this task's own defaults where they are not given:
+   * 5 epochs, Q-PEFT-R top-k 3 (3 hints of 16 words keeps the paper's ratio of 10-20 of ~100), no
+   * checkpoints.
+   */
+  @Mixin TrainingOptions training;
+
   @Option(
       names = "--model",
       required = true,
@@ -51,12 +56,6 @@ final class LearnabilityTrainTask implements BenchTrainTask {
       split = ",",
       description = "Training sizes in queries (default ${DEFAULT-VALUE}).")
   int[] sizes;
-
-  @Option(
-      names = "--epochs",
-      defaultValue = "5",
-      description = "Maximum epochs per training run (default ${DEFAULT-VALUE}).")
-  int epochs;
 
   @Option(
       names = "--max-steps",
@@ -91,98 +90,11 @@ final class LearnabilityTrainTask implements BenchTrainTask {
   int words;
 
   @Option(
-      names = "--lr",
-      defaultValue = "3e-2",
-      description = "AdamW learning rate (default ${DEFAULT-VALUE}).")
-  double lr;
-
-  @Option(
-      names = "--loss",
-      defaultValue = "both",
-      description = "The loss: pointwise, pairwise or both (default ${DEFAULT-VALUE}).")
-  String loss;
-
-  @Option(
-      names = "--margin",
-      defaultValue = "0.5",
-      description = "Hinge margin (default ${DEFAULT-VALUE}).")
-  double margin;
-
-  @Option(
-      names = "--top-k",
-      defaultValue = "3",
-      description =
-          "Q-PEFT-R hint tokens; 3 of 16 words keeps the "
-              + "paper's ratio (10-20 of ~100; default ${DEFAULT-VALUE}).")
-  int topK;
-
-  @Option(
-      names = "--attention-heads",
-      defaultValue = "2",
-      description = "Q-PEFT-A heads (default ${DEFAULT-VALUE}).")
-  int attentionHeads;
-
-  @Option(
-      names = "--dropout",
-      defaultValue = "0.1",
-      description = "Q-PEFT-A attention dropout (default ${DEFAULT-VALUE}).")
-  double dropout;
-
-  @Option(
       names = "--methods",
       defaultValue = "prompt,retrieval,attention",
       split = ",",
       description = "Trained methods (default ${DEFAULT-VALUE}).")
   List<String> methods;
-
-  @Option(
-      names = "--mlp",
-      defaultValue = "plain",
-      description = "Hint MLP: plain or residual (default ${DEFAULT-VALUE}).")
-  String mlp;
-
-  @Option(
-      names = "--attention-init",
-      defaultValue = "xavier",
-      description =
-          "Q-PEFT-A projections: xavier, xavier_packed or identity (default ${DEFAULT-VALUE}).")
-  String attentionInit;
-
-  @Option(
-      names = "--attention-score",
-      defaultValue = "dot",
-      description = "Q-PEFT-A scores: dot or cosine (default ${DEFAULT-VALUE}).")
-  String attentionScore;
-
-  @Option(
-      names = "--attention-temperature",
-      defaultValue = "10",
-      description = "Q-PEFT-A: tau of cosine scores (default ${DEFAULT-VALUE}).")
-  double attentionTemperature;
-
-  @Option(
-      names = "--match-lr-scale",
-      defaultValue = "1",
-      description = "Learning-rate factor of Q-PEFT-A's query side (default ${DEFAULT-VALUE}).")
-  double matchLrScale;
-
-  @Option(
-      names = "--selection",
-      defaultValue = "loss",
-      description = "Kept epoch by dev loss or ranking (default ${DEFAULT-VALUE}).")
-  String selection;
-
-  @Option(
-      names = "--pairs-per-step",
-      defaultValue = "0",
-      description = "Optimizer step every n pairs, 0: per batch (default ${DEFAULT-VALUE}).")
-  int pairsPerStep;
-
-  @Option(
-      names = "--clip-norm",
-      defaultValue = "1",
-      description = "Gradient-norm clipping, 0: off (default ${DEFAULT-VALUE}).")
-  double clipNorm;
 
   @Option(
       names = "--synonyms",
@@ -193,12 +105,6 @@ final class LearnabilityTrainTask implements BenchTrainTask {
 
   @Option(names = "--verbose", description = "Print each epoch's metrics (JSON) on stderr.")
   boolean verbose;
-
-  @Option(
-      names = "--seed",
-      defaultValue = "42",
-      description = "Seed of the task and the training (default ${DEFAULT-VALUE}).")
-  long seed;
 
   @Override
   public void run(PrintWriter out, PrintWriter err) {
@@ -212,7 +118,6 @@ final class LearnabilityTrainTask implements BenchTrainTask {
     }
     if (sizes.length == 0) throw new IllegalArgumentException("--sizes needs at least one size");
     int largest = Arrays.stream(sizes).max().getAsInt();
-    if (epochs <= 0) throw new IllegalArgumentException("--epochs must be positive, got " + epochs);
     if (maxSteps < 0)
       throw new IllegalArgumentException("--max-steps must be >= 0, got " + maxSteps);
     LearnabilityTask.Shape shape =
@@ -221,51 +126,17 @@ final class LearnabilityTrainTask implements BenchTrainTask {
     try (TransformerLm lm = Models.load(dir, deviceOptions.engineOptions());
         TextTokenizer tok = TextTokenizer.load(dir)) {
       err.println("bench-train: " + lm.placement().describe());
+      long seed =
+          training.recipe(Variant.RETRIEVAL, LearnabilityTrainTask::taskDefaults).train().seed();
       LearnabilityTask t = LearnabilityTask.generate(tok, lm.config(), shape, seed);
-      TrainConfig tc =
-          TrainConfig.builder()
-              .optLearningRate(lr)
-              .optEpochs(epochs)
-              .optLoss(LossType.parse(loss))
-              .optMargin(margin)
-              .optSeed(seed)
-              .optCheckpointEvery(0)
-              .optMatchLrScale(matchLrScale)
-              .optSelection(Selection.parse(selection))
-              .optPairsPerStep(pairsPerStep)
-              .optClipNorm(clipNorm)
-              .build();
-      boolean residual =
-          switch (mlp) {
-            case "plain" -> false;
-            case "residual" -> true;
-            default ->
-                throw new IllegalArgumentException(
-                    "unknown --mlp '" + mlp + "'; allowed: plain, residual");
-          };
-      PeftConfig r =
-          PeftConfig.builder()
-              .setVariant(Variant.RETRIEVAL)
-              .optTopK(topK)
-              .optResidualMlp(residual)
-              .build();
       LearnabilityBench.Settings s =
           new LearnabilityBench.Settings(
-              epochs,
               maxSteps,
-              tc,
-              r,
-              PeftConfig.builder()
-                  .setVariant(Variant.ATTENTION)
-                  .optHeads(attentionHeads)
-                  .optDropout(dropout)
-                  .optResidualMlp(residual)
-                  .optAttentionInit(AttentionInit.parse(attentionInit))
-                  .optAttentionScore(AttentionScore.parse(attentionScore))
-                  .optAttentionTemperature(attentionTemperature)
-                  .build(),
-              PeftConfig.defaults(Variant.PROMPT),
+              training.recipe(Variant.RETRIEVAL, LearnabilityTrainTask::taskDefaults),
+              training.recipe(Variant.ATTENTION, LearnabilityTrainTask::taskDefaults),
+              training.recipe(Variant.PROMPT, LearnabilityTrainTask::taskDefaults),
               trainedMethods());
+      TrainConfig tc = s.retrieval().train();
       TrainingListener listener =
           !verbose
               ? null
@@ -288,17 +159,20 @@ final class LearnabilityTrainTask implements BenchTrainTask {
           words);
       out.printf(
           "  %d test queries x %d candidates (first stage: random order), %d dev queries; "
-              + "AdamW lr %s, margin %s, batch 4 queries + 1 hard negative each, in-batch negatives, "
+              + "AdamW lr %s, margin %s, batch %d queries + %d hard negative(s) each, in-batch negatives %s, "
               + "up to %d epochs%s, Q-PEFT-R top-k %d, Q-PEFT-A %d heads, seed %d, %d PyTorch thread(s)%n",
           testQueries,
           candidates,
           devQueries,
-          lr,
-          margin,
-          epochs,
+          tc.learningRate(),
+          tc.margin(),
+          tc.batchQueries(),
+          tc.hardNegatives(),
+          tc.inBatchNegatives() ? "on" : "off",
+          tc.epochs(),
           maxSteps > 0 ? " / " + maxSteps + " steps" : "",
-          topK,
-          attentionHeads,
+          s.retrieval().peft().topK(),
+          s.attention().peft().heads(),
           seed,
           JniUtils.getNumThreads());
       out.println();
@@ -317,6 +191,15 @@ final class LearnabilityTrainTask implements BenchTrainTask {
     out.printf(
         "%ntotal %.0f s; peak RSS (VmHWM): %s%n",
         (System.nanoTime() - start) / 1e9, PeakMemory.rss());
+  }
+
+  /** This task's defaults under the command-line options: 5 epochs, top-k 3, no checkpoints. */
+  private static Recipe taskDefaults(Recipe r) {
+    PeftConfig peft =
+        r.peft().variant() == Variant.RETRIEVAL
+            ? r.peft().toBuilder().optTopK(3).build()
+            : r.peft();
+    return new Recipe(peft, r.train().toBuilder().optEpochs(5).optCheckpointEvery(0).build());
   }
 
   private List<LearnabilityBench.Method> trainedMethods() {

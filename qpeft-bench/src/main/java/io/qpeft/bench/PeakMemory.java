@@ -20,6 +20,19 @@ public final class PeakMemory {
     return "n/a";
   }
 
+  /**
+   * Resets the peak to the current resident size (Linux: {@code 5 > /proc/self/clear_refs}), so
+   * that a later {@link #rssKb} is the peak of what ran since; false where that is not possible.
+   */
+  static boolean reset() {
+    try {
+      Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** VmHWM in KiB, or 0 where it is not available. */
   static long rssKb() {
     String digits = rss().replaceAll("[^0-9]", "");

@@ -31,8 +31,8 @@ class BenchErrorsTest {
         "qpeft-bench bench-serve: --rounds must be positive, got 0",
         BenchRun.of("bench-serve", "--model", BenchRun.TINY_LLAMA.toString(), "--rounds", "0"));
     oneLine(
-        "qpeft-bench bench-train: --hidden 768 must be a multiple of --heads 5",
-        BenchRun.of("bench-train", "--task", "throughput", "--tokenizer", "x", "--heads", "5"));
+        "qpeft-bench bench-train: --steps must be positive, got 0",
+        BenchRun.of("bench-train", "--task", "throughput", "--tokenizer", "x", "--steps", "0"));
   }
 
   @Test

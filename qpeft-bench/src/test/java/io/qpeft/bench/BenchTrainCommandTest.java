@@ -28,7 +28,9 @@ class BenchTrainCommandTest {
     BenchRun unknown = BenchRun.of("bench-train", "--task", "nope");
     assertEquals(2, unknown.exitCode());
     assertTrue(
-        unknown.err().startsWith("unknown --task nope; one of throughput, learnability\n"),
+        unknown
+            .err()
+            .startsWith("unknown --task nope; one of throughput, learnability, realtext\n"),
         unknown.err());
     BenchRun missing = BenchRun.of("bench-train");
     assertEquals(2, missing.exitCode());
@@ -51,8 +53,12 @@ class BenchTrainCommandTest {
     assertEquals("qpeft-bench bench-train: --model no/such is not a folder\n", noModel.err());
   }
 
+  /**
+   * qpeft's step and the straightforward one (full-vocabulary logits, a pass per pair) on the same
+   * batch: a row each per variant, and the speed-up.
+   */
   @Test
-  void throughputPrintsOneRowPerVariant() {
+  void throughputComparesTheStepWithTheReference() {
     BenchRun run =
         BenchRun.of(
             "bench-train",
@@ -60,14 +66,10 @@ class BenchTrainCommandTest {
             "throughput",
             "--tokenizer",
             BenchRun.TINY_LLAMA.toString(),
-            "--layers",
-            "1",
-            "--hidden",
-            "32",
-            "--heads",
-            "2",
-            "--vocab",
-            "960",
+            "--shapes",
+            "tiny-gpt2",
+            "--variants",
+            "retrieval,attention",
             "--steps",
             "1",
             "--batch-queries",
@@ -75,13 +77,13 @@ class BenchTrainCommandTest {
             "--passage-words",
             "8");
     assertEquals(0, run.exitCode(), run.err());
-    List<String> rows =
-        run.out().lines().filter(l -> l.startsWith("| ") && !l.startsWith("| variant")).toList();
-    assertEquals(3, rows.size(), run.out());
-    assertTrue(rows.get(0).startsWith("| prompt | 2 | "), rows.get(0));
-    assertTrue(rows.get(0).contains("(1.00x prompt)"), rows.get(0));
-    assertTrue(rows.get(1).startsWith("| retrieval | 2 | "), rows.get(1));
-    assertTrue(rows.get(2).startsWith("| attention | 2 | "), rows.get(2));
-    assertTrue(run.out().contains("peak RSS (VmHWM): "), run.out());
+    List<String> rows = run.out().lines().filter(l -> l.startsWith("| tiny-gpt2 | ")).toList();
+    assertEquals(6, rows.size(), run.out());
+    assertTrue(rows.get(0).startsWith("| tiny-gpt2 | retrieval | qpeft | 2 | "), rows.get(0));
+    assertTrue(rows.get(1).startsWith("| tiny-gpt2 | retrieval | reference | 2 | "), rows.get(1));
+    assertTrue(rows.get(2).contains("qpeft / reference"), rows.get(2));
+    assertTrue(rows.get(3).startsWith("| tiny-gpt2 | attention | qpeft | 2 | "), rows.get(3));
+    assertTrue(run.err().contains("largest gradient difference"), run.err());
+    assertTrue(run.out().contains("peak RSS of the whole run (VmHWM): "), run.out());
   }
 }

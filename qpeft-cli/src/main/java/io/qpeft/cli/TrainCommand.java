@@ -88,6 +88,29 @@ public final class TrainCommand implements Callable<Integer> {
       description = "BEIR data: BM25 hard negatives kept per query (default ${DEFAULT-VALUE}).")
   int mine;
 
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      description =
+          "Train on the first N training queries only (the paper's 80 .. 2560 training sizes); "
+              + "0: all (default ${DEFAULT-VALUE}).",
+      defaultValue = "0")
+  int limit;
+
+  @Option(
+      names = "--dev-limit",
+      paramLabel = "N",
+      description =
+          "Use the first N dev queries only (the official code samples 128); 0: all (default ${DEFAULT-VALUE}).",
+      defaultValue = "0")
+  int devLimit;
+
+  /** The first {@code n} of {@code all} (all when n is 0). */
+  private static List<TrainingExample> first(List<TrainingExample> all, int n, String option) {
+    if (n < 0) throw new IllegalArgumentException(option + " must be >= 0, got " + n);
+    return n == 0 || n >= all.size() ? all : all.subList(0, n);
+  }
+
   private List<TrainingExample> examples(String option, Path path, String qrelsSplit) {
     if (!java.nio.file.Files.exists(path))
       throw new IllegalArgumentException(option + " " + path + ": no such file or folder");
@@ -107,8 +130,9 @@ public final class TrainCommand implements Callable<Integer> {
     Recipe recipe = training.recipe(v);
     PeftConfig peft = recipe.peft();
     TrainConfig cfg = recipe.train();
-    List<TrainingExample> trainSet = examples("--train", train, split);
-    List<TrainingExample> devSet = dev == null ? List.of() : examples("--dev", dev, devSplit);
+    List<TrainingExample> trainSet = first(examples("--train", train, split), limit, "--limit");
+    List<TrainingExample> devSet =
+        dev == null ? List.of() : first(examples("--dev", dev, devSplit), devLimit, "--dev-limit");
     Path model = modelOptions.modelDir();
     try (TransformerLm lm = modelOptions.load(model);
         TextTokenizer tok = TextTokenizer.load(model)) {

@@ -56,9 +56,27 @@ public final class TrainingOptions {
   Integer hardNegatives;
 
   @Option(
-      names = "--no-in-batch-negatives",
-      description = "Do not use other queries' positives as negatives.")
-  Boolean noInBatch;
+      names = "--sample-hard-negatives",
+      negatable = true,
+      description =
+          "Draw each step's hard negatives at random from a query's mined ones (paper: shuffled) "
+              + "instead of its best-ranked ones (default off).")
+  Boolean sampleHardNegatives;
+
+  @Option(
+      names = "--train-batch-tokens",
+      description =
+          "Padded tokens per forward pass of a training step; a step needing several passes "
+              + "adds one forward without gradient (default 8192; 0: one pass).")
+  Integer trainBatchTokens;
+
+  @Option(
+      names = "--in-batch-negatives",
+      negatable = true,
+      description =
+          "Use the other queries' positives as negatives too (paper: on; default off: "
+              + "--no-in-batch-negatives).")
+  Boolean inBatch;
 
   @Option(names = "--loss", description = "pointwise, pairwise or both (default both).")
   String loss;
@@ -188,6 +206,14 @@ public final class TrainingOptions {
 
   /** The preset for {@code variant} with every given option applied. */
   public Recipe recipe(Variant variant) {
+    return recipe(variant, r -> r);
+  }
+
+  /**
+   * The preset for {@code variant}, then a caller's own defaults (e.g. a benchmark's shorter
+   * budget), then every option given on the command line.
+   */
+  public Recipe recipe(Variant variant, java.util.function.UnaryOperator<Recipe> defaults) {
     Recipe base =
         switch (preset) {
           case "default" -> {
@@ -200,6 +226,7 @@ public final class TrainingOptions {
               throw new IllegalArgumentException(
                   "unknown --preset '" + preset + "'; allowed: default, paper");
         };
+    base = defaults.apply(base);
     PeftConfig.Builder p = base.peft().toBuilder();
     if (topK != null) p.optTopK(topK);
     if (heads != null) p.optHeads(heads);
@@ -229,7 +256,7 @@ public final class TrainingOptions {
     }
     if (batchQueries != null) t.optBatchQueries(batchQueries);
     if (hardNegatives != null) t.optHardNegatives(hardNegatives);
-    if (noInBatch != null) t.optInBatchNegatives(!noInBatch);
+    if (inBatch != null) t.optInBatchNegatives(inBatch);
     if (loss != null) t.optLoss(LossType.parse(loss));
     if (margin != null) t.optMargin(margin);
     if (clipNorm != null) t.optClipNorm(clipNorm);
@@ -240,6 +267,8 @@ public final class TrainingOptions {
     if (pairsPerStep != null) t.optPairsPerStep(pairsPerStep);
     if (matchLrScale != null) t.optMatchLrScale(matchLrScale);
     if (selection != null) t.optSelection(Selection.parse(selection));
+    if (sampleHardNegatives != null) t.optSampleHardNegatives(sampleHardNegatives);
+    if (trainBatchTokens != null) t.optBatchTokens(trainBatchTokens);
     return new Recipe(p.build(), t.build());
   }
 

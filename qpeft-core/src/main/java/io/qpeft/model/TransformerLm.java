@@ -291,6 +291,25 @@ public abstract class TransformerLm implements LanguageModel {
   }
 
   /**
+   * The straightforward differentiable forward, as reference training code computes it: logits over
+   * the whole vocabulary at every position of the padded batch, then the target tokens picked out.
+   * The same values and gradients as {@link #targetLogprobs(NDManager, List, NDArray)}, much more
+   * work; the baseline of the training throughput benchmark.
+   */
+  public NDArray targetLogprobsFullVocabulary(
+      NDManager manager, List<ScoreRequest> requests, NDArray softRows) {
+    validate(requests);
+    Batching.Layout layout = Batching.layout(requests);
+    NDArray h = hiddenStates(manager, layout, requests.size(), softRows, false); // (b*t, d)
+    NDArray logits = Ops.cast(Linear.linear(h, head()).singletonOrThrow(), DataType.FLOAT32, true);
+    NDArray logp = finalLogits(logits, false).logSoftmax(1); // (b*t, vocab)
+    NDArray rows = manager.create(layout.predictRows());
+    NDArray picked = Embedding.embedding(rows, logp, SparseFormat.DENSE).singletonOrThrow();
+    NDArray targets = manager.create(layout.targetIds(), new Shape(layout.targetIds().length, 1));
+    return picked.gather(targets, 1).reshape(-1);
+  }
+
+  /**
    * The final hidden states {@code (batch * tokens, hidden)} of a laid-out batch: token ids
    * embedded, soft rows spliced in, the transformer run ({@code inPlace} when no gradient is
    * wanted).

@@ -196,20 +196,40 @@ public final class PeftModel {
   /**
    * Mean target log-likelihood of each pair {@code (pairs.size())}, differentiable with respect to
    * the parameters bound in {@code b} (bind with {@link #embeddingRows}). {@code dropout} is the
-   * training stream, {@code null} at inference.
+   * training stream, shared by the pairs in order; {@code null} at inference.
    */
   public NDArray meanLogprobs(Binding b, List<Prepared> pairs, Rng dropout) {
+    return meanLogprobs(b, pairs, dropout == null ? null : i -> dropout, false);
+  }
+
+  /**
+   * As {@link #meanLogprobs(Binding, List, Rng)} with pair {@code i}'s dropout stream {@code
+   * dropoutOf.apply(i)} ({@code null}: no dropout), so that a pair's masks do not depend on which
+   * pairs share its forward pass; with {@code fullVocabulary} the LM computes logits over the whole
+   * vocabulary at every position (the straightforward reference, {@link
+   * TransformerLm#targetLogprobsFullVocabulary}).
+   */
+  public NDArray meanLogprobs(
+      Binding b,
+      List<Prepared> pairs,
+      java.util.function.IntFunction<Rng> dropoutOf,
+      boolean fullVocabulary) {
     NDManager m = b.manager();
     List<NDArray> rows = new ArrayList<>();
     NDArray softPrompt = b.get(ParameterSet.SOFT_PROMPT); // (s, d)
     List<ScoreRequest> requests = new ArrayList<>(pairs.size());
-    for (Prepared p : pairs) {
+    for (int i = 0; i < pairs.size(); i++) {
+      Prepared p = pairs.get(i);
       requests.add(p.request());
       rows.add(softPrompt);
+      Rng dropout = dropoutOf == null ? null : dropoutOf.apply(i);
       if (p.hintCount() > 0) rows.add(hints(b, p, dropout)); // (hints, d)
     }
     NDArray soft = NDArrays.concat(new NDList(rows), 0); // (all soft vectors, d)
-    NDArray lp = lm.targetLogprobs(m, requests, soft, b.withGradient()); // (all target tokens)
+    NDArray lp =
+        fullVocabulary
+            ? lm.targetLogprobsFullVocabulary(m, requests, soft)
+            : lm.targetLogprobs(m, requests, soft, b.withGradient()); // (all target tokens)
     // Per-pair mean as one matrix product: W[i, t] = 1 / |target_i| on pair i's tokens.
     int total = (int) lp.getShape().get(0);
     float[] w = new float[pairs.size() * total];

@@ -84,6 +84,7 @@ final class Checkpoint {
     n.put("match_lr_scale", cfg.matchLrScale());
     n.put("selection", cfg.selection().id());
     n.put("batch_tokens", cfg.batchTokens());
+    n.put("sample_hard_negatives", cfg.sampleHardNegatives());
     return n;
   }
 

@@ -9,7 +9,7 @@ public enum Selection {
   /**
    * The highest dev nDCG@10 when each dev query's positives and hard negatives are reranked: the
    * loss is dominated by its pointwise part (how likely the query is at all), which can fall while
-   * the ranking gets worse.
+   * the ranking gets worse. Without dev queries the train loss decides, as with {@link #LOSS}.
    */
   RANKING;
 

@@ -26,6 +26,8 @@ package io.qpeft.train;
  *     scoring does; when they need more than one pass, a first pass without gradient gives the
  *     loss's gradient with respect to each pair's NLL, and each pass then back-propagates its
  *     share, so memory is bounded by one pass at the cost of one extra forward; 0: one pass
+ * @param sampleHardNegatives draw each step's hard negatives at random from all of a query's mined
+ *     ones (the official code shuffles them), instead of always its best-ranked ones
  */
 public record TrainConfig(
     double learningRate,
@@ -47,7 +49,8 @@ public record TrainConfig(
     int pairsPerStep,
     double matchLrScale,
     Selection selection,
-    int batchTokens) {
+    int batchTokens,
+    boolean sampleHardNegatives) {
 
   public TrainConfig {
     require(
@@ -103,6 +106,7 @@ public record TrainConfig(
     b.matchLrScale = matchLrScale;
     b.selection = selection;
     b.batchTokens = batchTokens;
+    b.sampleHardNegatives = sampleHardNegatives;
     return b;
   }
 
@@ -128,6 +132,7 @@ public record TrainConfig(
     private double matchLrScale = 1;
     private Selection selection = Selection.LOSS;
     private int batchTokens = 8192;
+    private boolean sampleHardNegatives;
 
     private Builder() {}
 
@@ -228,6 +233,11 @@ public record TrainConfig(
       return this;
     }
 
+    public Builder optSampleHardNegatives(boolean sample) {
+      this.sampleHardNegatives = sample;
+      return this;
+    }
+
     /** Validates and builds; a bad value fails naming the option and what is allowed. */
     public TrainConfig build() {
       return new TrainConfig(
@@ -250,7 +260,8 @@ public record TrainConfig(
           pairsPerStep,
           matchLrScale,
           selection,
-          batchTokens);
+          batchTokens,
+          sampleHardNegatives);
     }
   }
 

@@ -89,10 +89,6 @@ public final class Trainer {
     if (train.isEmpty()) throw new IllegalArgumentException("the training set is empty");
     int perEpoch = stepsPerEpoch(train.size(), cfg);
     long totalSteps = (long) perEpoch * cfg.epochs();
-    if (cfg.selection() == Selection.RANKING && dev.isEmpty()) {
-      throw new IllegalArgumentException(
-          "--selection ranking needs dev queries (--dev) to rank; use --selection loss without them");
-    }
     String fingerprint = Checkpoint.fingerprint(model.config(), cfg, train.size(), dev.size());
     Checkpoint.State s =
         resume && output != null ? Checkpoint.load(output, fingerprint, params, adam) : null;
@@ -163,14 +159,16 @@ public final class Trainer {
           TrainingProbe.measure(model, model.lm().inputEmbeddings(), dev, PROBE_QUERIES));
     }
     double decisive =
-        cfg.selection() == Selection.RANKING
+        cfg.selection() == Selection.RANKING && !dev.isEmpty()
             ? -measures.get(RankingValidation.SELECTED)
             : dev.isEmpty() ? trainLoss : devLoss;
     if (!Double.isFinite(decisive)) {
       throw new TrainingDivergedException(
           (dev.isEmpty() ? "train" : "dev")
               + " "
-              + (cfg.selection() == Selection.RANKING ? RankingValidation.SELECTED : "loss")
+              + (cfg.selection() == Selection.RANKING && !dev.isEmpty()
+                  ? RankingValidation.SELECTED
+                  : "loss")
               + " is "
               + decisive
               + " after epoch "
@@ -266,24 +264,43 @@ public final class Trainer {
         cfg.batchTokens() > 0
             ? Batching.plan(
                 pairs.stream().map(PeftModel.Prepared::request).toList(), cfg.batchTokens())
-            : List.of();
+            : List.of(identity(pairs.size()));
+    // pair i's dropout masks come from its own stream (seed, i): the same whichever pass it is in
+    Long dropoutSeed = dropout == null ? null : dropout.nextLong();
     TransformerLm.gradientLock().lock(); // one GradientCollector at a time, process-wide
     try {
       return passes.size() <= 1
-          ? onePass(batch, pairs, dropout, into)
-          : severalPasses(batch, pairs, passes, dropout, into);
+          ? onePass(batch, pairs, dropoutSeed, into)
+          : severalPasses(batch, pairs, passes, dropoutSeed, into);
     } finally {
       TransformerLm.gradientLock().unlock();
     }
   }
 
+  /** Pair {@code pass[k]}'s dropout stream for the k-th pair of a pass; null: no dropout. */
+  private static java.util.function.IntFunction<Rng> streams(Long seed, int[] pass) {
+    return seed == null ? null : k -> Rng.derive(seed, pass[k]);
+  }
+
+  private static int[] identity(int n) {
+    int[] a = new int[n];
+    for (int i = 0; i < n; i++) a[i] = i;
+    return a;
+  }
+
   /** All pairs in one forward pass, one backward. */
   private double onePass(
-      TrainingBatch batch, List<PeftModel.Prepared> pairs, Rng dropout, Map<String, float[]> into) {
+      TrainingBatch batch,
+      List<PeftModel.Prepared> pairs,
+      Long dropoutSeed,
+      Map<String, float[]> into) {
     try (NDManager m = model.lm().newManager()) {
       Binding b = new Binding(m, params, model.embeddingRows(pairs), true);
       try (GradientCollector gc = engine.newGradientCollector()) {
-        NDArray nll = model.meanLogprobs(b, pairs, dropout).neg(); // (pairs)
+        NDArray nll =
+            model
+                .meanLogprobs(b, pairs, streams(dropoutSeed, identity(pairs.size())), false)
+                .neg(); // (pairs)
         NDArray l = batch.loss(m, nll, cfg);
         double loss = l.getFloat();
         if (!Double.isFinite(loss)) return loss;
@@ -297,22 +314,21 @@ public final class Trainer {
   /**
    * Pairs in several passes: the loss depends on the pairs only through their NLLs, so a first pass
    * without gradient gives g = dLoss/dNLL, and each pass then back-propagates sum_i g_i NLL_i over
-   * its own pairs; the sum over passes is the full gradient. Both rounds draw the same dropout
-   * masks (same stream state, same order).
+   * its own pairs; the sum over passes is the full gradient. Each pair draws its dropout masks from
+   * its own stream, so both rounds (and a single pass) see the same masks.
    */
   private double severalPasses(
       TrainingBatch batch,
       List<PeftModel.Prepared> pairs,
       List<int[]> passes,
-      Rng dropout,
+      Long dropoutSeed,
       Map<String, float[]> into) {
     float[] nll = new float[pairs.size()];
-    Rng first = dropout == null ? null : new Rng(dropout.state());
     for (int[] pass : passes) {
       List<PeftModel.Prepared> part = select(pairs, pass);
       try (NDManager m = model.lm().newManager()) {
         Binding b = new Binding(m, params, model.embeddingRows(part), false);
-        float[] lp = model.meanLogprobs(b, part, first).toFloatArray();
+        float[] lp = model.meanLogprobs(b, part, streams(dropoutSeed, pass), false).toFloatArray();
         for (int k = 0; k < pass.length; k++) nll[pass[k]] = -lp[k];
       }
     }
@@ -336,15 +352,11 @@ public final class Trainer {
       try (NDManager m = model.lm().newManager()) {
         Binding b = new Binding(m, params, model.embeddingRows(part), true);
         try (GradientCollector gc = engine.newGradientCollector()) {
-          NDArray lp = model.meanLogprobs(b, part, dropout); // (part)
+          NDArray lp = model.meanLogprobs(b, part, streams(dropoutSeed, pass), false); // (part)
           gc.backward(lp.mul(m.create(w)).sum().neg()); // d/dθ of sum_i g_i NLL_i
           b.addGradientsTo(into);
         }
       }
-    }
-    if (dropout != null && first != null) {
-      // both rounds drew the same numbers; the caller's stream continues after them
-      assert dropout.state() == first.state();
     }
     return loss;
   }

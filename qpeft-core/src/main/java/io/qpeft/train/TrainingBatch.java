@@ -25,14 +25,20 @@ import java.util.Set;
 public record TrainingBatch(
     List<Query> queries, List<Passage> passages, int[] positives, int[][] pairs) {
 
-  /** Builds a batch; with {@code pick} the positive is drawn at random, else the first is used. */
+  /**
+   * Builds a batch; with {@code pick} the positive is drawn at random (and, with {@link
+   * TrainConfig#sampleHardNegatives()}, the hard negatives from all of a query's), else the first
+   * are used.
+   */
   public static TrainingBatch of(List<TrainingExample> examples, TrainConfig cfg, Rng pick) {
     List<Passage> pos = new ArrayList<>();
     List<Passage> hard = new ArrayList<>();
+    List<List<Passage>> hardOf = new ArrayList<>();
     for (TrainingExample e : examples) {
       pos.add(e.positives().get(pick == null ? 0 : pick.nextInt(e.positives().size())));
-      hard.addAll(
-          e.hardNegatives().subList(0, Math.min(cfg.hardNegatives(), e.hardNegatives().size())));
+      List<Passage> h = hardNegatives(e, cfg, pick);
+      hardOf.add(h);
+      hard.addAll(h);
     }
     List<Query> queries = new ArrayList<>();
     List<Passage> passages = new ArrayList<>();
@@ -50,8 +56,7 @@ public record TrainingBatch(
         for (int j = 0; j < examples.size(); j++) if (j != i) negatives.add(pos.get(j));
         negatives.addAll(hard);
       } else {
-        negatives.addAll(
-            e.hardNegatives().subList(0, Math.min(cfg.hardNegatives(), e.hardNegatives().size())));
+        negatives.addAll(hardOf.get(i));
       }
       Set<String> seen = new HashSet<>();
       for (Passage n : negatives) {
@@ -66,6 +71,22 @@ public record TrainingBatch(
 
   public int size() {
     return passages.size();
+  }
+
+  /**
+   * The first {@code cfg.hardNegatives()} of a query's hard negatives, or, when sampling with a
+   * stream, that many drawn without replacement from all of them (the official code shuffles them).
+   */
+  private static List<Passage> hardNegatives(TrainingExample e, TrainConfig cfg, Rng pick) {
+    List<Passage> all = e.hardNegatives();
+    int n = Math.min(cfg.hardNegatives(), all.size());
+    if (pick == null || !cfg.sampleHardNegatives() || n == all.size()) return all.subList(0, n);
+    int[] order = new int[all.size()];
+    for (int i = 0; i < order.length; i++) order[i] = i;
+    pick.shuffle(order);
+    List<Passage> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) out.add(all.get(order[i]));
+    return out;
   }
 
   /**

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.qpeft.Fixtures;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -26,7 +26,12 @@ class PublicConfigsTest {
 
   private ModelConfig read(String name) throws IOException {
     Path d = Files.createDirectories(dir.resolve(name));
-    Files.copy(Fixtures.resource("configs/" + name + ".json"), d.resolve("config.json"));
+    // a test resource of this module (not a shared fixture): read from the class path
+    try (InputStream in =
+        PublicConfigsTest.class.getResourceAsStream("/configs/" + name + ".json")) {
+      if (in == null) throw new IllegalStateException("no test resource configs/" + name + ".json");
+      Files.copy(in, d.resolve("config.json"));
+    }
     return HfConfig.read(d);
   }
 

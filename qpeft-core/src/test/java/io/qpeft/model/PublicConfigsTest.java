@@ -26,6 +26,7 @@ class PublicConfigsTest {
 
   private ModelConfig read(String name) throws IOException {
     Path d = Files.createDirectories(dir.resolve(name));
+    // a test resource of this module (not a shared fixture): read from the class path
     try (InputStream in =
         PublicConfigsTest.class.getResourceAsStream("/configs/" + name + ".json")) {
       if (in == null) throw new IllegalStateException("no test resource configs/" + name + ".json");

@@ -7,6 +7,7 @@ import io.qpeft.model.Models;
 import io.qpeft.model.ScoreRequest;
 import io.qpeft.model.TargetScore;
 import io.qpeft.model.TransformerLm;
+import io.qpeft.rerank.YesNoReranker;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -21,17 +22,18 @@ import picocli.CommandLine.Spec;
 /**
  * {@code qpeft-bench bench}: scoring throughput of the engine against the straightforward reference
  * (full vocabulary logits at every position, fixed padded batches in input order, as the UPR code
- * does), on the same inputs in the same run, with model FLOP utilisation against the matmul peak
- * measured on the model's own weight shapes ({@link MatmulPeak}). {@code --method upr} scores query
- * likelihoods; {@code --method yesno} reads two answer rows' logits at the last position of
- * passage-plus-query prompts, as yes/no rerankers do. Model shapes without weights are in {@link
+ * and the yes/no rerankers' model cards do), on the same inputs in the same run, with model FLOP
+ * utilisation against the matmul peak measured on the model's own weight shapes ({@link
+ * MatmulPeak}). {@code --method upr} scores query likelihoods; {@code --method yesno} reads two
+ * answer tokens' logits at each prompt's last position. Model shapes without weights are in {@link
  * BenchShape}.
  */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
     description =
-        "Benchmark query-likelihood scoring: optimized engine vs full-vocabulary reference.")
+        "Benchmark scoring (query likelihood, or yes/no answer logits with --method yesno):"
+            + " optimized engine vs full-vocabulary reference.")
 public final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   private PrintWriter out;
@@ -45,17 +47,23 @@ public final class BenchCommand implements Callable<Integer> {
       names = "--shape",
       defaultValue = "gpt2-small",
       description =
-          "Random-weight model shape when --model is absent: gpt2-small, llama-135m, llama-0.5b,"
-              + " qwen3-0.6b, llama-3.2-1b (default ${DEFAULT-VALUE}).")
+          "Random-weight model shape when --model is absent: gpt2-small, llama-135m, llama-0.5b (default ${DEFAULT-VALUE}).")
   String shape;
 
   @Option(
       names = "--method",
       defaultValue = "upr",
       description =
-          "upr: query log-likelihood given the passage; yesno: logits of two answer tokens at the"
-              + " last position of passage + query (default ${DEFAULT-VALUE}).")
+          "upr: query log-likelihoods (target tokens); yesno: two answer tokens' logits at the last"
+              + " position of prompts of template + query + passage (default ${DEFAULT-VALUE}).")
   String method;
+
+  @Option(
+      names = "--template-tokens",
+      defaultValue = "64",
+      description =
+          "yesno: fixed template tokens in every prompt, besides query and passage (default ${DEFAULT-VALUE}).")
+  int templateTokens;
 
   @Option(
       names = "--queries",
@@ -122,9 +130,16 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private int bench() throws Exception {
+    Cli.requirePositive("--queries", queries);
+    Cli.requirePositive("--passages", passages);
+    Cli.requirePositive("--passage-tokens", passageTokens);
+    Cli.requirePositive("--query-tokens", queryTokens);
+    Cli.requirePositive("--batch-tokens", batchTokens);
+    Cli.requirePositive("--reference-batch", referenceBatch);
+    Cli.requirePositive("--peak-runs", peakRuns);
+    Cli.requirePositive("--runs", runs);
     out = spec.commandLine().getOut();
-    boolean yesNo = parseMethod(method); // before the model is built
-    if (runs <= 0) throw new IllegalArgumentException("--runs must be positive, got " + runs);
+    boolean yesNo = isYesNo(method);
     long t0 = System.nanoTime();
     try (TransformerLm lm =
         model == null
@@ -140,20 +155,25 @@ public final class BenchCommand implements Callable<Integer> {
           c.vocabSize(),
           lm.parameterCount() / 1e6,
           (System.nanoTime() - t0) / 1e9);
-      List<ScoreRequest> requests = yesNo ? yesNoPrompts(requests(c)) : requests(c);
+      List<ScoreRequest> requests = requests(c);
       long realTokens = requests.stream().mapToLong(r -> r.length() - 1).sum();
-      double usefulFlops = usefulFlops(lm, requests, yesNo ? ANSWERS.length : 0);
+      double usefulFlops = usefulFlops(lm, requests);
+      List<int[]> prompts = yesNo ? prompts(c) : null;
+      if (yesNo) {
+        realTokens = prompts.stream().mapToLong(p -> p.length).sum();
+        usefulFlops = yesNoFlops(lm, prompts);
+      }
       List<MatmulPeak.Result> gemms =
           MatmulPeak.measure(MatmulPeak.blockGemms(c, batchTokens), peakRuns);
       double peak = MatmulPeak.best(gemms);
       out.printf(
-          "workload: %s, %d queries x %d passages, %d input tokens (passage ~%d, query %d)%n",
-          yesNo ? "yes/no logits of 2 answer tokens" : "query likelihood (UPR)",
+          "workload: %d queries x %d passages, %d input tokens (passage ~%d, query %d%s)%n",
           queries,
           passages,
           realTokens,
           passageTokens,
-          queryTokens);
+          queryTokens,
+          yesNo ? ", template " + templateTokens + "; 2 answer tokens" : "");
       out.printf(
           "machine matmul peak: %.1f GFLOP/s (float32, %d cores; best of %d runs of each of the"
               + " model's %d block weight shapes at %d rows, the token budget)%n",
@@ -166,42 +186,10 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf("  %-34s %7.1f GFLOP/s%n", g.gemm(), g.flopsPerSecond() / 1e9);
       }
 
-      Workload work = workload(lm, requests);
-      work.engine(requests.subList(0, Math.min(4, requests.size()))); // warm-up
-      if (!skipReference) {
-        work.reference(requests.subList(0, Math.min(2, requests.size()))); // warm-up
-      }
-      double fastSeconds = Double.POSITIVE_INFINITY;
-      double slowSeconds = Double.POSITIVE_INFINITY;
-      float[][] fast = null;
-      float[][] slow = null;
-      long fastRss = 0;
-      for (int run = 0; run < runs; run++) {
-        long start = System.nanoTime();
-        fast = work.engine(requests);
-        fastSeconds = Math.min(fastSeconds, (System.nanoTime() - start) / 1e9);
-        if (run == 0)
-          fastRss = PeakMemory.rssKb(); // peak so far: the engine's, before the reference
-        if (!skipReference) {
-          start = System.nanoTime();
-          slow = work.reference(requests);
-          slowSeconds = Math.min(slowSeconds, (System.nanoTime() - start) / 1e9);
-        }
-      }
-      print(work.engineName(), fastSeconds, requests.size(), realTokens, usefulFlops, peak);
-      if (!skipReference) {
-        print(work.referenceName(), slowSeconds, requests.size(), realTokens, usefulFlops, peak);
-        double maxDiff = 0;
-        for (int i = 0; i < fast.length; i++) {
-          for (int k = 0; k < fast[i].length; k++) {
-            maxDiff = Math.max(maxDiff, Math.abs(fast[i][k] - slow[i][k]));
-          }
-        }
-        out.printf(
-            "speed-up engine / reference: %.2fx (best of %d run(s) each); max |%s difference|:"
-                + " %.2e%n",
-            slowSeconds / fastSeconds, runs, work.quantity(), maxDiff);
-      }
+      long fastRss =
+          yesNo
+              ? benchYesNo(lm, prompts, usefulFlops, peak)
+              : benchUpr(lm, requests, realTokens, usefulFlops, peak);
       out.printf(
           "peak memory: RSS %.0f MiB after engine run, %.0f MiB overall; heap used %.0f MiB%n",
           fastRss / 1024.0,
@@ -211,10 +199,182 @@ public final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** UPR: target log-probabilities, engine then reference. Returns the RSS after the engine. */
+  private long benchUpr(
+      TransformerLm lm,
+      List<ScoreRequest> requests,
+      long realTokens,
+      double usefulFlops,
+      double peak) {
+    lm.score(requests.subList(0, Math.min(4, requests.size())), batchTokens); // warm-up
+    if (!skipReference) {
+      lm.scoreFullVocabulary(requests.subList(0, Math.min(2, requests.size())), 2); // warm-up
+    }
+    double fastSeconds = Double.POSITIVE_INFINITY;
+    double slowSeconds = Double.POSITIVE_INFINITY;
+    List<TargetScore> fast = null;
+    List<TargetScore> slow = null;
+    long fastRss = 0;
+    for (int run = 0; run < runs; run++) { // alternating, best of each: load shifts cancel
+      long start = System.nanoTime();
+      fast = lm.score(requests, batchTokens);
+      fastSeconds = Math.min(fastSeconds, (System.nanoTime() - start) / 1e9);
+      if (run == 0) fastRss = PeakMemory.rssKb(); // the peak before any reference run
+      if (!skipReference) {
+        start = System.nanoTime();
+        slow = lm.scoreFullVocabulary(requests, referenceBatch);
+        slowSeconds = Math.min(slowSeconds, (System.nanoTime() - start) / 1e9);
+      }
+    }
+    print(
+        "engine (target-only logits, token-budget batches)",
+        fastSeconds,
+        requests.size(),
+        realTokens,
+        usefulFlops,
+        peak);
+
+    if (!skipReference) {
+      print(
+          "reference (full-vocabulary logits, padded batches of " + referenceBatch + ")",
+          slowSeconds,
+          requests.size(),
+          realTokens,
+          usefulFlops,
+          peak);
+      double maxDiff = 0;
+      for (int i = 0; i < fast.size(); i++) {
+        float[] a = fast.get(i).targetLogprobs();
+        float[] b = slow.get(i).targetLogprobs();
+        for (int k = 0; k < a.length; k++) maxDiff = Math.max(maxDiff, Math.abs(a[k] - b[k]));
+      }
+      out.printf(
+          "speed-up engine / reference: %.2fx (best of %d run(s) each); max |logprob difference|:"
+              + " %.2e%n",
+          slowSeconds / fastSeconds, runs, maxDiff);
+    }
+    return fastRss;
+  }
+
+  /**
+   * Yes/no: two answer rows at each prompt's last position, engine (those rows only, token-budget
+   * batches) then reference (full-vocabulary logits at every position, fixed batches). Returns the
+   * RSS after the engine.
+   */
+  private long benchYesNo(TransformerLm lm, List<int[]> prompts, double usefulFlops, double peak) {
+    int[] answers = {lm.config().vocabSize() - 7, lm.config().vocabSize() / 3}; // "yes", "no"
+    long realTokens = prompts.stream().mapToLong(p -> p.length).sum();
+    lm.lastPositionLogits(prompts.subList(0, Math.min(4, prompts.size())), answers, batchTokens);
+    if (!skipReference) {
+      lm.lastPositionLogitsFullVocabulary(
+          prompts.subList(0, Math.min(2, prompts.size())), answers, 2);
+    }
+    double fastSeconds = Double.POSITIVE_INFINITY;
+    double slowSeconds = Double.POSITIVE_INFINITY;
+    float[][] fast = null;
+    float[][] slow = null;
+    long fastRss = 0;
+    for (int run = 0; run < runs; run++) { // alternating, best of each: load shifts cancel
+      long start = System.nanoTime();
+      fast = lm.lastPositionLogits(prompts, answers, batchTokens);
+      fastSeconds = Math.min(fastSeconds, (System.nanoTime() - start) / 1e9);
+      if (run == 0) fastRss = PeakMemory.rssKb(); // the peak before any reference run
+      if (!skipReference) {
+        start = System.nanoTime();
+        slow = lm.lastPositionLogitsFullVocabulary(prompts, answers, referenceBatch);
+        slowSeconds = Math.min(slowSeconds, (System.nanoTime() - start) / 1e9);
+      }
+    }
+    print(
+        "engine (answer rows at the last position, token-budget batches)",
+        fastSeconds,
+        prompts.size(),
+        realTokens,
+        usefulFlops,
+        peak);
+    if (!skipReference) {
+      print(
+          "reference (full-vocabulary logits, padded batches of " + referenceBatch + ")",
+          slowSeconds,
+          prompts.size(),
+          realTokens,
+          usefulFlops,
+          peak);
+      double logitDiff = 0;
+      double scoreDiff = 0;
+      for (int i = 0; i < fast.length; i++) {
+        for (int k = 0; k < answers.length; k++) {
+          logitDiff = Math.max(logitDiff, Math.abs(fast[i][k] - slow[i][k]));
+        }
+        scoreDiff =
+            Math.max(
+                scoreDiff, Math.abs(YesNoReranker.score(fast[i]) - YesNoReranker.score(slow[i])));
+      }
+      out.printf(
+          "speed-up engine / reference: %.2fx (best of %d run(s) each); max |logit difference|:"
+              + " %.2e; max |P(yes) difference|: %.2e%n",
+          slowSeconds / fastSeconds, runs, logitDiff, scoreDiff);
+    }
+    return fastRss;
+  }
+
+  private static boolean isYesNo(String m) {
+    return switch (m.toLowerCase(java.util.Locale.ROOT)) {
+      case "upr" -> false;
+      case "yesno" -> true;
+      default ->
+          throw new IllegalArgumentException("unknown --method '" + m + "'; allowed: upr, yesno");
+    };
+  }
+
+  /**
+   * Yes/no prompts: the same random template block, a query per query, a passage per pair (random
+   * ids avoiding the lowest, as {@link #requests}).
+   */
+  private List<int[]> prompts(ModelConfig c) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    int lo = Math.min(260, c.vocabSize() / 2);
+    int[] template = new int[templateTokens];
+    for (int i = 0; i < template.length; i++) template[i] = rnd.nextInt(lo, c.vocabSize());
+    List<int[]> out = new ArrayList<>();
+    for (int q = 0; q < queries; q++) {
+      int[] query = new int[queryTokens];
+      for (int i = 0; i < query.length; i++) query[i] = rnd.nextInt(lo, c.vocabSize());
+      for (int p = 0; p < passages; p++) {
+        int len = Math.max(1, rnd.nextInt(passageTokens / 2, passageTokens * 3 / 2 + 1));
+        int[] prompt = new int[template.length + query.length + len];
+        System.arraycopy(template, 0, prompt, 0, template.length);
+        System.arraycopy(query, 0, prompt, template.length, query.length);
+        for (int i = template.length + query.length; i < prompt.length; i++) {
+          prompt[i] = rnd.nextInt(lo, c.vocabSize());
+        }
+        out.add(prompt);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * FLOPs of the work a yes/no score needs: the blocks and attention over every prompt token (as
+   * {@link #usefulFlops}) and the head for the 2 answer rows at the last position only.
+   */
+  static double yesNoFlops(TransformerLm lm, List<int[]> prompts) {
+    ModelConfig c = lm.config();
+    double blockParams = lm.parameterCount() - (double) c.vocabSize() * c.hiddenSize();
+    double flops = 0;
+    for (int[] p : prompts) {
+      double n = p.length;
+      flops += 2 * blockParams * n;
+      flops += 4.0 * c.numHiddenLayers() * c.numAttentionHeads() * c.headDim() * n * (n + 1) / 2;
+      flops += 2.0 * c.hiddenSize() * 2;
+    }
+    return flops;
+  }
+
   private void print(
       String name, double seconds, int pairs, long tokens, double flops, double peak) {
     out.printf(
-        "%-62s %7.2f s  %8.1f passages/s  %9.0f tokens/s  MFU %5.1f%%%n",
+        "%-66s %7.2f s  %8.1f passages/s  %9.0f tokens/s  MFU %5.1f%%%n",
         name, seconds, pairs / seconds, tokens / seconds, 100 * flops / seconds / peak);
   }
 
@@ -236,97 +396,11 @@ public final class BenchCommand implements Callable<Integer> {
     return out;
   }
 
-  /** The two answer-token ids of the yes/no workload (any two ids cost the same). */
-  private static final int[] ANSWERS = {300, 301};
-
-  private static boolean parseMethod(String method) {
-    return switch (method) {
-      case "upr" -> false;
-      case "yesno" -> true;
-      default ->
-          throw new IllegalArgumentException(
-              "unknown --method '" + method + "'; allowed: upr, yesno");
-    };
-  }
-
-  /**
-   * Yes/no prompts: each passage followed by its query, as one prompt whose last position is read;
-   * kept as requests with a one-token dummy target so that both workloads count tokens alike.
-   */
-  private static List<ScoreRequest> yesNoPrompts(List<ScoreRequest> upr) {
-    List<ScoreRequest> out = new ArrayList<>(upr.size());
-    for (ScoreRequest r : upr) {
-      int[] p = r.promptIds();
-      int[] q = r.targetIds();
-      int[] prompt = java.util.Arrays.copyOf(p, p.length + q.length);
-      System.arraycopy(q, 0, prompt, p.length, q.length);
-      out.add(new ScoreRequest(prompt, new int[] {ANSWERS[0]}));
-    }
-    return out;
-  }
-
-  /** One timed workload: the engine's way and the reference's way to the same numbers. */
-  private interface Workload {
-    float[][] engine(List<ScoreRequest> requests);
-
-    float[][] reference(List<ScoreRequest> requests);
-
-    String engineName();
-
-    String referenceName();
-
-    String quantity();
-  }
-
-  private Workload workload(TransformerLm lm, List<ScoreRequest> requests) {
-    boolean yesNo = parseMethod(method);
-    return new Workload() {
-      @Override
-      public float[][] engine(List<ScoreRequest> part) {
-        if (yesNo) return lm.lastPositionLogits(prompts(part), ANSWERS, batchTokens);
-        return logprobs(lm.score(part, batchTokens));
-      }
-
-      @Override
-      public float[][] reference(List<ScoreRequest> part) {
-        if (yesNo)
-          return lm.lastPositionLogitsFullVocabulary(prompts(part), ANSWERS, referenceBatch);
-        return logprobs(lm.scoreFullVocabulary(part, referenceBatch));
-      }
-
-      @Override
-      public String engineName() {
-        return yesNo
-            ? "engine (2 answer rows at the last position, token budget)"
-            : "engine (target-only logits, token-budget batches)";
-      }
-
-      @Override
-      public String referenceName() {
-        return "reference (full-vocabulary logits, padded batches of " + referenceBatch + ")";
-      }
-
-      @Override
-      public String quantity() {
-        return yesNo ? "logit" : "logprob";
-      }
-    };
-  }
-
-  private static List<int[]> prompts(List<ScoreRequest> requests) {
-    return requests.stream().map(ScoreRequest::promptIds).toList();
-  }
-
-  private static float[][] logprobs(List<TargetScore> scores) {
-    return scores.stream().map(TargetScore::targetLogprobs).toArray(float[][]::new);
-  }
-
   /**
    * FLOPs of the work scoring needs: 2 per weight per input token in the blocks, attention scores
-   * and mixing (2 x 2 x layers x heads x head_dim per query-key pair), and the head at target
-   * positions only ({@code answerRows} > 0: that many head rows at the last position instead).
+   * and mixing (2 x 2 x layers x hidden per query-key pair), and the head at target positions only.
    */
-  static double usefulFlops(TransformerLm lm, List<ScoreRequest> requests, int answerRows) {
+  static double usefulFlops(TransformerLm lm, List<ScoreRequest> requests) {
     ModelConfig c = lm.config();
     double blockParams = lm.parameterCount() - (double) c.vocabSize() * c.hiddenSize();
     double flops = 0;
@@ -334,8 +408,7 @@ public final class BenchCommand implements Callable<Integer> {
       double n = r.length() - 1;
       flops += 2 * blockParams * n;
       flops += 4.0 * c.numHiddenLayers() * c.numAttentionHeads() * c.headDim() * n * (n + 1) / 2;
-      double headRows = answerRows > 0 ? answerRows : c.vocabSize();
-      flops += 2.0 * c.hiddenSize() * headRows * (answerRows > 0 ? 1 : r.targetIds().length);
+      flops += 2.0 * c.hiddenSize() * c.vocabSize() * r.targetIds().length;
     }
     return flops;
   }

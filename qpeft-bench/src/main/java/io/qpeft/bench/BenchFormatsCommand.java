@@ -64,6 +64,9 @@ public final class BenchFormatsCommand implements Callable<Integer> {
   }
 
   private int bench() throws Exception {
+    Cli.requirePositive("--lines", lines);
+    Cli.requirePositive("--text-bytes", textBytes);
+    Cli.requirePositive("--lookups", lookups);
     PrintWriter out = spec.commandLine().getOut();
     boolean temp = dir == null;
     Path folder = temp ? Files.createTempDirectory("qpeft-bench") : Files.createDirectories(dir);

@@ -99,6 +99,15 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
   }
 
   private int bench() throws Exception {
+    Cli.requirePositive("--passages", passages);
+    Cli.requirePositive("--words", words);
+    Cli.requirePositive("--queries", queries);
+    Cli.requirePositive("--hits", hits);
+    Cli.requirePositive("--reference-passages", referencePassages);
+    if (densePassages < 0)
+      throw new IllegalArgumentException("--dense-passages must be >= 0, got " + densePassages);
+    if (densePassages > 0) Cli.requirePositive("--dense-queries", denseQueries);
+    Cli.requirePositive("--threads", threads);
     out = spec.commandLine().getOut();
     boolean temporary = work == null;
     Path dir =

@@ -6,8 +6,8 @@ import io.qpeft.bench.LoadBenchmark.Report;
 import io.qpeft.cli.Cli;
 import io.qpeft.cli.ModelOptions;
 import io.qpeft.rerank.Reranker;
+import io.qpeft.rerank.RerankerFactory;
 import io.qpeft.rerank.Scored;
-import io.qpeft.rerank.UprReranker;
 import io.qpeft.server.BatchPolicy;
 import io.qpeft.server.RerankServer;
 import java.io.IOException;
@@ -153,7 +153,12 @@ public final class BenchServeCommand implements Callable<Integer> {
     if (rounds <= 0) throw new IllegalArgumentException("--rounds must be positive, got " + rounds);
     List<Item> items = LoadBenchmark.synthetic(distinct, documents, words, seed);
     PrintWriter out = spec.commandLine().getOut();
-    try (UprReranker reranker = modelOptions.uprReranker(maxPassageTokens)) {
+    RerankerFactory upr =
+        RerankerFactory.builder()
+            .optMaxPassageTokens(maxPassageTokens)
+            .optBatchTokens(modelOptions.batchTokens())
+            .build();
+    try (Reranker reranker = upr.open(modelOptions.modelDir())) {
       out.printf(
           Locale.ROOT,
           "bench-serve: model %s, %d clients, up to %d requests or %d s per"

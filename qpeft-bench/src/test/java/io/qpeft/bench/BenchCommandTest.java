@@ -40,6 +40,8 @@ class BenchCommandTest {
             "--batch-tokens",
             "256",
             "--peak-runs",
+            "2",
+            "--runs",
             "2");
     assertEquals(0, run.exitCode(), run.err());
     Matcher peak =
@@ -70,8 +72,67 @@ class BenchCommandTest {
             .matcher(run.out());
     assertTrue(engine.find(), run.out());
     assertTrue(run.out().contains("reference (full-vocabulary logits, padded batches of 16)"));
-    assertTrue(run.out().contains("speed-up engine / reference: "), run.out());
+    assertTrue(
+        run.out().contains("speed-up engine / reference: ")
+            && run.out().contains("(best of 2 run(s) each)"),
+        run.out());
     assertTrue(run.out().contains("peak memory: RSS "), run.out());
+  }
+
+  /** {@code --method yesno}: answer rows against full-vocabulary logits, same prompts. */
+  @Test
+  void yesNoComparesAnswerRowsWithFullVocabularyLogits() {
+    BenchRun run =
+        BenchRun.of(
+            "bench",
+            "--model",
+            BenchRun.TINY_LLAMA.toString(),
+            "--method",
+            "yesno",
+            "--queries",
+            "1",
+            "--passages",
+            "5",
+            "--passage-tokens",
+            "16",
+            "--query-tokens",
+            "4",
+            "--template-tokens",
+            "10",
+            "--peak-runs",
+            "1");
+    assertEquals(0, run.exitCode(), run.err());
+    // 5 prompts of 10 template + 4 query + 8..24 passage tokens
+    Matcher workload =
+        Pattern.compile(
+                "workload: 1 queries x 5 passages, (\\d+) input tokens \\(passage ~16, query 4,"
+                    + " template 10; 2 answer tokens\\)")
+            .matcher(run.out());
+    assertTrue(workload.find(), run.out());
+    int tokens = Integer.parseInt(workload.group(1));
+    assertTrue(tokens >= 5 * 22 && tokens <= 5 * 38, run.out());
+    assertTrue(
+        Pattern.compile(
+                "engine \\(answer rows at the last position, token-budget batches\\) +[0-9.]+ s +[0-9.]+"
+                    + " passages/s +[0-9.]+ tokens/s")
+            .matcher(run.out())
+            .find(),
+        run.out());
+    Matcher diff =
+        Pattern.compile(
+                "speed-up engine / reference: [0-9.]+x \\(best of 1 run\\(s\\) each\\); max \\|logit"
+                    + " difference\\|: ([0-9.e+-]+); max"
+                    + " \\|P\\(yes\\) difference\\|: ([0-9.e+-]+)")
+            .matcher(run.out());
+    assertTrue(diff.find(), run.out());
+    assertTrue(Double.parseDouble(diff.group(1)) < 1e-4, run.out());
+    assertTrue(Double.parseDouble(diff.group(2)) < 1e-5, run.out());
+    assertTrue(run.out().contains("peak memory: RSS "), run.out());
+
+    BenchRun bad = BenchRun.of("bench", "--shape", "llama-135m", "--method", "listwise");
+    assertEquals(1, bad.exitCode());
+    assertEquals(
+        "qpeft-bench bench: unknown --method 'listwise'; allowed: upr, yesno\n", bad.err());
   }
 
   @Test
@@ -93,37 +154,5 @@ class BenchCommandTest {
         MatmulPeak.blockGemms(BenchShape.qwen3_0_6b.config, 64).toString());
     assertEquals("llama3", BenchShape.llama3_2_1b.config.ropeScaling().type());
     assertEquals(BenchShape.llama3_2_1b, BenchShape.parse("Llama-3.2-1B"));
-  }
-
-  /** The yes/no workload: two answer rows at the last position against the full-vocabulary way. */
-  @Test
-  void yesNoMethodComparesAnswerRowsWithTheReference() {
-    BenchRun run =
-        BenchRun.of(
-            "bench",
-            "--model",
-            BenchRun.TINY_LLAMA.toString(),
-            "--method",
-            "yesno",
-            "--queries",
-            "1",
-            "--passages",
-            "4",
-            "--passage-tokens",
-            "16",
-            "--query-tokens",
-            "4",
-            "--peak-runs",
-            "1");
-    assertEquals(0, run.exitCode(), run.err());
-    assertTrue(run.out().contains("workload: yes/no logits of 2 answer tokens"), run.out());
-    assertTrue(
-        run.out().contains("engine (2 answer rows at the last position, token budget)"), run.out());
-    Matcher diff = Pattern.compile("max \\|logit difference\\|: ([0-9.e+-]+)").matcher(run.out());
-    assertTrue(diff.find(), run.out());
-    assertTrue(Double.parseDouble(diff.group(1)) < 1e-4, run.out());
-    BenchRun bad = BenchRun.of("bench", "--method", "pairwise");
-    assertEquals(1, bad.exitCode());
-    assertTrue(bad.err().contains("allowed: upr, yesno"), bad.err());
   }
 }

@@ -3,19 +3,17 @@ package io.qpeft.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.qpeft.data.AnswerMatcher;
 import io.qpeft.data.AtomicOutput;
-import io.qpeft.data.CandidatesReader;
-import io.qpeft.data.CandidatesRecord;
-import io.qpeft.data.CandidatesSource;
-import io.qpeft.data.ErrorPolicy;
+import io.qpeft.data.PartFiles;
 import io.qpeft.data.Qrels;
-import io.qpeft.data.RecordReader;
-import io.qpeft.data.TrecRun;
 import io.qpeft.eval.AnswerJudgments;
+import io.qpeft.eval.AnswerMatcher;
 import io.qpeft.eval.Evaluation;
 import io.qpeft.eval.Measure;
+import io.qpeft.eval.RankMeasure;
 import io.qpeft.eval.Rankings;
+import io.qpeft.report.Figure;
+import io.qpeft.report.Figures;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +38,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Evaluate runs against qrels (trec_eval semantics) or answers (DPR has_answer).",
-      "Runs: TREC run files, DPR/UPR JSON or JSONL rerank output. The first run is the baseline."
+      "Runs: TREC run files, DPR/UPR JSON or JSONL rerank output, or a job's output folder (part files + _SUCCESS, as qpeft-spark writes). The first run is the baseline."
     })
 public final class EvalCommand implements Callable<Integer> {
   static final String QRELS_MEASURES = "nDCG@10,RR@10,R@100,AP";
@@ -54,6 +52,13 @@ public final class EvalCommand implements Callable<Integer> {
       paramLabel = "FILE",
       description = "Run to evaluate; repeat to compare.")
   List<Path> runs;
+
+  @Option(
+      names = "--label",
+      paramLabel = "NAME",
+      description =
+          "Name of each run in the table, JSON and figure, in --run order (default: file names).")
+  List<String> labels;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
   Relevance relevance;
@@ -114,15 +119,21 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--json", paramLabel = "FILE", description = "Also write all results as JSON.")
   Path json;
 
+  @Option(
+      names = "--plot",
+      paramLabel = "FILE",
+      description =
+          "Also draw Hit@k and Recall@k for k = 1..depth (--depth, else the longest ranking, at most "
+              + PLOT_MAX_DEPTH
+              + "), every run side by side, into FILE.png or FILE.svg.")
+  Path plot;
+
+  /** Deepest k plotted when --depth is not given (the papers plot k = 1..100). */
+  static final int PLOT_MAX_DEPTH = 100;
+
   @Override
   public Integer call() {
-    try {
-      return evaluate();
-    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-      spec.commandLine().getErr().println("error: " + e.getMessage());
-      spec.commandLine().getErr().flush();
-      return 2;
-    }
+    return Cli.run(spec, this::evaluate);
   }
 
   private int evaluate() {
@@ -136,27 +147,23 @@ public final class EvalCommand implements Callable<Integer> {
                 : relevance.qrels != null ? QRELS_MEASURES : ANSWER_MEASURES,
             threshold);
     if (ms.isEmpty()) throw new IllegalArgumentException("--measures is empty");
+    if (plot != null) Figure.format(plot); // an unsupported name fails before any work
     for (Path r : runs)
-      if (!Files.isRegularFile(r))
-        throw new IllegalArgumentException("run " + r + " does not exist");
+      if (!Files.isRegularFile(r) && !PartFiles.isOutputFolder(r))
+        throw new IllegalArgumentException(
+            "run " + r + " does not exist (a run is a file or a job's output folder)");
 
     // 1. rankings per run (and, with answers, judgments grown from every run's passages)
     Map<String, Map<String, Integer>> judgments;
     List<Map<String, List<String>>> rankings = new ArrayList<>();
     if (relevance.qrels != null) {
       judgments = Qrels.read(relevance.qrels).asMap();
-      for (Path r : runs) rankings.add(readRanking(r, null));
+      for (Path r : runs) rankings.add(Rankings.read(r, null, passages));
     } else {
       AnswerJudgments answers =
           new AnswerJudgments(regex ? AnswerMatcher.REGEX : AnswerMatcher.STRING);
-      if (TrecRunCheck.isTrec(relevance.answers)) {
-        throw new IllegalArgumentException(
-            "--answers " + relevance.answers + " must be DPR JSON or JSONL with \"answers\"");
-      }
-      try (RecordReader<CandidatesRecord> in = records(relevance.answers)) {
-        in.forEachRemaining(answers::addAnswers);
-      }
-      for (Path r : runs) rankings.add(readRanking(r, answers));
+      answers.addAnswers(relevance.answers, passages);
+      for (Path r : runs) rankings.add(Rankings.read(r, answers, passages));
       judgments = answers.judgments();
     }
     if (depth > 0) {
@@ -172,38 +179,50 @@ public final class EvalCommand implements Callable<Integer> {
     if (perQuery) printPerQuery(out, names, evals);
     printSummary(out, names, evals);
     if (json != null) writeJson(names, evals);
+    if (plot != null) plot(names, rankings, judgments);
     out.flush();
     return 0;
   }
 
-  private RecordReader<CandidatesRecord> records(Path file) {
-    return CandidatesReader.openRecords(
-        CandidatesSource.detect(file, passages, null), ErrorPolicy.FAIL);
-  }
-
-  /** Rankings of one run: trec_eval order for TREC runs, list order for JSON runs. */
-  private Map<String, List<String>> readRanking(Path run, AnswerJudgments answers) {
-    if (TrecRunCheck.isTrec(run))
-      return new LinkedHashMap<>(Rankings.fromRun(TrecRun.read(run), run.toString()));
-    Map<String, List<String>> out = new LinkedHashMap<>();
-    try (RecordReader<CandidatesRecord> in = records(run)) {
-      while (in.hasNext()) {
-        CandidatesRecord rec = in.next();
-        List<String> ranking =
-            answers != null
-                ? answers.judge(rec)
-                : rec.candidates().passages().stream().map(p -> p.docid()).toList();
-        if (ranking == null) continue; // a question without answers: not judged, ignored
-        if (out.put(rec.query().qid(), ranking) != null) {
-          throw new IllegalArgumentException(
-              run + ": query " + rec.query().qid() + " appears twice");
-        }
+  /** Hit@k and Recall@k curves of every run, k = 1..depth, into {@link #plot}. */
+  private void plot(
+      List<String> names,
+      List<Map<String, List<String>>> rankings,
+      Map<String, Map<String, Integer>> judgments) {
+    int deepest = 1;
+    for (Map<String, List<String>> run : rankings)
+      for (List<String> r : run.values()) deepest = Math.max(deepest, r.size());
+    int k = depth > 0 ? depth : Math.min(deepest, PLOT_MAX_DEPTH);
+    List<Measure> curve = new ArrayList<>();
+    for (int i = 1; i <= k; i++) curve.add(RankMeasure.parse("Hit@" + i, threshold));
+    for (int i = 1; i <= k; i++) curve.add(RankMeasure.parse("Recall@" + i, threshold));
+    Map<String, double[]> hit = new LinkedHashMap<>();
+    Map<String, double[]> recall = new LinkedHashMap<>();
+    for (int r = 0; r < rankings.size(); r++) {
+      Evaluation e = Evaluation.of(rankings.get(r), judgments, curve);
+      double[] h = new double[k];
+      double[] c = new double[k];
+      for (int i = 0; i < k; i++) {
+        h[i] = e.mean(i);
+        c[i] = e.mean(k + i);
       }
+      hit.put(names.get(r), h);
+      recall.put(names.get(r), c);
     }
-    return out;
+    Figures.hitRecall(hit, recall).write(plot);
   }
 
   private List<String> runNames() {
+    if (labels != null) {
+      if (labels.size() != runs.size())
+        throw new IllegalArgumentException(
+            "give one --label per --run: "
+                + labels.size()
+                + " labels for "
+                + runs.size()
+                + " runs");
+      return List.copyOf(labels);
+    }
     List<String> names = new ArrayList<>();
     for (Path r : runs) names.add(String.valueOf(r.getFileName()));
     if (names.stream().distinct().count() < names.size()) {
@@ -325,20 +344,5 @@ public final class EvalCommand implements Callable<Integer> {
   private static void putNumber(ObjectNode node, String field, double v) {
     if (Double.isNaN(v)) node.putNull(field);
     else node.put(field, v);
-  }
-
-  /** Format sniffing for run files: JSON starts with '[' or '{', anything else is a TREC run. */
-  static final class TrecRunCheck {
-    static boolean isTrec(Path file) {
-      try (var r = Files.newBufferedReader(file)) {
-        for (int c; (c = r.read()) >= 0; ) {
-          if (Character.isWhitespace(c) || c == '\uFEFF') continue;
-          return c != '[' && c != '{';
-        }
-        return true;
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException("cannot read " + file, e);
-      }
-    }
   }
 }

@@ -2,8 +2,6 @@ package io.qpeft.cli;
 
 import io.qpeft.model.Models;
 import io.qpeft.model.TransformerLm;
-import io.qpeft.rerank.UprReranker;
-import io.qpeft.tokenizer.TextTokenizer;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -51,24 +49,5 @@ public final class ModelOptions {
       throw new IllegalArgumentException("--batch-tokens must be positive, got " + batchTokens);
     }
     return batchTokens;
-  }
-
-  /** A UPR reranker over {@code --model} that owns (and closes) the model. */
-  public UprReranker uprReranker(int maxPassageTokens) {
-    Path dir = modelDir();
-    TransformerLm lm = load(dir);
-    try {
-      TextTokenizer tokenizer = TextTokenizer.load(dir);
-      return UprReranker.builder()
-          .setModel(lm)
-          .setTokenizer(tokenizer)
-          .optMaxPassageTokens(maxPassageTokens)
-          .optBatchTokens(batchTokens())
-          .optOwnsModel(true)
-          .build();
-    } catch (RuntimeException e) {
-      lm.close();
-      throw e;
-    }
   }
 }

@@ -12,6 +12,7 @@ import io.qpeft.data.ErrorPolicy;
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
 import io.qpeft.data.RecordReader;
+import io.qpeft.eval.AnswerMatcher;
 import io.qpeft.model.TransformerLm;
 import io.qpeft.rerank.Reranker;
 import io.qpeft.rerank.RerankerFactory;
@@ -171,7 +172,9 @@ public final class RerankCommand implements Callable<Integer> {
         }
       }
       try (RecordReader<CandidatesRecord> in = CandidatesReader.openRecords(source, quiet());
-          CandidatesWriter out = CandidatesWriter.open(output, outFormat, tag)) {
+          CandidatesWriter out =
+              CandidatesWriter.open(output, outFormat, tag)
+                  .optHasAnswer(AnswerMatcher.STRING::hasAnswer)) {
         for (int i = 0; in.hasNext(); i++) {
           CandidatesRecord rec = in.next();
           RerankJournal.Entry done =

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qpeft.data.AtomicOutput;
 import io.qpeft.model.LanguageModel;
 import io.qpeft.model.ModelConfig;
 import io.qpeft.model.ScoreRequest;
@@ -15,7 +16,6 @@ import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,13 +71,14 @@ public final class ScoreCommand implements Callable<Integer> {
   }
 
   private int score() throws IOException {
-    if (!Files.isRegularFile(input)) throw new NoSuchFileException(input + " (--input)");
+    if (!Files.isRegularFile(input))
+      throw new IllegalArgumentException("--input " + input + ": no such file");
     Path dir = modelOptions.modelDir();
     int errors = 0;
     try (LanguageModel model = modelOptions.load(dir);
         TextTokenizer tokenizer = TextTokenizer.load(dir);
         BufferedReader in = Files.newBufferedReader(input, StandardCharsets.UTF_8);
-        OutputTarget out = new OutputTarget(output, spec.commandLine().getOut())) {
+        AtomicOutput out = AtomicOutput.toFileOrStdout(output, spec.commandLine().getOut())) {
       // a chunk spans several forward passes so the model can group similar lengths
       long chunkTokens = 4L * modelOptions.batchTokens;
       List<Line> chunk = new ArrayList<>();

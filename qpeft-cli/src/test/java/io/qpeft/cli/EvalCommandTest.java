@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * End-to-end runs of {@code qpeft eval} on tiny files, asserting exact output. The values are
@@ -40,15 +37,10 @@ class EvalCommandTest {
   }
 
   private int run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = new CommandLine(new Main());
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute(args);
-    stdout = out.toString();
-    stderr = err.toString();
-    return code;
+    CliRun r = CliRun.of(args);
+    stdout = r.out();
+    stderr = r.err();
+    return r.exitCode();
   }
 
   private String p(String name) {
@@ -90,6 +82,24 @@ class EvalCommandTest {
     assertTrue(json.get("runs").get(0).get("per_query").get("q3").get("Recall@2").isNull());
     assertEquals(
         0.5, json.get("runs").get(1).get("vs_first").get("P@2").get("change").asDouble(), 1e-12);
+  }
+
+  @Test
+  void aJobOutputFolderIsARun() throws Exception {
+    // run-b split over two part files, as qpeft-spark writes it
+    Path folder = dir.resolve("spark").resolve("run-b.trec");
+    Files.createDirectories(folder);
+    List<String> lines = Files.readAllLines(dir.resolve("run-b.trec"));
+    Files.write(folder.resolve("part-00000"), lines.subList(0, 4));
+    Files.write(folder.resolve("part-00001"), lines.subList(4, lines.size()));
+    Files.writeString(folder.resolve("_SUCCESS"), "");
+    assertEquals(0, run("eval", "--run", p("run-b.trec"), "--qrels", p("qrels.txt")), stderr);
+    String fromFile = stdout;
+    assertEquals(0, run("eval", "--run", folder.toString(), "--qrels", p("qrels.txt")), stderr);
+    assertEquals(fromFile, stdout);
+    Files.delete(folder.resolve("_SUCCESS"));
+    assertEquals(1, run("eval", "--run", folder.toString(), "--qrels", p("qrels.txt")));
+    assertTrue(stderr.contains("has no _SUCCESS marker"), stderr);
   }
 
   @Test
@@ -161,12 +171,46 @@ class EvalCommandTest {
   }
 
   @Test
-  void badInputGivesAClearMessageAndExitCode2() throws Exception {
+  void badInputGivesOneLineAndExitCode1() throws Exception {
     Files.writeString(dir.resolve("bad.trec"), "q1 Q0 d1 1 x tag\n");
-    assertEquals(2, run("eval", "--run", p("bad.trec"), "--qrels", p("qrels.txt")));
-    assertEquals("error: " + p("bad.trec") + ":1: score 'x' is not a number", stderr.strip());
+    assertEquals(1, run("eval", "--run", p("bad.trec"), "--qrels", p("qrels.txt")));
+    assertEquals("qpeft eval: " + p("bad.trec") + ":1: score 'x' is not a number\n", stderr);
     assertEquals(
-        2, run("eval", "--run", p("run-a.trec"), "--qrels", p("qrels.txt"), "--measures", "F1"));
-    assertTrue(stderr.startsWith("error: unknown measure 'F1'"), stderr);
+        1, run("eval", "--run", p("run-a.trec"), "--qrels", p("qrels.txt"), "--measures", "F1"));
+    assertTrue(stderr.startsWith("qpeft eval: unknown measure 'F1'"), stderr);
+  }
+
+  @Test
+  void plotsHitAndRecallAtEveryDepthForEveryRun() throws Exception {
+    int code =
+        run(
+            "eval",
+            "--run",
+            p("run-a.trec"),
+            "--run",
+            p("run-b.trec"),
+            "--qrels",
+            p("qrels.txt"),
+            "--depth",
+            "4",
+            "--label",
+            "first",
+            "--label",
+            "second",
+            "--plot",
+            p("curves.svg"));
+    assertEquals(0, code, stderr);
+    assertTrue(stdout.contains("measure   first  second   change  p-value"), stdout);
+    String svg = Files.readString(dir.resolve("curves.svg"));
+    for (String s : List.of("Hit@k", "Recall@k", "first", "second")) assertTrue(svg.contains(s), s);
+    assertEquals(
+        0,
+        run("eval", "--run", p("run-a.trec"), "--qrels", p("qrels.txt"), "--plot", p("c.png")),
+        stderr);
+    assertEquals(1280, javax.imageio.ImageIO.read(dir.resolve("c.png").toFile()).getWidth());
+
+    assertEquals(
+        1, run("eval", "--run", p("run-a.trec"), "--qrels", p("qrels.txt"), "--plot", p("c.gif")));
+    assertTrue(stderr.contains("FILE.png or FILE.svg"), stderr);
   }
 }

@@ -94,6 +94,11 @@ class TrainCommandTest {
     assertTrue(first.get("train_loss").asDouble() > 0 && first.has("dev_loss"), epochs.get(0));
     assertTrue(Files.isRegularFile(adapter.resolve("adapter_config.json")));
     assertTrue(Files.isRegularFile(adapter.resolve("adapter_model.safetensors")));
+    // the loss curves, drawn into the adapter folder
+    java.awt.image.BufferedImage loss =
+        javax.imageio.ImageIO.read(adapter.resolve(TrainCommand.LOSS_FIGURE).toFile());
+    assertEquals(640, loss.getWidth());
+    assertTrue(t.err().contains("loss curves: " + TrainCommand.LOSS_FIGURE), t.err());
 
     Path out = dir.resolve("out.trec");
     CliRun r =

@@ -1,7 +1,6 @@
 package io.qpeft.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -60,7 +59,7 @@ public final class CandidatesReader {
       this.source = source;
       this.store = store;
       this.policy = policy;
-      this.lines = new TextFiles.Lines(source.input());
+      this.lines = TextFiles.Lines.fileOrParts(source.input());
     }
 
     @Override
@@ -78,70 +77,7 @@ public final class CandidatesReader {
     }
 
     private CandidatesRecord parse(String line, int i) {
-      JsonNode node;
-      try {
-        node = PassageLines.JSON.readTree(line);
-      } catch (Exception e) {
-        throw lines.bad("invalid JSON: " + PassageLines.firstLine(e));
-      }
-      if (!(node instanceof ObjectNode obj)) throw lines.bad("expected a JSON object per line");
-      Query query = jsonlQuery(obj, i);
-      JsonNode cands = obj.get("candidates");
-      if (cands == null || !cands.isArray()) {
-        throw lines.bad("query " + query.qid() + " has no \"candidates\" array");
-      }
-      List<Candidate> out = new ArrayList<>();
-      for (int c = 0; c < cands.size() && (source.depth() == 0 || c < source.depth()); c++) {
-        out.add(candidate(cands.get(c), c, query.qid()));
-      }
-      return new CandidatesRecord(
-          new Candidates(query, out), answers(obj, query), obj, lines.lineNumber());
-    }
-
-    private Query jsonlQuery(ObjectNode obj, int index) {
-      JsonNode q = obj.get("query");
-      if (q == null || q.isNull()) throw lines.bad("missing \"query\"");
-      String qid;
-      String text;
-      if (q.isObject()) {
-        qid = PassageLines.firstText(q, QueryReader.QID_FIELDS);
-        text = PassageLines.firstText(q, QueryReader.QUERY_TEXT_FIELDS);
-      } else {
-        qid = PassageLines.firstText(obj, QueryReader.QID_FIELDS);
-        text = q.asText();
-      }
-      if (text == null) throw lines.bad("query has no \"text\"");
-      return new Query(qid == null ? Integer.toString(index) : qid, text);
-    }
-
-    private Candidate candidate(JsonNode c, int position, String qid) {
-      if (c == null || !c.isObject()) {
-        throw lines.bad("candidate " + position + " of query " + qid + " is not an object");
-      }
-      String docid = PassageLines.firstText(c, PassageLines.ID_FIELDS);
-      if (docid == null) {
-        throw lines.bad("candidate " + position + " of query " + qid + " has no \"docid\"");
-      }
-      double score = score(c.get("score"), lines.source, lines.lineNumber(), docid);
-      JsonNode doc = c.get("doc");
-      Passage p;
-      if (doc != null && doc.isTextual()) {
-        p = new Passage(docid, "", doc.asText());
-      } else if (doc != null && doc.isObject()) {
-        p = withId(docid, doc, c);
-      } else if (PassageLines.firstText(c, PassageLines.TEXT_FIELDS) != null) {
-        p = withId(docid, c, c);
-      } else {
-        p = fromStore(store, docid, lines.source, lines.lineNumber());
-      }
-      return new Candidate(p, score);
-    }
-
-    private Passage withId(String docid, JsonNode doc, JsonNode candidate) {
-      String text = PassageLines.firstText(doc, PassageLines.TEXT_FIELDS);
-      if (text == null) throw lines.bad("document " + docid + " has no \"text\" or \"contents\"");
-      String title = PassageLines.firstText(doc, List.of("title"));
-      return new Passage(docid, title, text);
+      return JsonlRequest.parse(line, i, source.depth(), store, lines.source, lines.lineNumber());
     }
 
     @Override
@@ -244,7 +180,7 @@ public final class CandidatesReader {
       this.store = store;
       this.policy = policy;
       this.queries = QueryReader.readMap(source.queries());
-      this.lines = new TextFiles.Lines(source.input());
+      this.lines = TextFiles.Lines.fileOrParts(source.input());
     }
 
     @Override
@@ -338,7 +274,7 @@ public final class CandidatesReader {
     return out;
   }
 
-  private static Passage fromStore(PassageStore store, String docid, String source, long line) {
+  static Passage fromStore(PassageStore store, String docid, String source, long line) {
     if (store == null) {
       throw new BadRecordException(
           source,

@@ -53,16 +53,26 @@ public record CandidatesSource(
 
   /**
    * Picks the format from the input: a JSON array is DPR, JSON lines are JSONL requests, anything
-   * else is a TREC run (which then needs {@code collection} and {@code queries}).
+   * else is a TREC run (which then needs {@code collection} and {@code queries}). The input may be
+   * a file or a job's output folder ({@link PartFiles}: part files + {@code _SUCCESS}).
    */
   public static CandidatesSource detect(Path input, Path collection, Path queries) {
-    if (!Files.isRegularFile(input)) {
-      throw new IllegalArgumentException("candidates file " + input + " does not exist");
-    }
-    int first = TextFiles.firstChar(input);
-    Format format = first == '[' ? Format.DPR : first == '{' ? Format.JSONL : Format.TREC;
+    Format format = detectFormat(input);
     return new CandidatesSource(
         format, input, collection, format == Format.TREC ? queries : null, 0);
+  }
+
+  /**
+   * The format of a candidates file or output folder, from its first character (see {@link
+   * #detect}).
+   */
+  public static Format detectFormat(Path input) {
+    if (!Files.isRegularFile(input) && !PartFiles.isOutputFolder(input)) {
+      throw new IllegalArgumentException(
+          "candidates file " + input + " does not exist (or is a folder without part files)");
+    }
+    int first = TextFiles.firstChar(input);
+    return first == '[' ? Format.DPR : first == '{' ? Format.JSONL : Format.TREC;
   }
 
   public CandidatesSource withDepth(int depth) {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.BiPredicate;
 
 /**
  * Writes reranked candidates, one query at a time, to a temporary file that {@link #commit()} moves
@@ -55,7 +56,7 @@ public final class CandidatesWriter implements AutoCloseable {
   private final String tag;
   private final AtomicOutput out;
   private boolean first = true;
-  private final AnswerMatcher matcher = AnswerMatcher.STRING;
+  private BiPredicate<List<String>, String> hasAnswer;
 
   private CandidatesWriter(Path target, Format format, String tag) {
     this.format = format;
@@ -70,8 +71,58 @@ public final class CandidatesWriter implements AutoCloseable {
     return new CandidatesWriter(target, format, tag);
   }
 
+  /**
+   * DPR JSON written from non-DPR input gets {@code has_answer} on every ctx from this check of the
+   * answers against the passage text (e.g. {@code io.qpeft.eval.AnswerMatcher.STRING::hasAnswer},
+   * DPR's own rule); without it, such ctxs have no {@code has_answer}. DPR input keeps its ctxs'
+   * fields as they are.
+   */
+  public CandidatesWriter optHasAnswer(BiPredicate<List<String>, String> hasAnswer) {
+    this.hasAnswer = hasAnswer;
+    return this;
+  }
+
   /** Writes one query; {@code scores[i]} is the new score of candidate {@code i} of the input. */
   public void write(CandidatesRecord input, double[] scores) {
+    if (format == Format.DPR) {
+      List<Integer> order = order(input, scores);
+      out.write(first ? "" : ",\n");
+      out.write(json(dpr(input, scores, order, hasAnswer)));
+    } else {
+      out.write(render(input, scores, format, tag));
+    }
+    first = false;
+  }
+
+  /**
+   * The text of one query in a line format ({@link Format#TREC} or {@link Format#JSONL}), ending
+   * with a newline: what {@link #write} appends for it. For writers that own their files (the Spark
+   * job's part files).
+   */
+  public static String render(CandidatesRecord input, double[] scores, Format format, String tag) {
+    List<Integer> order = order(input, scores);
+    List<Candidate> cands = input.candidates().candidates();
+    return switch (format) {
+      case TREC -> {
+        TrecRun.checkTag(tag);
+        StringBuilder sb = new StringBuilder();
+        int rank = 1;
+        for (int i : order) {
+          sb.append(
+              TrecRun.format(
+                  new RunEntry(input.query().qid(), cands.get(i).docid(), rank++, scores[i]), tag));
+        }
+        yield sb.toString();
+      }
+      case JSONL -> json(jsonl(input, scores, order)) + "\n";
+      case DPR ->
+          throw new UnsupportedOperationException(
+              "DPR JSON is one array, not lines; line formats: trec, jsonl");
+    };
+  }
+
+  /** Candidate indexes by descending score, ties in input order; checks one score each. */
+  private static List<Integer> order(CandidatesRecord input, double[] scores) {
     List<Candidate> cands = input.candidates().candidates();
     if (scores.length != cands.size()) {
       throw new IllegalArgumentException(
@@ -85,28 +136,15 @@ public final class CandidatesWriter implements AutoCloseable {
     List<Integer> order = new ArrayList<>(cands.size());
     for (int i = 0; i < scores.length; i++) order.add(i);
     order.sort(Comparator.comparingDouble((Integer i) -> scores[i]).reversed()); // stable
+    return order;
+  }
+
+  private static String json(ObjectNode node) {
     try {
-      switch (format) {
-        case TREC -> {
-          int rank = 1;
-          for (int i : order) {
-            out.write(
-                TrecRun.format(
-                    new RunEntry(input.query().qid(), cands.get(i).docid(), rank++, scores[i]),
-                    tag));
-          }
-        }
-        case JSONL ->
-            out.write(PassageLines.JSON.writeValueAsString(jsonl(input, scores, order)) + "\n");
-        case DPR -> {
-          out.write(first ? "" : ",\n");
-          out.write(PassageLines.JSON.writeValueAsString(dpr(input, scores, order)));
-        }
-      }
+      return PassageLines.JSON.writeValueAsString(node);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + out.target(), e);
+      throw new UncheckedIOException("cannot serialise JSON", e);
     }
-    first = false;
   }
 
   /** Writes candidates in their given order, scoring them by position (n, n-1, ..., 1). */
@@ -117,7 +155,7 @@ public final class CandidatesWriter implements AutoCloseable {
     write(input, scores);
   }
 
-  private ObjectNode jsonl(CandidatesRecord input, double[] scores, List<Integer> order) {
+  private static ObjectNode jsonl(CandidatesRecord input, double[] scores, List<Integer> order) {
     List<Candidate> cands = input.candidates().candidates();
     boolean fromJsonl =
         input.source() != null && input.source().get("candidates") instanceof ArrayNode;
@@ -152,7 +190,11 @@ public final class CandidatesWriter implements AutoCloseable {
     return root;
   }
 
-  private ObjectNode dpr(CandidatesRecord input, double[] scores, List<Integer> order) {
+  private static ObjectNode dpr(
+      CandidatesRecord input,
+      double[] scores,
+      List<Integer> order,
+      BiPredicate<List<String>, String> hasAnswer) {
     List<Candidate> cands = input.candidates().candidates();
     JsonNode srcCtxs =
         input.source() == null
@@ -180,8 +222,8 @@ public final class CandidatesWriter implements AutoCloseable {
         c.put("title", p.title());
         c.put("text", p.text());
         c.put("score", cands.get(i).score());
-        if (!input.answers().isEmpty())
-          c.put("has_answer", matcher.hasAnswer(input.answers(), p.text()));
+        if (!input.answers().isEmpty() && hasAnswer != null)
+          c.put("has_answer", hasAnswer.test(input.answers(), p.text()));
       }
       c.put(RERANK_SCORE, scores[i]);
       ctxs.add(c);

@@ -2,6 +2,7 @@ package io.qpeft.data;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Sequential reading of a passage collection, one {@link Passage} at a time in file order, in
@@ -19,6 +20,12 @@ import java.nio.file.Path;
  * PassageStore#open(Path)}.
  */
 public final class CorpusReader {
+  /** Fields that hold a passage's id in JSON collections, in order of preference. */
+  public static final List<String> ID_FIELDS = PassageLines.ID_FIELDS;
+
+  /** Fields that hold a passage's text in JSON collections, in order of preference. */
+  public static final List<String> TEXT_FIELDS = PassageLines.TEXT_FIELDS;
+
   private CorpusReader() {}
 
   /** Opens {@code collection} with {@link ErrorPolicy#FAIL}. */

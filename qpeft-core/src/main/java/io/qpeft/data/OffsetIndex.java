@@ -1,17 +1,14 @@
 package io.qpeft.data;
 
-import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.LongBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
@@ -185,21 +182,17 @@ final class OffsetIndex {
 
   private static void write(Path sidecar, long[] keys, long[] offs, long size, long mtime)
       throws IOException {
-    Path tmp = Files.createTempFile(sidecar.toAbsolutePath().getParent(), ".qpeft-idx", ".tmp");
-    try {
-      try (OutputStream os = Files.newOutputStream(tmp);
-          DataOutputStream out = new DataOutputStream(new BufferedOutputStream(os, 1 << 16))) {
-        out.writeLong(MAGIC);
-        out.writeLong(VERSION);
-        out.writeLong(size);
-        out.writeLong(mtime);
-        out.writeLong(keys.length);
-        for (long k : keys) out.writeLong(k);
-        for (long o : offs) out.writeLong(o);
-      }
-      Files.move(tmp, sidecar, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
+    try (AtomicOutput output = new AtomicOutput(sidecar)) {
+      DataOutputStream out = new DataOutputStream(output.stream());
+      out.writeLong(MAGIC);
+      out.writeLong(VERSION);
+      out.writeLong(size);
+      out.writeLong(mtime);
+      out.writeLong(keys.length);
+      for (long k : keys) out.writeLong(k);
+      for (long o : offs) out.writeLong(o);
+      out.flush();
+      output.commit();
     }
   }
 

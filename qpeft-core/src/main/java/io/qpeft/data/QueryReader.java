@@ -24,8 +24,11 @@ import java.util.Set;
  * </ul>
  */
 public final class QueryReader {
-  static final List<String> QID_FIELDS = List.of("_id", "qid", "id", "query_id");
-  static final List<String> QUERY_TEXT_FIELDS = List.of("text", "query", "question");
+  /** Fields that hold a query's id in JSON query files, in order of preference. */
+  public static final List<String> QID_FIELDS = List.of("_id", "qid", "id", "query_id");
+
+  /** Fields that hold a query's text in JSON query files, in order of preference. */
+  public static final List<String> QUERY_TEXT_FIELDS = List.of("text", "query", "question");
 
   private QueryReader() {}
 

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 
@@ -59,8 +60,18 @@ final class TextFiles {
     }
   }
 
-  /** The first non-whitespace character of a file, or -1 for an empty file. */
+  /**
+   * The first non-whitespace character of a file, or -1 for an empty file; for a job's output
+   * folder ({@link PartFiles}), of its first non-empty part.
+   */
   static int firstChar(Path file) {
+    if (PartFiles.isOutputFolder(file)) {
+      for (Path part : PartFiles.list(file)) {
+        int c = firstChar(part);
+        if (c >= 0) return c;
+      }
+      return -1;
+    }
     try (BufferedReader r = open(file)) {
       for (int c; (c = r.read()) >= 0; ) {
         if (!Character.isWhitespace(c) && c != '\uFEFF') return c;
@@ -71,22 +82,48 @@ final class TextFiles {
     }
   }
 
-  /** A reader of lines that counts them, for error messages. */
+  /**
+   * A reader of lines that counts them, for error messages. Over several files (the parts of a
+   * job's output folder) it reads them one after another; {@link #source} and the line number then
+   * name the current part.
+   */
   static final class Lines implements AutoCloseable {
-    final String source;
-    private final BufferedReader reader;
+    String source;
+    private final List<Path> files;
+    private int fileIndex;
+    private BufferedReader reader;
     private long lineNumber;
 
     Lines(Path file) {
-      this.source = file.toString();
-      this.reader = open(file);
+      this(List.of(file));
+    }
+
+    Lines(List<Path> files) {
+      this.files = List.copyOf(files);
+      this.source = files.isEmpty() ? "" : files.get(0).toString();
+      this.reader = files.isEmpty() ? null : open(files.get(0));
+    }
+
+    /** Lines of a file, or of the part files of a job's output folder ({@link PartFiles}). */
+    static Lines fileOrParts(Path path) {
+      return new Lines(PartFiles.filesOf(path));
     }
 
     /** The next line (without terminator), or null at the end. Strips a UTF-8 BOM on line 1. */
     String next() {
       try {
+        if (reader == null) return null;
         String line = reader.readLine();
-        if (line == null) return null;
+        while (line == null) {
+          if (fileIndex + 1 >= files.size()) return null;
+          reader.close();
+          Path nextFile = files.get(++fileIndex);
+          reader = null; // a failed open must not close the previous reader twice
+          reader = open(nextFile);
+          source = nextFile.toString();
+          lineNumber = 0;
+          line = reader.readLine();
+        }
         lineNumber++;
         if (lineNumber == 1 && !line.isEmpty() && line.charAt(0) == '\uFEFF')
           line = line.substring(1);
@@ -107,7 +144,7 @@ final class TextFiles {
     @Override
     public void close() {
       try {
-        reader.close();
+        if (reader != null) reader.close();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

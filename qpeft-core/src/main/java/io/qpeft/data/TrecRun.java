@@ -8,14 +8,16 @@ import java.util.Map;
 
 /**
  * TREC run files: one line {@code qid Q0 docid rank score tag} per retrieved document, fields
- * separated by any whitespace. The {@code Q0} and {@code tag} columns are read and ignored.
+ * separated by any whitespace. The {@code Q0} and {@code tag} columns are read and ignored. A run
+ * may also be a job's output folder (part files + {@code _SUCCESS}, see {@link PartFiles}), as the
+ * Spark job writes it.
  */
 public final class TrecRun {
   private TrecRun() {}
 
-  /** Streams the entries of a run in file order. */
+  /** Streams the entries of a run (a file or a job's output folder) in file order. */
   public static RecordReader<RunEntry> open(Path file, ErrorPolicy policy) {
-    TextFiles.Lines lines = new TextFiles.Lines(file);
+    TextFiles.Lines lines = TextFiles.Lines.fileOrParts(file);
     return new RecordReader.Lazy<>() {
       @Override
       protected RunEntry read() {
@@ -52,9 +54,19 @@ public final class TrecRun {
   }
 
   static RunEntry parse(String line, TextFiles.Lines where) {
+    return parse(line, where.source, where.lineNumber());
+  }
+
+  /**
+   * One run line; a malformed line throws a {@link BadRecordException} naming {@code source} and
+   * {@code lineNumber}.
+   */
+  public static RunEntry parse(String line, String source, long lineNumber) {
     String[] f = line.strip().split("\\s+");
     if (f.length != 6) {
-      throw where.bad(
+      throw new BadRecordException(
+          source,
+          lineNumber,
           "expected 6 fields 'qid Q0 docid rank score tag', got "
               + f.length
               + ": "
@@ -65,14 +77,14 @@ public final class TrecRun {
     try {
       rank = Integer.parseInt(f[3]);
     } catch (NumberFormatException e) {
-      throw where.bad("rank '" + f[3] + "' is not an integer");
+      throw new BadRecordException(source, lineNumber, "rank '" + f[3] + "' is not an integer");
     }
     try {
       score = Double.parseDouble(f[4]);
     } catch (NumberFormatException e) {
-      throw where.bad("score '" + f[4] + "' is not a number");
+      throw new BadRecordException(source, lineNumber, "score '" + f[4] + "' is not a number");
     }
-    if (Double.isNaN(score)) throw where.bad("score is NaN");
+    if (Double.isNaN(score)) throw new BadRecordException(source, lineNumber, "score is NaN");
     return new RunEntry(f[0], f[2], rank, score);
   }
 

@@ -1,5 +1,6 @@
 package io.qpeft.hub;
 
+import io.qpeft.data.AtomicOutput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -74,7 +75,7 @@ final class BlobDownload {
       }
     }
     verify();
-    HubCache.moveAtomically(incomplete, blob);
+    AtomicOutput.moveDurably(incomplete, blob);
     listener.finished(file);
   }
 

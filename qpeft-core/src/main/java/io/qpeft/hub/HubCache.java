@@ -2,10 +2,10 @@ package io.qpeft.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qpeft.data.AtomicOutput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -142,17 +142,6 @@ final class HubCache {
   void writeRef(HubModelId id, String commit) throws IOException {
     if (id.revision().equals(commit)) return;
     Path ref = ref(id);
-    Files.createDirectories(ref.getParent());
-    Path tmp = Files.createTempFile(ref.getParent(), ".ref", ".tmp");
-    Files.writeString(tmp, commit, StandardCharsets.UTF_8);
-    moveAtomically(tmp, ref);
-  }
-
-  static void moveAtomically(Path from, Path to) throws IOException {
-    try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-    }
+    AtomicOutput.writeString(ref, commit);
   }
 }

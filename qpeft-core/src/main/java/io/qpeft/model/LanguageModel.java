@@ -25,6 +25,14 @@ public interface LanguageModel extends AutoCloseable {
   List<TargetScore> score(List<ScoreRequest> requests, int batchTokens);
 
   /**
+   * The padded-token budget this model uses when none is given: {@link #DEFAULT_BATCH_TOKENS}, or
+   * one derived from the free memory of the GPU it runs on.
+   */
+  default int defaultBatchTokens() {
+    return DEFAULT_BATCH_TOKENS;
+  }
+
+  /**
    * The most input positions one sequence may use ({@code prompt + target - 1} for {@link #score},
    * the prompt for {@link #lastPositionLogits}); {@link Integer#MAX_VALUE} when the family has no
    * limit. Longer requests are refused.
@@ -34,7 +42,7 @@ public interface LanguageModel extends AutoCloseable {
   }
 
   default List<TargetScore> score(List<ScoreRequest> requests) {
-    return score(requests, DEFAULT_BATCH_TOKENS);
+    return score(requests, defaultBatchTokens());
   }
 
   /**
@@ -44,7 +52,7 @@ public interface LanguageModel extends AutoCloseable {
   List<SoftGradient> scoreWithGradient(List<ScoreRequest> requests, int batchTokens);
 
   default List<SoftGradient> scoreWithGradient(List<ScoreRequest> requests) {
-    return scoreWithGradient(requests, DEFAULT_BATCH_TOKENS);
+    return scoreWithGradient(requests, defaultBatchTokens());
   }
 
   /**
@@ -58,7 +66,7 @@ public interface LanguageModel extends AutoCloseable {
   float[][] lastPositionLogits(List<int[]> promptIds, int[] tokenIds, int batchTokens);
 
   default float[][] lastPositionLogits(List<int[]> promptIds, int[] tokenIds) {
-    return lastPositionLogits(promptIds, tokenIds, DEFAULT_BATCH_TOKENS);
+    return lastPositionLogits(promptIds, tokenIds, defaultBatchTokens());
   }
 
   @Override

@@ -15,22 +15,48 @@ import java.nio.file.Path;
 public final class Models {
   private Models() {}
 
-  /** Loads {@code config.json} and the safetensors weights of {@code modelDir}. */
+  /**
+   * Loads {@code config.json} and the safetensors weights of {@code modelDir} with the default
+   * options: the first GPU if the CUDA build sees one (weights in the checkpoint's half precision),
+   * else the CPU in F32.
+   */
   public static TransformerLm load(Path modelDir) {
+    return load(modelDir, EngineOptions.defaults());
+  }
+
+  /**
+   * Loads {@code modelDir} onto the device and in the dtype {@code options} select; the weights go
+   * to the device tensor by tensor, converted on the way (see {@link Weights}).
+   */
+  public static TransformerLm load(Path modelDir, EngineOptions options) {
     if (!Files.isDirectory(modelDir)) {
       throw new IllegalArgumentException("model folder not found: " + modelDir);
     }
     ModelConfig config = HfConfig.read(modelDir);
-    return create(config, Weights.open(modelDir));
+    Weights weights = Weights.open(modelDir);
+    Placement placement = options.place(EngineBuild.detect()).resolve(weights.storedDType());
+    return create(config, weights.as(placement.dtype()), placement);
   }
 
-  /** A model of {@code config}'s shape with seeded random weights (for benchmarks). */
+  /**
+   * A model of {@code config}'s shape with seeded random weights (for benchmarks), F32 on the CPU.
+   */
   public static TransformerLm random(ModelConfig config, long seed) {
-    return create(config, new RandomWeights(seed));
+    return random(config, seed, EngineOptions.builder().optDevice("cpu").build());
   }
 
-  private static TransformerLm create(ModelConfig config, TensorSource source) {
-    NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
+  /**
+   * A model of {@code config}'s shape with seeded random weights on the device and in the dtype
+   * {@code options} select ({@code auto}: F32).
+   */
+  public static TransformerLm random(ModelConfig config, long seed, EngineOptions options) {
+    Placement placement = options.place(EngineBuild.detect()).resolve("F32");
+    return create(config, new RandomWeights(seed, placement.dtype()), placement);
+  }
+
+  private static TransformerLm create(
+      ModelConfig config, TensorSource source, Placement placement) {
+    NDManager manager = Engine.getEngine("PyTorch").newBaseManager(placement.device());
     try {
       return switch (config.family()) {
         case "llama", "mistral", "qwen2" -> new LlamaModel(config, source, manager);

@@ -5,12 +5,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
 import io.qpeft.model.blocks.AttentionMasks;
+import io.qpeft.model.blocks.Ops;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,6 +33,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * masks this class builds, sliding windows included), the head, the final-logit transform, and its
  * sequence-length limit. Every operation puts a per-call array first, so results belong to the
  * call's manager, never to the weights' manager.
+ *
+ * <p>The weights live on one device in one dtype (F32, or F16; see {@link EngineOptions}); whatever
+ * it is, soft vectors arrive in F32 and are cast at the splice, and the logits rows are cast to F32
+ * before the log-softmax, so log-probabilities, logits and gradients come out F32.
  */
 public abstract class TransformerLm implements LanguageModel {
   /** DJL allows one gradient collector at a time, process-wide. */
@@ -46,10 +52,47 @@ public abstract class TransformerLm implements LanguageModel {
 
   protected final ModelConfig config;
   protected final NDManager weights;
+  private final MemoryBackoff backoff = new MemoryBackoff();
+  private volatile int defaultBatchTokens;
 
   protected TransformerLm(ModelConfig config, NDManager weights) {
     this.config = config;
     this.weights = weights;
+  }
+
+  /**
+   * A new manager on the model's device, for one call's arrays (close it when done). Everything
+   * that meets the model's weights must come from one of these.
+   */
+  public NDManager newManager() {
+    return weights.getEngine().newBaseManager(weights.getDevice());
+  }
+
+  /** The device the weights are on, the engine build and the weights' dtype. */
+  public Placement placement() {
+    return new Placement(
+        weights.getDevice(), DType.of(inputEmbeddings().getDataType()), EngineBuild.detect());
+  }
+
+  /** The data type of the weights and of the forward pass's activations. */
+  protected DataType computeType() {
+    return inputEmbeddings().getDataType();
+  }
+
+  /**
+   * The token budget for this model on its device: {@link MemoryBudget#CPU_TOKENS} on the CPU,
+   * derived from the GPU's free memory (measured once, the first time this is asked) on a GPU.
+   */
+  @Override
+  public int defaultBatchTokens() {
+    int t = defaultBatchTokens;
+    if (t == 0) defaultBatchTokens = t = MemoryBudget.tokens(config, placement());
+    return t;
+  }
+
+  /** The out-of-memory back-off of the batched calls (tests simulate failures through it). */
+  MemoryBackoff backoff() {
+    return backoff;
   }
 
   /**
@@ -147,7 +190,8 @@ public abstract class TransformerLm implements LanguageModel {
   private NDArray forward(NDArray x, boolean inPlace) {
     NDArray withPositions = addPositions(x);
     int t = (int) x.getShape().get(1);
-    return body(withPositions, new AttentionMasks(x.getManager(), t, config), inPlace);
+    return body(
+        withPositions, new AttentionMasks(x.getManager(), t, config, x.getDataType()), inPlace);
   }
 
   @Override
@@ -159,13 +203,16 @@ public abstract class TransformerLm implements LanguageModel {
   public List<TargetScore> score(List<ScoreRequest> requests, int batchTokens) {
     checkBudget(batchTokens);
     TargetScore[] out = new TargetScore[requests.size()];
-    for (int[] batch : Batching.plan(requests, batchTokens)) {
-      List<ScoreRequest> part = select(requests, batch);
-      try (NDManager m = weights.getEngine().newBaseManager()) {
-        float[] lp = targetLogprobs(m, part, softVectors(m, part), false).toFloatArray();
-        split(part, lp, batch, out);
-      }
-    }
+    backoff.run(
+        requests,
+        batchTokens,
+        batch -> {
+          List<ScoreRequest> part = select(requests, batch);
+          try (NDManager m = newManager()) {
+            float[] lp = targetLogprobs(m, part, softVectors(m, part), false).toFloatArray();
+            split(part, lp, batch, out);
+          }
+        });
     return Arrays.asList(out);
   }
 
@@ -176,7 +223,7 @@ public abstract class TransformerLm implements LanguageModel {
     for (int[] batch : Batching.plan(requests, batchTokens)) {
       List<ScoreRequest> part = select(requests, batch);
       GRADIENT_LOCK.lock();
-      try (NDManager m = weights.getEngine().newBaseManager()) {
+      try (NDManager m = newManager()) {
         NDArray soft = softVectors(m, part);
         if (soft != null) soft.setRequiresGradient(true);
         NDArray lp;
@@ -213,10 +260,10 @@ public abstract class TransformerLm implements LanguageModel {
 
   /**
    * Differentiable forward: the target-token log-probabilities of {@code requests}, concatenated in
-   * request order, {@code (sum of target lengths)}. {@code softRows (total soft vectors, hidden)}
-   * fills the requests' soft segments in order (their float vectors are ignored); {@code null} if
-   * there are none. Only the per-call {@code manager} owns the results; run it inside a
-   * GradientCollector to get gradients with respect to {@code softRows}.
+   * request order, {@code (sum of target lengths)}, F32. {@code softRows (total soft vectors,
+   * hidden)}, F32, fills the requests' soft segments in order (their float vectors are ignored);
+   * {@code null} if there are none. Only the per-call {@code manager} owns the results; run it
+   * inside a GradientCollector to get gradients with respect to {@code softRows}.
    */
   public NDArray targetLogprobs(NDManager manager, List<ScoreRequest> requests, NDArray softRows) {
     return targetLogprobs(manager, requests, softRows, true);
@@ -236,8 +283,9 @@ public abstract class TransformerLm implements LanguageModel {
     // Only rows that predict a target token meet the LM head: (n, d) -> (n, vocab).
     NDArray rows = manager.create(layout.predictRows());
     NDArray hs = Embedding.embedding(rows, h, SparseFormat.DENSE).singletonOrThrow();
-    NDArray logits = finalLogits(Linear.linear(hs, head()).singletonOrThrow(), !differentiable);
-    NDArray logp = logits.logSoftmax(1);
+    NDArray logits = Linear.linear(hs, head()).singletonOrThrow(); // weights' dtype
+    logits = Ops.cast(logits, DataType.FLOAT32, differentiable); // F32 whatever the weights
+    NDArray logp = finalLogits(logits, !differentiable).logSoftmax(1);
     NDArray targets = manager.create(layout.targetIds(), new Shape(layout.targetIds().length, 1));
     return logp.gather(targets, 1).reshape(-1);
   }
@@ -251,6 +299,7 @@ public abstract class TransformerLm implements LanguageModel {
       NDManager manager, Batching.Layout layout, int b, NDArray softRows, boolean inPlace) {
     int t = layout.tokens();
     int d = config.hiddenSize();
+    DataType type = computeType();
 
     // Embed token ids; soft slots and padding hold id 0 and are overwritten / never read.
     NDArray ids = manager.create(layout.ids(), new Shape(b, t));
@@ -265,8 +314,10 @@ public abstract class TransformerLm implements LanguageModel {
                 + " soft vectors, got "
                 + (softRows == null ? "none" : softRows.getShape()));
       }
-      NDArray keep = manager.create(layout.tokenMask(), new Shape(b, t, 1));
-      NDArray table = NDArrays.concat(new NDList(manager.zeros(new Shape(1, d)), softRows), 0);
+      // soft vectors stay F32 (trainable upstream): cast here, so gradients flow back as F32
+      NDArray keep = manager.create(layout.tokenMask(), new Shape(b, t, 1)).toType(type, false);
+      NDArray soft = Ops.cast(softRows, type, !inPlace);
+      NDArray table = NDArrays.concat(new NDList(manager.zeros(new Shape(1, d), type), soft), 0);
       NDArray slots = manager.create(layout.softSlots(), new Shape(b * t));
       NDArray placed = Embedding.embedding(slots, table, SparseFormat.DENSE).singletonOrThrow();
       x = x.mul(keep).add(placed.reshape(b, t, d));
@@ -280,27 +331,30 @@ public abstract class TransformerLm implements LanguageModel {
     List<ScoreRequest> requests = lastPositionRequests(promptIds, tokenIds);
     float[][] out = new float[requests.size()][];
     long[] rows = Arrays.stream(tokenIds).asLongStream().toArray();
-    for (int[] batch : Batching.plan(requests, batchTokens)) {
-      List<ScoreRequest> part = select(requests, batch);
-      validate(part);
-      Batching.Layout layout = Batching.layout(part);
-      try (NDManager m = weights.getEngine().newBaseManager()) {
-        NDArray h = hiddenStates(m, layout, part.size(), null, true); // (b*t, d)
-        // The last prompt position of each request predicts its (dummy) single target.
-        NDArray last =
-            Embedding.embedding(m.create(layout.predictRows()), h, SparseFormat.DENSE)
-                .singletonOrThrow(); // (b, d)
-        NDArray answerRows =
-            Embedding.embedding(m.create(rows), head(), SparseFormat.DENSE)
-                .singletonOrThrow(); // (k, d)
-        float[] logits =
-            finalLogits(Linear.linear(last, answerRows).singletonOrThrow(), true)
-                .toFloatArray(); // (b, k)
-        for (int i = 0; i < batch.length; i++) {
-          out[batch[i]] = Arrays.copyOfRange(logits, i * rows.length, (i + 1) * rows.length);
-        }
-      }
-    }
+    backoff.run(
+        requests,
+        batchTokens,
+        batch -> {
+          List<ScoreRequest> part = select(requests, batch);
+          validate(part);
+          Batching.Layout layout = Batching.layout(part);
+          try (NDManager m = newManager()) {
+            NDArray h = hiddenStates(m, layout, part.size(), null, true); // (b*t, d)
+            // The last prompt position of each request predicts its (dummy) single target.
+            NDArray last =
+                Embedding.embedding(m.create(layout.predictRows()), h, SparseFormat.DENSE)
+                    .singletonOrThrow(); // (b, d)
+            NDArray answerRows =
+                Embedding.embedding(m.create(rows), head(), SparseFormat.DENSE)
+                    .singletonOrThrow(); // (k, d)
+            NDArray raw = Linear.linear(last, answerRows).singletonOrThrow(); // weights' dtype
+            float[] logits =
+                finalLogits(raw.toType(DataType.FLOAT32, false), true).toFloatArray(); // (b, k)
+            for (int i = 0; i < batch.length; i++) {
+              out[batch[i]] = Arrays.copyOfRange(logits, i * rows.length, (i + 1) * rows.length);
+            }
+          }
+        });
     return out;
   }
 
@@ -322,11 +376,12 @@ public abstract class TransformerLm implements LanguageModel {
       List<ScoreRequest> part = select(requests, idx);
       validate(part);
       Batching.Layout layout = Batching.layout(part);
-      try (NDManager m = weights.getEngine().newBaseManager()) {
+      try (NDManager m = newManager()) {
         int b = part.size();
         int t = layout.tokens();
         NDArray h = forward(embedTokens(m.create(layout.ids(), new Shape(b, t))), true);
-        NDArray logits = finalLogits(Linear.linear(h, head()).singletonOrThrow(), true);
+        NDArray raw = Linear.linear(h, head()).singletonOrThrow().toType(DataType.FLOAT32, false);
+        NDArray logits = finalLogits(raw, true);
         NDArray flat = logits.reshape((long) b * t, config.vocabSize()); // (b*t, vocab)
         NDArray last =
             Embedding.embedding(m.create(layout.predictRows()), flat, SparseFormat.DENSE)
@@ -384,13 +439,12 @@ public abstract class TransformerLm implements LanguageModel {
       }
       validate(part);
       Batching.Layout layout = Batching.layout(part);
-      try (NDManager m = weights.getEngine().newBaseManager()) {
+      try (NDManager m = newManager()) {
         int b = part.size();
         int t = layout.tokens();
         NDArray h = forward(embedTokens(m.create(layout.ids(), new Shape(b, t))), true);
-        NDArray logp =
-            finalLogits(Linear.linear(h, head()).singletonOrThrow(), true)
-                .logSoftmax(2); // (b, t, vocab)
+        NDArray raw = Linear.linear(h, head()).singletonOrThrow().toType(DataType.FLOAT32, false);
+        NDArray logp = finalLogits(raw, true).logSoftmax(2); // (b, t, vocab)
         NDArray flat = logp.reshape(b * t, config.vocabSize());
         NDArray rows =
             Embedding.embedding(m.create(layout.predictRows()), flat, SparseFormat.DENSE)

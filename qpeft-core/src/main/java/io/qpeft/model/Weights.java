@@ -20,16 +20,23 @@ import java.util.TreeSet;
 
 /**
  * The tensors of a model folder: {@code model.safetensors}, or the shards listed in {@code
- * model.safetensors.index.json}. F32 tensors become NDArrays that alias the read-only file mapping
- * (no copy); F16/BF16 are widened to F32 exactly, once, while loading.
+ * model.safetensors.index.json}, read as F32 (the default) or F16 ({@link #as}).
+ *
+ * <p>Each tensor is converted on its own, straight from the read-only file mapping, into an NDArray
+ * on the manager's device: a tensor already in the wanted type aliases the mapping on the CPU (no
+ * copy) and is uploaded from it to a GPU; F16/BF16 widen to F32 exactly; F32/BF16 round to F16 (to
+ * nearest). So a model never has a full F32 copy on the host, only one tensor's conversion buffer
+ * at a time.
  */
 public final class Weights implements TensorSource {
   private final Map<String, Safetensors> fileOf;
   private final Path modelDir;
+  private final DType dtype;
 
-  private Weights(Path modelDir, Map<String, Safetensors> fileOf) {
+  private Weights(Path modelDir, Map<String, Safetensors> fileOf, DType dtype) {
     this.modelDir = modelDir;
     this.fileOf = fileOf;
+    this.dtype = dtype;
   }
 
   public static Weights open(Path modelDir) {
@@ -81,7 +88,26 @@ public final class Weights implements TensorSource {
               + modelDir
               + ": expected model.safetensors or model.safetensors.index.json (only safetensors is supported)");
     }
-    return new Weights(modelDir, fileOf);
+    return new Weights(modelDir, fileOf, DType.F32);
+  }
+
+  /** These weights read as {@code dtype} (F32 or F16). */
+  public Weights as(DType dtype) {
+    dtype.dataType(); // rejects AUTO
+    return new Weights(modelDir, fileOf, dtype);
+  }
+
+  /**
+   * The checkpoint's dtype ({@code F32}, {@code F16} or {@code BF16}): that of its largest tensor,
+   * for resolving {@code --dtype auto}.
+   */
+  public String storedDType() {
+    Safetensors.TensorInfo largest = null;
+    for (Map.Entry<String, Safetensors> e : fileOf.entrySet()) {
+      Safetensors.TensorInfo t = e.getValue().tensors().get(e.getKey());
+      if (largest == null || t.elementCount() > largest.elementCount()) largest = t;
+    }
+    return largest == null ? "F32" : largest.dtype();
   }
 
   @Override
@@ -90,7 +116,8 @@ public final class Weights implements TensorSource {
   }
 
   /**
-   * Tensor {@code name} as an F32 NDArray owned by {@code manager}, checked against {@code shape}.
+   * Tensor {@code name} as an F32 or F16 NDArray (see {@link #as}) owned by {@code manager}, on its
+   * device, checked against {@code shape}.
    */
   @Override
   public NDArray get(NDManager manager, String name, long... shape) {
@@ -119,23 +146,25 @@ public final class Weights implements TensorSource {
               + ", config.json implies "
               + Arrays.toString(shape));
     }
+    String stored = info.dtype();
+    if (!stored.equals("F32") && !stored.equals("F16") && !stored.equals("BF16")) {
+      throw new UnsupportedOperationException(
+          "tensor "
+              + name
+              + " in "
+              + file.file()
+              + " has dtype "
+              + stored
+              + "; supported: F32, F16, BF16");
+    }
     ByteBuffer bytes = file.slice(info);
-    ByteBuffer f32 =
-        switch (info.dtype()) {
-          case "F32" -> bytes; // aliases the mapping: no copy
-          case "BF16" -> widen(bytes, info.elementCount(), true);
-          case "F16" -> widen(bytes, info.elementCount(), false);
-          default ->
-              throw new UnsupportedOperationException(
-                  "tensor "
-                      + name
-                      + " in "
-                      + file.file()
-                      + " has dtype "
-                      + info.dtype()
-                      + "; supported: F32, F16, BF16");
-        };
-    return manager.create(f32, new Shape(shape), DataType.FLOAT32);
+    long count = info.elementCount();
+    if (dtype == DType.F32) {
+      ByteBuffer f32 = stored.equals("F32") ? bytes : widen(bytes, count, stored.equals("BF16"));
+      return manager.create(f32, new Shape(shape), DataType.FLOAT32);
+    }
+    ByteBuffer f16 = stored.equals("F16") ? bytes : narrow(bytes, count, stored, name, file);
+    return manager.create(f16, new Shape(shape), DataType.FLOAT16);
   }
 
   /** Widens 16-bit floats to F32 exactly: BF16 is the top half of an F32; F16 is IEEE half. */
@@ -144,22 +173,36 @@ public final class Weights implements TensorSource {
         ByteBuffer.allocateDirect(Math.toIntExact(count * 4)).order(ByteOrder.nativeOrder());
     for (int i = 0; i < count; i++) {
       int h = src.getShort(2 * i) & 0xffff;
-      out.putInt(4 * i, bf16 ? h << 16 : Float.floatToRawIntBits(halfToFloat(h)));
+      out.putInt(4 * i, bf16 ? h << 16 : Float.floatToRawIntBits(HalfFloat.toFloat(h)));
     }
     return out;
   }
 
-  /** IEEE 754 binary16 to float (Java 17 lacks Float.float16ToFloat). */
-  static float halfToFloat(int h) {
-    int sign = (h & 0x8000) << 16;
-    int exp = (h >>> 10) & 0x1f;
-    int mant = h & 0x3ff;
-    if (exp == 0x1f) return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13)); // inf / NaN
-    if (exp == 0) {
-      if (mant == 0) return Float.intBitsToFloat(sign); // signed zero
-      float v = mant * 0x1p-24f; // subnormal: mant * 2^-24
-      return sign == 0 ? v : -v;
+  /**
+   * Rounds F32 or BF16 values to F16; a value beyond F16's range is an error rather than a silent
+   * infinity.
+   */
+  private static ByteBuffer narrow(
+      ByteBuffer src, long count, String stored, String name, Safetensors file) {
+    boolean bf16 = stored.equals("BF16");
+    ByteBuffer out =
+        ByteBuffer.allocateDirect(Math.toIntExact(count * 2)).order(ByteOrder.nativeOrder());
+    for (int i = 0; i < count; i++) {
+      float f =
+          bf16 ? Float.intBitsToFloat((src.getShort(2 * i) & 0xffff) << 16) : src.getFloat(4 * i);
+      short h = HalfFloat.fromFloat(f);
+      if ((h & 0x7c00) == 0x7c00 && Float.isFinite(f)) {
+        throw new IllegalArgumentException(
+            "tensor "
+                + name
+                + " in "
+                + file.file()
+                + " holds "
+                + f
+                + ", beyond F16's range (65504): load this model with dtype f32");
+      }
+      out.putShort(2 * i, h);
     }
-    return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
+    return out;
   }
 }

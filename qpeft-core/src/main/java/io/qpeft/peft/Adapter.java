@@ -3,12 +3,10 @@ package io.qpeft.peft;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qpeft.data.AtomicOutput;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 /**
@@ -48,6 +46,15 @@ public final class Adapter {
     h.put("alphabetic_only", config.alphabeticOnly());
     h.put("max_tokens", config.maxTokens());
     h.put("train_soft_prompt", config.trainSoftPrompt());
+    h.put("mlp", config.residualMlp() ? "residual" : "plain");
+    h.put("attention_score", config.attentionScore().id());
+    h.put("attention_temperature", config.attentionTemperature());
+    h.put("attention_init", config.attentionInit().id());
+    h.put("hint_source", config.hintSource().id());
+    h.put("trainable_query_side", config.trainableQuerySide());
+    h.put("resample", config.resample());
+    h.put("wrap_hints", config.wrapHints());
+    h.put("truncation", config.truncation().id());
     ObjectNode t = root.putObject("template");
     t.put("soft_prompt_text", config.softPromptText());
     t.put("passage_prefix", config.passagePrefix());
@@ -63,7 +70,7 @@ public final class Adapter {
     else b.put("config_sha256", base.configSha256());
     if (training != null) root.set("training", training);
     TensorFile.write(dir.resolve(WEIGHTS_FILE), params.asMap(), Map.of("format", "pt"));
-    writeAtomically(dir.resolve(CONFIG_FILE), root.toPrettyString());
+    AtomicOutput.writeString(dir.resolve(CONFIG_FILE), root.toPrettyString());
   }
 
   public static Loaded load(Path dir) {
@@ -106,6 +113,15 @@ public final class Adapter {
                   text(t, "hints", file),
                   text(t, "question", file))
               .optQueryPrefix(text(t, "query_prefix", file))
+              .optResidualMlp(h.path("mlp").asText("plain").equals("residual"))
+              .optAttentionScore(AttentionScore.parse(h.path("attention_score").asText("dot")))
+              .optAttentionTemperature(h.path("attention_temperature").asDouble(10))
+              .optAttentionInit(AttentionInit.parse(h.path("attention_init").asText("xavier")))
+              .optHintSource(HintSource.parse(h.path("hint_source").asText("passage")))
+              .optTrainableQuerySide(h.path("trainable_query_side").asBoolean(false))
+              .optResample(h.path("resample").asBoolean(false))
+              .optWrapHints(h.path("wrap_hints").asBoolean(false))
+              .optTruncation(Truncation.parse(h.path("truncation").asText("start")))
               .build();
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
@@ -133,17 +149,5 @@ public final class Adapter {
           file + ": field '" + field + "' is missing or not a string");
     }
     return n.asText();
-  }
-
-  static void writeAtomically(Path file, String content) {
-    try {
-      Path dir = file.toAbsolutePath().getParent();
-      Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-      Files.writeString(tmp, content, StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-    }
   }
 }

@@ -2,6 +2,7 @@ package io.qpeft.peft;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qpeft.data.AtomicOutput;
 import io.qpeft.model.Safetensors;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,7 +13,6 @@ import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -49,31 +49,23 @@ public final class TensorFile {
             % 8; // align the data section to 8 bytes, as the reference writer does
     byte[] padded = Arrays.copyOf(json, json.length + pad);
     Arrays.fill(padded, json.length, padded.length, (byte) ' ');
-    Path dir = file.toAbsolutePath().getParent();
-    try {
-      Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-      try (OutputStream out = Files.newOutputStream(tmp)) {
-        ByteBuffer len =
-            ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length);
-        out.write(len.array());
-        out.write(padded);
-        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        for (Tensor t : tensors.values()) {
-          for (float v : t.data()) {
-            if (!buf.hasRemaining()) {
-              out.write(buf.array(), 0, buf.position());
-              buf.clear();
-            }
-            buf.putFloat(v);
+    try (AtomicOutput output = new AtomicOutput(file)) {
+      OutputStream out = output.stream();
+      ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length);
+      out.write(len.array());
+      out.write(padded);
+      ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+      for (Tensor t : tensors.values()) {
+        for (float v : t.data()) {
+          if (!buf.hasRemaining()) {
+            out.write(buf.array(), 0, buf.position());
+            buf.clear();
           }
+          buf.putFloat(v);
         }
-        out.write(buf.array(), 0, buf.position());
-      } catch (IOException | RuntimeException e) {
-        Files.deleteIfExists(tmp);
-        throw e;
       }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      out.write(buf.array(), 0, buf.position());
+      output.commit();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }

@@ -37,7 +37,11 @@ public final class KnownRerankers {
    */
   public static Optional<Match> detect(String model, Path modelDir) {
     List<String[]> names = new ArrayList<>(); // {name, where it was found}
-    if (model != null) names.add(new String[] {stripRevision(model), "the model id"});
+    // a --model that is the local folder itself is named by the folder checks below
+    boolean isFolder = model != null && modelDir != null && Files.isDirectory(Path.of(model));
+    if (model != null && !isFolder) {
+      names.add(new String[] {stripRevision(model), "the model id"});
+    }
     if (modelDir != null) {
       Path abs = modelDir.toAbsolutePath().normalize();
       for (Path p = abs; p != null; p = p.getParent()) {

@@ -114,17 +114,6 @@ class ModelLoadingTest {
     }
   }
 
-  @Test
-  void halfToFloatHandlesSpecialValues() {
-    assertEquals(1.0f, Weights.halfToFloat(0x3c00));
-    assertEquals(-2.0f, Weights.halfToFloat(0xc000));
-    assertEquals(65504f, Weights.halfToFloat(0x7bff));
-    assertEquals(0x1p-24f, Weights.halfToFloat(0x0001));
-    assertEquals(Float.POSITIVE_INFINITY, Weights.halfToFloat(0x7c00));
-    assertTrue(Float.isNaN(Weights.halfToFloat(0x7e00)));
-    assertEquals(-0.0f, Weights.halfToFloat(0x8000));
-  }
-
   /** Writes safetensors files for the test: F16 (rounded) or F32 of the F16-rounded values. */
   static final class SafetensorsWriterForTest {
     static void rewrite(Safetensors src, Path out, boolean asHalf) throws IOException {
@@ -135,9 +124,9 @@ class ModelLoadingTest {
         int n = (int) t.elementCount();
         ByteBuffer o = ByteBuffer.allocate(n * (asHalf ? 2 : 4)).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) {
-          short h = floatToHalf(b.getFloat(4 * i));
+          short h = HalfFloat.fromFloat(b.getFloat(4 * i));
           if (asHalf) o.putShort(h);
-          else o.putFloat(Weights.halfToFloat(h & 0xffff));
+          else o.putFloat(HalfFloat.toFloat(h & 0xffff));
         }
         long begin = data.size();
         data.write(o.array());
@@ -163,19 +152,6 @@ class ModelLoadingTest {
         os.write(h);
         os.write(data.toByteArray());
       }
-    }
-
-    /** Round-to-nearest-even float -> half for normal-range values (enough for these weights). */
-    static short floatToHalf(float f) {
-      int bits = Float.floatToIntBits(f);
-      int sign = (bits >>> 16) & 0x8000;
-      int exp = ((bits >>> 23) & 0xff) - 127 + 15;
-      int mant = bits & 0x7fffff;
-      if (exp <= 0) return (short) sign; // flush tiny values to zero
-      int half = (exp << 10) | (mant >>> 13);
-      int rest = mant & 0x1fff;
-      if (rest > 0x1000 || (rest == 0x1000 && (half & 1) == 1)) half++;
-      return (short) (sign | half);
     }
   }
 }

@@ -12,7 +12,8 @@ import java.util.Objects;
 
 /**
  * A LangChain4j {@link ScoringModel} backed by any qpeft {@link Reranker} (build it with {@code
- * RerankerFactory}: UPR, Q-PEFT, qwen3-reranker, bge-gemma or yesno), so it plugs into {@code
+ * RerankerFactory}: UPR, Q-PEFT, qwen3-reranker, bge-gemma or yesno; or a running {@code qpeft
+ * serve} through {@code io.qpeft.server.RemoteReranker}), so it plugs into {@code
  * ReRankingContentAggregator} and other LangChain4j retrieval pipelines.
  *
  * <p>Scores are the reranker's: for UPR and Q-PEFT, the mean log-likelihood of the query given the

@@ -83,4 +83,27 @@ class QpeftScoringModelTest {
   void requiresReranker() {
     assertThrows(NullPointerException.class, () -> QpeftScoringModel.builder().build());
   }
+
+  /** The same scoring model over a remote qpeft serve (a real server on the loopback interface). */
+  @Test
+  void scoresThroughARemoteQpeftServe() throws Exception {
+    OverlapReranker served = new OverlapReranker();
+    try (io.qpeft.server.RerankServer server =
+        io.qpeft.server.RerankServer.builder().setReranker(served).optPort(0).build().start()) {
+      QpeftScoringModel remote =
+          QpeftScoringModel.builder()
+              .setReranker(
+                  io.qpeft.server.RemoteReranker.builder()
+                      .setUrl(server.baseUri().toString())
+                      .build())
+              .build();
+      List<TextSegment> segments =
+          List.of(
+              TextSegment.from("the nile flows north"),
+              TextSegment.from(
+                  "a wrought-iron tower", Metadata.from("title", "Eiffel Tower in Paris")));
+      Response<List<Double>> r = remote.scoreAll(segments, "eiffel tower paris");
+      assertEquals(List.of(0.0, 3.0), r.content());
+    }
+  }
 }

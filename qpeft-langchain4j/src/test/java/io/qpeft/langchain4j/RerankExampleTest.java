@@ -2,13 +2,11 @@ package io.qpeft.langchain4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.langchain4j.data.document.Metadata;
 import dev.langchain4j.data.segment.TextSegment;
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
-import io.qpeft.model.HfConfig;
 import io.qpeft.model.LanguageModel;
 import io.qpeft.model.Models;
 import io.qpeft.rerank.RerankMethod;
@@ -40,7 +38,6 @@ class RerankExampleTest {
   /** With its defaults' method (qwen3-reranker) on tiny-qwen3: probabilities of "yes". */
   @Test
   void exampleRunsTheQwen3RerankerPreset() {
-    assumeTrue(HfConfig.SUPPORTED.contains("qwen3"), "the Qwen3 family is not in this build yet");
     List<String> lines = runExample(FIXTURES.resolve("tiny-qwen3").toString(), "qwen3-reranker");
     assertTrue(lines.get(0).matches("\\[0\\.[0-9E-]+, 0\\.[0-9E-]+\\]"), lines.get(0));
   }

@@ -2,6 +2,7 @@ package io.qpeft.model.blocks;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.qpeft.model.ModelConfig;
 import java.util.HashMap;
@@ -19,13 +20,20 @@ public final class AttentionMasks {
   private final NDManager manager;
   private final int tokens;
   private final ModelConfig config;
+  private final DataType type;
   private final Map<Integer, NDArray> byWindow = new HashMap<>();
 
-  /** Masks for {@code tokens} positions; the layers' windows come from {@code config}. */
+  /** F32 masks for {@code tokens} positions; the layers' windows come from {@code config}. */
   public AttentionMasks(NDManager manager, int tokens, ModelConfig config) {
+    this(manager, tokens, config, DataType.FLOAT32);
+  }
+
+  /** Masks of the attention scores' {@code type} (an F32 mask would promote F16 scores). */
+  public AttentionMasks(NDManager manager, int tokens, ModelConfig config, DataType type) {
     this.manager = manager;
     this.tokens = tokens;
     this.config = config;
+    this.type = type;
   }
 
   /** The mask of layer {@code layer}: causal, windowed if the config gives it a window. */
@@ -36,7 +44,7 @@ public final class AttentionMasks {
   /** The causal mask with window {@code window} (0: none). */
   public NDArray forWindow(int window) {
     int w = window <= 0 || window >= tokens ? 0 : window; // a window wider than t is no window
-    return byWindow.computeIfAbsent(w, k -> create(manager, tokens, k));
+    return byWindow.computeIfAbsent(w, k -> create(manager, tokens, k).toType(type, false));
   }
 
   /** The additive causal mask {@code (t, t)}, windowed when {@code window > 0}. */

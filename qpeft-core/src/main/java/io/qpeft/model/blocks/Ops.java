@@ -1,6 +1,7 @@
 package io.qpeft.model.blocks;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.core.Linear;
 
 /**
@@ -31,6 +32,19 @@ public final class Ops {
   public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
     return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias))
         .singletonOrThrow();
+  }
+
+  /**
+   * {@code x} as {@code type} ({@code x} itself if it already is). DJL's {@code toType} runs
+   * without autograd, so when a gradient may be taken ({@code differentiable}) the cast goes
+   * through a cumulative product over a new unit axis with an output type: the identity, which
+   * PyTorch differentiates.
+   */
+  public static NDArray cast(NDArray x, DataType type, boolean differentiable) {
+    if (x.getDataType() == type) return x;
+    if (!differentiable) return x.toType(type, false);
+    int axis = x.getShape().dimension();
+    return x.expandDims(axis).cumProd(axis, type).squeeze(axis);
   }
 
   /**

@@ -2,6 +2,7 @@ package io.qpeft.model.blocks;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import io.qpeft.model.TensorSource;
 
 /**
@@ -12,10 +13,15 @@ import io.qpeft.model.TensorSource;
 public final class RmsNorm {
   private RmsNorm() {}
 
-  /** {@code eps} is a scalar array owned by the call's manager. */
+  /**
+   * {@code eps} is a scalar array owned by the call's manager. A half-precision {@code x} is
+   * normalised in F32 and cast back before the weight, as Hugging Face does ({@code x^2} overflows
+   * F16 from {@code |x| = 256}); at F32 the casts are no-ops.
+   */
   public static NDArray apply(NDArray x, NDArray weight, NDArray eps, boolean inPlace) {
-    NDArray rms = x.square().mean(new int[] {-1}, true).add(eps).sqrt();
-    return Ops.mul(x.div(rms), weight, inPlace);
+    NDArray xf = Ops.cast(x, DataType.FLOAT32, !inPlace);
+    NDArray rms = xf.square().mean(new int[] {-1}, true).add(eps).sqrt();
+    return Ops.mul(Ops.cast(xf.div(rms), x.getDataType(), !inPlace), weight, inPlace);
   }
 
   /**

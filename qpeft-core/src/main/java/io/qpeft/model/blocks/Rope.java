@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.qpeft.model.ModelConfig;
 import io.qpeft.model.RopeScaling;
@@ -53,6 +54,13 @@ public final class Rope {
    * the two halves equal, times the scaling's attention factor (1 but for longrope).
    */
   public NDArray[] tables(NDManager m, int t) {
+    return tables(m, t, DataType.FLOAT32);
+  }
+
+  /**
+   * As {@link #tables(NDManager, int)}, of the activations' {@code type} (F32 would promote F16).
+   */
+  public NDArray[] tables(NDManager m, int t, DataType type) {
     int r = rotaryDim;
     int half = r / 2;
     float[] cos = new float[t * r];
@@ -64,7 +72,10 @@ public final class Rope {
         sin[p * r + i] = sin[p * r + i + half] = (float) (Math.sin(angle) * attentionFactor);
       }
     }
-    return new NDArray[] {m.create(cos, new Shape(t, r)), m.create(sin, new Shape(t, r))};
+    return new NDArray[] {
+      m.create(cos, new Shape(t, r)).toType(type, false),
+      m.create(sin, new Shape(t, r)).toType(type, false)
+    };
   }
 
   /**

@@ -89,7 +89,7 @@ public final class Phi3Model extends TransformerLm {
   protected NDArray body(NDArray x, AttentionMasks masks, boolean inPlace) {
     long b = x.getShape().get(0);
     int t = (int) x.getShape().get(1);
-    NDArray[] cosSin = rope.tables(x.getManager(), t);
+    NDArray[] cosSin = rope.tables(x.getManager(), t, x.getDataType());
     NDArray eps = Ops.scalar(x, config.normEps());
     NDArray scale = Ops.scalar(x, config.attentionScale());
     int last = 2; // (b, t, features): DJL's split does not take negative axes

@@ -40,6 +40,8 @@ class BenchCommandTest {
             "--batch-tokens",
             "256",
             "--peak-runs",
+            "2",
+            "--runs",
             "2");
     assertEquals(0, run.exitCode(), run.err());
     Matcher peak =
@@ -70,7 +72,10 @@ class BenchCommandTest {
             .matcher(run.out());
     assertTrue(engine.find(), run.out());
     assertTrue(run.out().contains("reference (full-vocabulary logits, padded batches of 16)"));
-    assertTrue(run.out().contains("speed-up engine / reference: "), run.out());
+    assertTrue(
+        run.out().contains("speed-up engine / reference: ")
+            && run.out().contains("(best of 2 run(s) each)"),
+        run.out());
     assertTrue(run.out().contains("peak memory: RSS "), run.out());
   }
 
@@ -159,7 +164,8 @@ class BenchCommandTest {
         run.out());
     Matcher diff =
         Pattern.compile(
-                "speed-up engine / reference: [0-9.]+x; max \\|logit difference\\|: ([0-9.e+-]+); max"
+                "speed-up engine / reference: [0-9.]+x \\(best of 1 run\\(s\\) each\\); max \\|logit"
+                    + " difference\\|: ([0-9.e+-]+); max"
                     + " \\|P\\(yes\\) difference\\|: ([0-9.e+-]+)")
             .matcher(run.out());
     assertTrue(diff.find(), run.out());

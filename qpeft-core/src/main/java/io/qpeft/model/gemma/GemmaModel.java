@@ -105,7 +105,7 @@ public final class GemmaModel extends TransformerLm {
   protected NDArray body(NDArray x, AttentionMasks masks, boolean inPlace) {
     long b = x.getShape().get(0);
     int t = (int) x.getShape().get(1);
-    NDArray[] cosSin = rope.tables(x.getManager(), t);
+    NDArray[] cosSin = rope.tables(x.getManager(), t, x.getDataType());
     NDArray eps = Ops.scalar(x, config.normEps());
     NDArray scale = Ops.scalar(x, config.attentionScale());
     for (int i = 0; i < layers.length; i++) {

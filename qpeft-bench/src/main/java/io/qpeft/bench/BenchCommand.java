@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -103,6 +104,14 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Batch size of the reference scorer (default ${DEFAULT-VALUE}).")
   int referenceBatch;
 
+  @Option(
+      names = "--rounds",
+      defaultValue = "1",
+      description =
+          "Engine and reference run alternately this many times; the best time of each counts"
+              + " (steadier on a shared machine; default ${DEFAULT-VALUE}).")
+  int rounds;
+
   @Option(names = "--skip-reference", description = "Only run the optimized engine.")
   boolean skipReference;
 
@@ -124,6 +133,7 @@ public final class BenchCommand implements Callable<Integer> {
   private int bench() throws Exception {
     out = spec.commandLine().getOut();
     boolean yesNo = isYesNo(method);
+    if (rounds <= 0) throw new IllegalArgumentException("--rounds must be positive, got " + rounds);
     long t0 = System.nanoTime();
     try (TransformerLm lm =
         model == null
@@ -191,41 +201,38 @@ public final class BenchCommand implements Callable<Integer> {
       double usefulFlops,
       double peak) {
     lm.score(requests.subList(0, Math.min(4, requests.size())), batchTokens); // warm-up
-    long start = System.nanoTime();
-    List<TargetScore> fast = lm.score(requests, batchTokens);
-    double fastSeconds = (System.nanoTime() - start) / 1e9;
-    long fastRss = PeakMemory.rssKb();
+    if (!skipReference)
+      lm.scoreFullVocabulary(requests.subList(0, Math.min(2, requests.size())), 2);
+    Comparison<List<TargetScore>> c =
+        compare(
+            () -> lm.score(requests, batchTokens),
+            () -> lm.scoreFullVocabulary(requests, referenceBatch));
     print(
         "engine (target-only logits, token-budget batches)",
-        fastSeconds,
+        c.engineSeconds,
         requests.size(),
         realTokens,
         usefulFlops,
         peak);
-
     if (!skipReference) {
-      lm.scoreFullVocabulary(requests.subList(0, Math.min(2, requests.size())), 2); // warm-up
-      start = System.nanoTime();
-      List<TargetScore> slow = lm.scoreFullVocabulary(requests, referenceBatch);
-      double slowSeconds = (System.nanoTime() - start) / 1e9;
       print(
           "reference (full-vocabulary logits, padded batches of " + referenceBatch + ")",
-          slowSeconds,
+          c.referenceSeconds,
           requests.size(),
           realTokens,
           usefulFlops,
           peak);
       double maxDiff = 0;
-      for (int i = 0; i < fast.size(); i++) {
-        float[] a = fast.get(i).targetLogprobs();
-        float[] b = slow.get(i).targetLogprobs();
+      for (int i = 0; i < c.engine.size(); i++) {
+        float[] a = c.engine.get(i).targetLogprobs();
+        float[] b = c.reference.get(i).targetLogprobs();
         for (int k = 0; k < a.length; k++) maxDiff = Math.max(maxDiff, Math.abs(a[k] - b[k]));
       }
       out.printf(
           "speed-up engine / reference: %.2fx; max |logprob difference|: %.2e%n",
-          slowSeconds / fastSeconds, maxDiff);
+          c.referenceSeconds / c.engineSeconds, maxDiff);
     }
-    return fastRss;
+    return c.engineRss;
   }
 
   /**
@@ -237,46 +244,73 @@ public final class BenchCommand implements Callable<Integer> {
     int[] answers = {lm.config().vocabSize() - 7, lm.config().vocabSize() / 3}; // "yes", "no"
     long realTokens = prompts.stream().mapToLong(p -> p.length).sum();
     lm.lastPositionLogits(prompts.subList(0, Math.min(4, prompts.size())), answers, batchTokens);
-    long start = System.nanoTime();
-    float[][] fast = lm.lastPositionLogits(prompts, answers, batchTokens);
-    double fastSeconds = (System.nanoTime() - start) / 1e9;
-    long fastRss = PeakMemory.rssKb();
+    if (!skipReference) {
+      lm.lastPositionLogitsFullVocabulary(
+          prompts.subList(0, Math.min(2, prompts.size())), answers, 2); // warm-up
+    }
+    Comparison<float[][]> c =
+        compare(
+            () -> lm.lastPositionLogits(prompts, answers, batchTokens),
+            () -> lm.lastPositionLogitsFullVocabulary(prompts, answers, referenceBatch));
     print(
         "engine (answer rows at the last position, token-budget batches)",
-        fastSeconds,
+        c.engineSeconds,
         prompts.size(),
         realTokens,
         usefulFlops,
         peak);
     if (!skipReference) {
-      lm.lastPositionLogitsFullVocabulary(
-          prompts.subList(0, Math.min(2, prompts.size())), answers, 2);
-      start = System.nanoTime();
-      float[][] slow = lm.lastPositionLogitsFullVocabulary(prompts, answers, referenceBatch);
-      double slowSeconds = (System.nanoTime() - start) / 1e9;
       print(
           "reference (full-vocabulary logits, padded batches of " + referenceBatch + ")",
-          slowSeconds,
+          c.referenceSeconds,
           prompts.size(),
           realTokens,
           usefulFlops,
           peak);
       double logitDiff = 0;
       double scoreDiff = 0;
-      for (int i = 0; i < fast.length; i++) {
+      for (int i = 0; i < c.engine.length; i++) {
+        float[] fast = c.engine[i];
+        float[] slow = c.reference[i];
         for (int k = 0; k < answers.length; k++) {
-          logitDiff = Math.max(logitDiff, Math.abs(fast[i][k] - slow[i][k]));
+          logitDiff = Math.max(logitDiff, Math.abs(fast[k] - slow[k]));
         }
         scoreDiff =
-            Math.max(
-                scoreDiff, Math.abs(YesNoReranker.score(fast[i]) - YesNoReranker.score(slow[i])));
+            Math.max(scoreDiff, Math.abs(YesNoReranker.score(fast) - YesNoReranker.score(slow)));
       }
       out.printf(
           "speed-up engine / reference: %.2fx; max |logit difference|: %.2e; max |P(yes)"
               + " difference|: %.2e%n",
-          slowSeconds / fastSeconds, logitDiff, scoreDiff);
+          c.referenceSeconds / c.engineSeconds, logitDiff, scoreDiff);
     }
-    return fastRss;
+    return c.engineRss;
+  }
+
+  /** Both scorers' results, best times over the rounds, and the RSS after the first engine run. */
+  private record Comparison<T>(
+      T engine, double engineSeconds, T reference, double referenceSeconds, long engineRss) {}
+
+  /**
+   * Runs the engine and the reference (unless skipped) alternately {@code --rounds} times; the best
+   * time of each counts, so that a burst of load from other jobs slows one round, not the ratio.
+   */
+  private <T> Comparison<T> compare(Supplier<T> engine, Supplier<T> reference) {
+    T fast = null;
+    T slow = null;
+    double fastBest = Double.POSITIVE_INFINITY;
+    double slowBest = Double.POSITIVE_INFINITY;
+    long rss = 0;
+    for (int r = 0; r < rounds; r++) {
+      long start = System.nanoTime();
+      fast = engine.get();
+      fastBest = Math.min(fastBest, (System.nanoTime() - start) / 1e9);
+      if (r == 0) rss = PeakMemory.rssKb();
+      if (skipReference) continue;
+      start = System.nanoTime();
+      slow = reference.get();
+      slowBest = Math.min(slowBest, (System.nanoTime() - start) / 1e9);
+    }
+    return new Comparison<>(fast, fastBest, slow, slowBest, rss);
   }
 
   private static boolean isYesNo(String m) {

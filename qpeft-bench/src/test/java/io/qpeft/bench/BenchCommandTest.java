@@ -143,6 +143,8 @@ class BenchCommandTest {
             "4",
             "--template-tokens",
             "10",
+            "--runs",
+            "2",
             "--peak-runs",
             "1");
     assertEquals(0, run.exitCode(), run.err());

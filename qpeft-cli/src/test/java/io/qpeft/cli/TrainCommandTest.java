@@ -90,8 +90,10 @@ class TrainCommandTest {
         "malformed record reported with file and line: " + t.err());
     assertTrue(t.err().contains("1 queries without positive_ctxs skipped"), t.err());
     List<String> epochs = t.out().lines().filter(l -> l.startsWith("{\"epoch\"")).toList();
-    assertEquals(2, epochs.size(), t.out());
-    JsonNode first = new ObjectMapper().readTree(epochs.get(0));
+    // epoch 0 (the untrained module, measured on the dev set), then the 2 trained epochs
+    assertEquals(3, epochs.size(), t.out());
+    assertTrue(epochs.get(0).startsWith("{\"epoch\":0,"), epochs.get(0));
+    JsonNode first = new ObjectMapper().readTree(epochs.get(1));
     assertTrue(first.get("train_loss").asDouble() > 0 && first.has("dev_loss"), epochs.get(0));
     assertTrue(Files.isRegularFile(adapter.resolve("adapter_config.json")));
     assertTrue(Files.isRegularFile(adapter.resolve("adapter_model.safetensors")));

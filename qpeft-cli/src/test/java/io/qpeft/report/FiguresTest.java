@@ -63,13 +63,17 @@ class FiguresTest {
     Figure f =
         Figures.loss(
             List.of(
+                new EpochMetrics(0, 0, Double.NaN, 3.9, 0.0, true, 1),
                 new EpochMetrics(1, 10, 3.0, 3.5, 0.03, true, 1),
                 new EpochMetrics(2, 20, 2.5, 3.1, 0.03, true, 1),
                 new EpochMetrics(3, 30, 2.2, 3.2, 0.03, false, 1)));
     XYSeriesCollection d = data(f, 0);
     assertEquals(2, d.getSeriesCount());
     assertEquals("train loss", d.getSeriesKey(0));
-    assertEquals(3.1, d.getYValue(1, 1));
+    assertEquals(3, d.getItemCount(0)); // no train loss at epoch 0
+    assertEquals(4, d.getItemCount(1));
+    assertEquals(3.9, d.getYValue(1, 0));
+    assertEquals(3.1, d.getYValue(1, 2));
     Figure trainOnly =
         Figures.loss(List.of(new EpochMetrics(1, 10, 3.0, Double.NaN, 0.03, true, 1)));
     assertEquals(1, data(trainOnly, 0).getSeriesCount());

@@ -18,11 +18,15 @@
 #
 # Environment: GPU_CHECK_DEVICE (default cuda), GPU_CHECK_PEAK_TFLOPS (the card's dense F16 tensor
 # peak for MFU; default 989, H100/H200 SXM), GPU_CHECK_OUT (default target/gpu-check),
-# GPU_CHECK_SKIP_BUILD=1 (reuse an earlier -Pgpu build).
+# GPU_CHECK_SKIP_BUILD=1 (reuse an earlier -Pgpu build). For a dry run of the script itself on a
+# CPU machine: GPU_CHECK_DEVICE=cpu GPU_CHECK_PROFILE= GPU_CHECK_SKIP_BUILD=1 GPU_CHECK_SHAPES=
+# gpt2-small GPU_CHECK_BENCH_ARGS='--passages 8' GPU_CHECK_SKIP_OOM=1 (and an nvidia-smi stub).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEVICE="${GPU_CHECK_DEVICE:-cuda}"
+PROFILE="${GPU_CHECK_PROFILE--Pgpu}" # empty: the default (CPU) build, for a dry run
+read -r -a SHAPES <<<"${GPU_CHECK_SHAPES:-gpt2-small qwen3-0.6b llama-2-7b}"
 PEAK="${GPU_CHECK_PEAK_TFLOPS:-989}"
 OUT_DIR="${GPU_CHECK_OUT:-target/gpu-check}"
 mkdir -p "$OUT_DIR"
@@ -51,7 +55,7 @@ say "device $DEVICE, stated peak ${PEAK} TFLOP/s (dense F16 tensor) for MFU"
 # --- 1. build ------------------------------------------------------------------------------------
 if [ "${GPU_CHECK_SKIP_BUILD:-0}" != 1 ]; then
   say "[1] ./mvnw -Pgpu install (tests skipped here; the GPU ones run next) ..."
-  ./mvnw -B -ntp -q -Pgpu -DskipTests install >"$OUT_DIR/build.log" 2>&1 ||
+  ./mvnw -B -ntp -q $PROFILE -DskipTests install >"$OUT_DIR/build.log" 2>&1 ||
     { say "build failed: see $OUT_DIR/build.log"; exit 1; }
   say "[1] built in $(elapsed) s"
 fi
@@ -61,7 +65,7 @@ BENCH=qpeft-bench/target/qpeft-bench.jar
 # --- 2. golden checks on the GPU -----------------------------------------------------------------
 t=$(date +%s)
 say "[2] golden, gradient, ranking, training and back-off tests on $DEVICE ..."
-if ./mvnw -B -ntp -o -Pgpu -pl qpeft-core surefire:test \
+if ./mvnw -B -ntp -o $PROFILE -pl qpeft-core surefire:test \
   -Dtest='DevicePrecisionTest,HalfPrecisionTrainingTest,EngineOptionsTest' \
   -Dsurefire.failIfNoSpecifiedTests=false -Dqpeft.test.device="$DEVICE" \
   >"$OUT_DIR/device-tests.log" 2>&1; then
@@ -133,14 +137,16 @@ bench() { # name shape extra-args...
     fail "[4] bench $name: see $OUT_DIR/bench-$name.err"
   fi
 }
-COMMON=(--queries 4 --passages 100 --passage-tokens 128 --query-tokens 12 --peak-runs 4)
-bench gpt2-small gpt2-small "${COMMON[@]}"
-bench qwen3-0.6b qwen3-0.6b "${COMMON[@]}"
-bench llama-2-7b llama-2-7b "${COMMON[@]}"
+read -r -a COMMON <<<"--queries 4 --passages 100 --passage-tokens 128 --query-tokens 12 --peak-runs 4 ${GPU_CHECK_BENCH_ARGS:-}"
+for shape in "${SHAPES[@]}"; do bench "$shape" "$shape" "${COMMON[@]}"; done
 
 # --- 5. a real out-of-memory error ---------------------------------------------------------------
 # 4000 passages of up to 192 tokens in one pass (~770k padded tokens, ~280 GB of activations by
 # MemoryBudget's estimate): PyTorch runs out of memory, the engine halves the pass until it fits.
+if [ "${GPU_CHECK_SKIP_OOM:-0}" = 1 ]; then
+  say "total $(elapsed) s; $([ $FAILED = 0 ] && echo 'all checks passed' || echo 'SOME CHECKS FAILED')"
+  exit $FAILED
+fi
 t=$(date +%s)
 say "[5] forcing a real out-of-memory error (llama-2-7b shape, --batch-tokens 1000000) ..."
 if java_jar "$BENCH" bench --shape llama-2-7b --device "$DEVICE" --dtype f16 --queries 2 \

@@ -20,7 +20,7 @@
 # peak for MFU; default 989, H100/H200 SXM), GPU_CHECK_OUT (default target/gpu-check),
 # GPU_CHECK_SKIP_BUILD=1 (reuse an earlier -Pgpu build). For a dry run of the script itself on a
 # CPU machine: GPU_CHECK_DEVICE=cpu GPU_CHECK_PROFILE= GPU_CHECK_SKIP_BUILD=1 GPU_CHECK_SHAPES=
-# gpt2-small GPU_CHECK_BENCH_ARGS='--passages 8' GPU_CHECK_SKIP_OOM=1 (and an nvidia-smi stub).
+# gpt2-small GPU_CHECK_BENCH_ARGS='--queries 1 --passages 8' GPU_CHECK_SKIP_OOM=1 (and an nvidia-smi stub).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -137,7 +137,7 @@ bench() { # name shape extra-args...
     fail "[4] bench $name: see $OUT_DIR/bench-$name.err"
   fi
 }
-read -r -a COMMON <<<"--queries 4 --passages 100 --passage-tokens 128 --query-tokens 12 --peak-runs 4 ${GPU_CHECK_BENCH_ARGS:-}"
+read -r -a COMMON <<<"${GPU_CHECK_BENCH_ARGS:---queries 4 --passages 100 --passage-tokens 128 --query-tokens 12 --peak-runs 4}"
 for shape in "${SHAPES[@]}"; do bench "$shape" "$shape" "${COMMON[@]}"; done
 
 # --- 5. a real out-of-memory error ---------------------------------------------------------------

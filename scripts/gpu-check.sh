@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # gpu-check: builds qpeft against the CUDA build of PyTorch and checks it on a GPU, in one go:
 #   1. build with -Pgpu (PyTorch 2.5.1 for CUDA 12.4)
-#   2. on the GPU: golden log-probabilities and logits of every fixture family at F32 (within 1e-4)
+#   2. on the GPU: golden log-probabilities and logits of every fixture family (and Gemma 1 against
+#      its float64 reference) at F32 (within 1e-4)
 #      and F16 (within 0.1; the BF16 checkpoints tiny-qwen2/tiny-qwen3 run as F16), soft-prompt
 #      gradients and Q-PEFT training at F16, the UPR ranking of examples/rerank-requests.jsonl
 #      (F32: as on the CPU; F16: near-ties aside), the simulated out-of-memory back-off, device
@@ -66,7 +67,7 @@ BENCH=qpeft-bench/target/qpeft-bench.jar
 t=$(date +%s)
 say "[2] golden, gradient, ranking, training and back-off tests on $DEVICE ..."
 if ./mvnw -B -ntp -o $PROFILE -pl qpeft-core surefire:test \
-  -Dtest='DevicePrecisionTest,HalfPrecisionTrainingTest,EngineOptionsTest' \
+  -Dtest='DevicePrecisionTest,HalfPrecisionTrainingTest,EngineOptionsTest,GemmaModelTest' \
   -Dsurefire.failIfNoSpecifiedTests=false -Dqpeft.test.device="$DEVICE" \
   >"$OUT_DIR/device-tests.log" 2>&1; then
   say "[2] passed in $(($(date +%s) - t)) s"

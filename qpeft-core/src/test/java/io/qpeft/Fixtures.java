@@ -4,19 +4,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
-import java.net.URL;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * The golden fixtures copied from {@code shared/fixtures} into the core test resources (tiny models
- * and float64 reference log-likelihoods). Other modules reach them through the core test-jar.
+ * and float64 reference log-likelihoods), for the tests of every module. The one way to them is the
+ * system property {@value #PROPERTY}, the fixtures folder, which the parent pom's surefire and
+ * failsafe configurations set; other modules get this class through the core test-jar.
  */
 public final class Fixtures {
   /** One tiny model per supported family (and Llama 3's scaled RoPE), each with golden values. */
   public static final String[] MODELS = {
     "tiny-llama", "tiny-qwen2", "tiny-gpt2", "tiny-llama3", "tiny-qwen3", "tiny-gemma2", "tiny-phi3"
   };
+
+  /** The system property naming the fixtures folder. */
+  public static final String PROPERTY = "qpeft.fixtures";
 
   private Fixtures() {}
 
@@ -27,29 +31,40 @@ public final class Fixtures {
 
   /** The folder of a fixture model, e.g. {@code tiny-llama}. */
   public static Path model(String name) {
-    return resource("fixtures/models/" + name);
+    return file("models/" + name);
   }
 
   public static JsonNode golden(String name) {
     try {
-      return new ObjectMapper().readTree(resource("fixtures/golden/" + name + ".json").toFile());
+      return new ObjectMapper().readTree(file("golden/" + name + ".json").toFile());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  public static Path resource(String path) {
-    URL url = Fixtures.class.getClassLoader().getResource(path);
-    if (url == null) throw new IllegalStateException("test resource not found: " + path);
-    if (!"file".equals(url.getProtocol())) {
+  /** A file or folder of the fixtures, e.g. {@code tokenizer} or {@code golden/tiny-llama.json}. */
+  public static Path file(String relative) {
+    Path p = root().resolve(relative);
+    if (!Files.exists(p))
+      throw new IllegalStateException("no fixture " + relative + " in " + root());
+    return p;
+  }
+
+  /** The fixtures folder, from the system property {@value #PROPERTY}. */
+  public static Path root() {
+    String dir = System.getProperty(PROPERTY);
+    if (dir == null || dir.isBlank()) {
       throw new IllegalStateException(
-          "fixture " + path + " is inside a jar (" + url + "); tests need it as a file");
+          "system property "
+              + PROPERTY
+              + " is not set: run the tests through Maven, or set it to"
+              + " qpeft-core/src/test/resources/fixtures");
     }
-    try {
-      return Path.of(url.toURI());
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException(e);
+    Path root = Path.of(dir).toAbsolutePath().normalize();
+    if (!Files.isDirectory(root)) {
+      throw new IllegalStateException(PROPERTY + "=" + dir + " is not a folder");
     }
+    return root;
   }
 
   public static int[] ints(JsonNode array) {

@@ -145,6 +145,13 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private int bench() throws Exception {
+    Cli.requirePositive("--queries", queries);
+    Cli.requirePositive("--passages", passages);
+    Cli.requirePositive("--passage-tokens", passageTokens);
+    Cli.requirePositive("--query-tokens", queryTokens);
+    Cli.requirePositive("--batch-tokens", batchTokens);
+    Cli.requirePositive("--reference-batch", referenceBatch);
+    Cli.requirePositive("--peak-runs", peakRuns);
     out = spec.commandLine().getOut();
     boolean yesNo = isYesNo(method);
     if (peakTflops != null && !(peakTflops > 0)) {
@@ -164,7 +171,6 @@ public final class BenchCommand implements Callable<Integer> {
       Placement placement = lm.placement();
       batchTokens = batchTokensOption != null ? batchTokensOption : lm.defaultBatchTokens();
       memory = new DeviceMemory(placement);
-      out.printf("%s, %d tokens per forward pass%n", placement.describe(), batchTokens);
       out.printf(
           "model: %s (%s, %d layers, hidden %d, vocab %d, ~%.0fM parameters), loaded in %.1f s%n",
           model == null ? shape + " (random weights)" : model,
@@ -174,6 +180,7 @@ public final class BenchCommand implements Callable<Integer> {
           c.vocabSize(),
           lm.parameterCount() / 1e6,
           (System.nanoTime() - t0) / 1e9);
+      out.printf("%s, %d tokens per forward pass%n", placement.describe(), batchTokens);
       List<ScoreRequest> requests = requests(c);
       long realTokens = requests.stream().mapToLong(r -> r.length() - 1).sum();
       double usefulFlops = usefulFlops(lm, requests);

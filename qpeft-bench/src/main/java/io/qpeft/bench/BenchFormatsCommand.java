@@ -22,10 +22,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code qpeft bench-formats}: generates a DPR-style passage TSV and measures (1) a sequential scan
- * with {@link CorpusReader}, the reference, (2) building the offset index, (3) random lookups by id
- * through {@link PassageStore}, with the heap in use sampled during the scan and the lookups, to
- * show that neither holds the collection in memory.
+ * {@code qpeft-bench bench-formats}: generates a DPR-style passage TSV and measures (1) a
+ * sequential scan with {@link CorpusReader}, the reference, (2) building the offset index, (3)
+ * random lookups by id through {@link PassageStore}, with the heap in use sampled during the scan
+ * and the lookups, to show that neither holds the collection in memory.
  */
 @Command(
     name = "bench-formats",
@@ -64,6 +64,9 @@ public final class BenchFormatsCommand implements Callable<Integer> {
   }
 
   private int bench() throws Exception {
+    Cli.requirePositive("--lines", lines);
+    Cli.requirePositive("--text-bytes", textBytes);
+    Cli.requirePositive("--lookups", lookups);
     PrintWriter out = spec.commandLine().getOut();
     boolean temp = dir == null;
     Path folder = temp ? Files.createTempDirectory("qpeft-bench") : Files.createDirectories(dir);

@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code qpeft bench-retrieval}: indexing throughput, search latency and throughput, and peak
+ * {@code qpeft-bench bench-retrieval}: indexing throughput, search latency and throughput, and peak
  * memory on a generated Zipf corpus. Every figure comes with a reference measured in the same run
  * (generator alone, one thread, query encoding alone), so ratios survive a noisy machine.
  */
@@ -99,6 +99,15 @@ public final class BenchRetrievalCommand implements Callable<Integer> {
   }
 
   private int bench() throws Exception {
+    Cli.requirePositive("--passages", passages);
+    Cli.requirePositive("--words", words);
+    Cli.requirePositive("--queries", queries);
+    Cli.requirePositive("--hits", hits);
+    Cli.requirePositive("--reference-passages", referencePassages);
+    if (densePassages < 0)
+      throw new IllegalArgumentException("--dense-passages must be >= 0, got " + densePassages);
+    if (densePassages > 0) Cli.requirePositive("--dense-queries", denseQueries);
+    Cli.requirePositive("--threads", threads);
     out = spec.commandLine().getOut();
     boolean temporary = work == null;
     Path dir =

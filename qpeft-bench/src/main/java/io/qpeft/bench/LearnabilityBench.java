@@ -175,7 +175,8 @@ final class LearnabilityBench {
     try (QpeftReranker r = new QpeftReranker(pm, LanguageModel.DEFAULT_BATCH_TOKENS)) {
       m = measure(scores(r));
     }
-    List<EpochMetrics> h = result.history();
+    List<EpochMetrics> h =
+        result.history().stream().filter(e -> e.epoch() > 0).toList(); // epoch 0: untrained
     return new Row(
         size, method, m[0], m[1], h.size(), h.get(0).devLoss(), result.bestLoss(), seconds(t));
   }

@@ -18,9 +18,9 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The synthetic task of {@code qpeft bench-train --task learnability}: relevance is a property of
- * the query-passage interaction that a frozen random LM cannot see zero-shot, but a query-dependent
- * module can learn.
+ * The synthetic task of {@code qpeft-bench bench-train --task learnability}: relevance is a
+ * property of the query-passage interaction that a frozen random LM cannot see zero-shot, but a
+ * query-dependent module can learn.
  *
  * <p>Words are whole words that the model's tokenizer encodes as one token (with a leading space)
  * and that Q-PEFT-R may turn into hints (no stop words); they are split into <em>key</em> words and
@@ -30,6 +30,11 @@ import java.util.regex.Pattern;
  * the query (a lexical near miss, like a BM25 hard negative). The first-stage order of each test
  * query's candidates is a random permutation, so the first stage's Hit@10 is about candidates-10
  * out of candidates and any gain over it is learned.
+ *
+ * <p>With {@code synonyms}, each key word has a fixed synonym (another single-token word, never a
+ * key or filler) and passages hold the synonyms of their key words instead of the words: a relevant
+ * passage never shares a token with its query. Cosine top-k over the frozen embeddings cannot find
+ * the match (Q-PEFT-R's selection), while attention can learn it in its query/key projections.
  *
  * <p>Test, dev and training queries have pairwise different key-word sets: a test query is never
  * seen in training (its words are). Training sets of different sizes are prefixes of one pool, so a
@@ -62,9 +67,15 @@ record LearnabilityTask(
    * @param testQueries test queries
    * @param candidates candidates per test query (1 or 2 of them relevant)
    * @param passageWords words per passage (key words included)
+   * @param synonyms passages hold the key words' synonyms instead of the words
    */
   record Shape(
-      int trainQueries, int devQueries, int testQueries, int candidates, int passageWords) {
+      int trainQueries,
+      int devQueries,
+      int testQueries,
+      int candidates,
+      int passageWords,
+      boolean synonyms) {
     Shape {
       require(trainQueries > 0, "--sizes must be positive, got " + trainQueries);
       require(devQueries > 0, "dev queries must be positive, got " + devQueries);
@@ -91,11 +102,17 @@ record LearnabilityTask(
     Rng rng = Rng.derive(seed, 1);
     int[] order = range(words.size());
     rng.shuffle(order);
-    int keyCount = Math.min(48, words.size() * 2 / 5);
+    int keyCount = Math.min(48, words.size() * 2 / (shape.synonyms() ? 7 : 5));
     List<String> keys = new ArrayList<>();
     List<String> fillers = new ArrayList<>();
-    for (int i = 0; i < order.length; i++) (i < keyCount ? keys : fillers).add(words.get(order[i]));
-    Builder b = new Builder(keys, fillers, shape.passageWords(), Rng.derive(seed, 2));
+    Map<String, String> synonym = new HashMap<>();
+    for (int i = 0; i < order.length; i++) {
+      String w = words.get(order[i]);
+      if (i < keyCount) keys.add(w);
+      else if (shape.synonyms() && i < 2 * keyCount) synonym.put(keys.get(i - keyCount), w);
+      else fillers.add(w);
+    }
+    Builder b = new Builder(keys, fillers, synonym, shape.passageWords(), Rng.derive(seed, 2));
     int total = shape.testQueries() + shape.devQueries() + shape.trainQueries();
     long possible = choose(keys.size(), 2) + choose(keys.size(), 3);
     if (total > possible / 2) {
@@ -143,14 +160,21 @@ record LearnabilityTask(
   private static final class Builder {
     private final List<String> keys;
     private final List<String> fillers;
+    private final Map<String, String> synonym;
     private final int passageWords;
     private final Rng rng;
     private final Set<Set<String>> usedQueries = new HashSet<>();
     private final Map<String, Integer> docCounter = new HashMap<>();
 
-    Builder(List<String> keys, List<String> fillers, int passageWords, Rng rng) {
+    Builder(
+        List<String> keys,
+        List<String> fillers,
+        Map<String, String> synonym,
+        int passageWords,
+        Rng rng) {
       this.keys = keys;
       this.fillers = fillers;
+      this.synonym = synonym;
       this.passageWords = passageWords;
       this.rng = rng;
     }
@@ -212,9 +236,10 @@ record LearnabilityTask(
       return new ArrayList<>(out);
     }
 
-    /** The key words among fillers, in random order. */
+    /** The key words (or their synonyms) among fillers, in random order. */
     private Passage passage(String qid, List<String> keyWords) {
-      List<String> words = new ArrayList<>(keyWords);
+      List<String> words = new ArrayList<>();
+      for (String k : keyWords) words.add(synonym.getOrDefault(k, k));
       while (words.size() < passageWords) words.add(fillers.get(rng.nextInt(fillers.size())));
       int[] order = range(words.size());
       rng.shuffle(order);

@@ -4,11 +4,14 @@ import ai.djl.pytorch.jni.JniUtils;
 import io.qpeft.cli.DeviceOptions;
 import io.qpeft.model.Models;
 import io.qpeft.model.TransformerLm;
+import io.qpeft.peft.AttentionInit;
+import io.qpeft.peft.AttentionScore;
 import io.qpeft.peft.PeftConfig;
 import io.qpeft.peft.Variant;
 import io.qpeft.tokenizer.TextTokenizer;
 import io.qpeft.train.EpochMetrics;
 import io.qpeft.train.LossType;
+import io.qpeft.train.Selection;
 import io.qpeft.train.TrainConfig;
 import io.qpeft.train.TrainingListener;
 import java.io.PrintWriter;
@@ -132,6 +135,62 @@ final class LearnabilityTrainTask implements BenchTrainTask {
       description = "Trained methods (default ${DEFAULT-VALUE}).")
   List<String> methods;
 
+  @Option(
+      names = "--mlp",
+      defaultValue = "plain",
+      description = "Hint MLP: plain or residual (default ${DEFAULT-VALUE}).")
+  String mlp;
+
+  @Option(
+      names = "--attention-init",
+      defaultValue = "xavier",
+      description =
+          "Q-PEFT-A projections: xavier, xavier_packed or identity (default ${DEFAULT-VALUE}).")
+  String attentionInit;
+
+  @Option(
+      names = "--attention-score",
+      defaultValue = "dot",
+      description = "Q-PEFT-A scores: dot or cosine (default ${DEFAULT-VALUE}).")
+  String attentionScore;
+
+  @Option(
+      names = "--attention-temperature",
+      defaultValue = "10",
+      description = "Q-PEFT-A: tau of cosine scores (default ${DEFAULT-VALUE}).")
+  double attentionTemperature;
+
+  @Option(
+      names = "--match-lr-scale",
+      defaultValue = "1",
+      description = "Learning-rate factor of Q-PEFT-A's query side (default ${DEFAULT-VALUE}).")
+  double matchLrScale;
+
+  @Option(
+      names = "--selection",
+      defaultValue = "loss",
+      description = "Kept epoch by dev loss or ranking (default ${DEFAULT-VALUE}).")
+  String selection;
+
+  @Option(
+      names = "--pairs-per-step",
+      defaultValue = "0",
+      description = "Optimizer step every n pairs, 0: per batch (default ${DEFAULT-VALUE}).")
+  int pairsPerStep;
+
+  @Option(
+      names = "--clip-norm",
+      defaultValue = "1",
+      description = "Gradient-norm clipping, 0: off (default ${DEFAULT-VALUE}).")
+  double clipNorm;
+
+  @Option(
+      names = "--synonyms",
+      description =
+          "Passages hold a fixed synonym of each key word instead of the word: relevance is a "
+              + "learned match, not a shared token (cosine top-k cannot find it).")
+  boolean synonyms;
+
   @Option(names = "--verbose", description = "Print each epoch's metrics (JSON) on stderr.")
   boolean verbose;
 
@@ -157,7 +216,7 @@ final class LearnabilityTrainTask implements BenchTrainTask {
     if (maxSteps < 0)
       throw new IllegalArgumentException("--max-steps must be >= 0, got " + maxSteps);
     LearnabilityTask.Shape shape =
-        new LearnabilityTask.Shape(largest, devQueries, testQueries, candidates, words);
+        new LearnabilityTask.Shape(largest, devQueries, testQueries, candidates, words, synonyms);
     long start = System.nanoTime();
     try (TransformerLm lm = Models.load(dir, deviceOptions.engineOptions());
         TextTokenizer tok = TextTokenizer.load(dir)) {
@@ -171,8 +230,25 @@ final class LearnabilityTrainTask implements BenchTrainTask {
               .optMargin(margin)
               .optSeed(seed)
               .optCheckpointEvery(0)
+              .optMatchLrScale(matchLrScale)
+              .optSelection(Selection.parse(selection))
+              .optPairsPerStep(pairsPerStep)
+              .optClipNorm(clipNorm)
               .build();
-      PeftConfig r = PeftConfig.builder().setVariant(Variant.RETRIEVAL).optTopK(topK).build();
+      boolean residual =
+          switch (mlp) {
+            case "plain" -> false;
+            case "residual" -> true;
+            default ->
+                throw new IllegalArgumentException(
+                    "unknown --mlp '" + mlp + "'; allowed: plain, residual");
+          };
+      PeftConfig r =
+          PeftConfig.builder()
+              .setVariant(Variant.RETRIEVAL)
+              .optTopK(topK)
+              .optResidualMlp(residual)
+              .build();
       LearnabilityBench.Settings s =
           new LearnabilityBench.Settings(
               epochs,
@@ -183,6 +259,10 @@ final class LearnabilityTrainTask implements BenchTrainTask {
                   .setVariant(Variant.ATTENTION)
                   .optHeads(attentionHeads)
                   .optDropout(dropout)
+                  .optResidualMlp(residual)
+                  .optAttentionInit(AttentionInit.parse(attentionInit))
+                  .optAttentionScore(AttentionScore.parse(attentionScore))
+                  .optAttentionTemperature(attentionTemperature)
                   .build(),
               PeftConfig.defaults(Variant.PROMPT),
               trainedMethods());
@@ -197,7 +277,8 @@ final class LearnabilityTrainTask implements BenchTrainTask {
                 }
               };
       out.printf(
-          "learnability: model %s (%s, %d layers, hidden %d), %d key + %d filler words, %d words/passage,%n",
+          "learnability%s: model %s (%s, %d layers, hidden %d), %d key + %d filler words, %d words/passage,%n",
+          synonyms ? " (synonyms)" : "",
           dir,
           lm.config().family(),
           lm.config().numHiddenLayers(),

@@ -200,8 +200,8 @@ public final class LoadBenchmark {
     // a request sent before the deadline may take this long past it; then it counts as an error
     long grace = Math.min(options.maxDuration().toNanos(), Duration.ofSeconds(30).toNanos());
     AtomicInteger next = new AtomicInteger();
-    long[] latencies = new long[options.maxRequests()];
-    int[] statuses = new int[options.maxRequests()];
+    // one slot per request, written by the client that sent it, read after all clients joined
+    Outcome[] outcomes = new Outcome[options.maxRequests()];
     Comparison comparison = new Comparison();
     List<Thread> threads = new ArrayList<>();
     for (int c = 0; c < options.clients(); c++) {
@@ -224,13 +224,11 @@ public final class LoadBenchmark {
                   try {
                     HttpResponse<String> r =
                         client.send(request.build(), HttpResponse.BodyHandlers.ofString());
-                    latencies[k] = System.nanoTime() - now;
-                    statuses[k] = r.statusCode();
+                    outcomes[k] = new Outcome(System.nanoTime() - now, r.statusCode());
                     if (r.statusCode() == 200 && expected != null)
                       comparison.check(r.body(), expected.get(i));
                   } catch (IOException e) {
-                    latencies[k] = System.nanoTime() - now;
-                    statuses[k] = 0;
+                    outcomes[k] = new Outcome(System.nanoTime() - now, 0);
                   } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
@@ -245,17 +243,18 @@ public final class LoadBenchmark {
     for (Thread t : threads) t.join();
     double seconds = (System.nanoTime() - start) / 1e9;
     int sent = Math.min(next.get(), options.maxRequests());
-    // requests past the deadline were never sent: their slots stay latency 0, status 0
+    // requests past the deadline were never sent: their slots stay empty
     Map<Integer, Integer> counts = new TreeMap<>();
     List<Long> answered = new ArrayList<>();
     long documents = 0;
     int requests = 0;
     for (int k = 0; k < sent; k++) {
-      if (latencies[k] == 0) continue;
+      Outcome o = outcomes[k];
+      if (o == null) continue;
       requests++;
-      counts.merge(statuses[k], 1, Integer::sum);
-      answered.add(latencies[k]);
-      if (statuses[k] == 200) documents += items.get(k % items.size()).passages().size();
+      counts.merge(o.status(), 1, Integer::sum);
+      answered.add(o.latencyNanos());
+      if (o.status() == 200) documents += items.get(k % items.size()).passages().size();
     }
     long[] sorted = answered.stream().mapToLong(Long::longValue).sorted().toArray();
     return new Report(
@@ -268,6 +267,9 @@ public final class LoadBenchmark {
         comparison.mismatched.get(),
         comparison.maxAbsDiff());
   }
+
+  /** What one request got: its latency and its HTTP status (0: no answer). */
+  private record Outcome(long latencyNanos, int status) {}
 
   static double percentile(long[] sortedNanos, double q) {
     if (sortedNanos.length == 0) return Double.NaN;

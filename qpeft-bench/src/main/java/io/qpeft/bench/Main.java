@@ -21,14 +21,19 @@ import picocli.CommandLine.Spec;
       BenchTrainCommand.class,
       BenchRetrievalCommand.class,
       BenchServeCommand.class,
-      BenchFormatsCommand.class
+      BenchFormatsCommand.class,
+      BenchSparkCommand.class
     })
 public final class Main implements Runnable {
   @Spec CommandSpec spec;
 
   public static void main(String[] args) {
     System.setProperty("ai.djl.offline", "true");
-    System.exit(new CommandLine(new Main()).execute(args));
+    CommandLine cl = new CommandLine(new Main());
+    int code = cl.execute(args);
+    cl.getOut().flush();
+    cl.getErr().flush();
+    System.exit(code);
   }
 
   @Override

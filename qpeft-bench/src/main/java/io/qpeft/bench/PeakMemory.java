@@ -5,11 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Peak resident set size of this process (VmHWM in /proc/self/status), for the benchmarks. */
-final class PeakMemory {
+public final class PeakMemory {
   private PeakMemory() {}
 
   /** The VmHWM value as Linux writes it, e.g. {@code "3041416 kB"}, or {@code "n/a"} elsewhere. */
-  static String rss() {
+  public static String rss() {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
         if (line.startsWith("VmHWM:")) return line.substring(6).trim();

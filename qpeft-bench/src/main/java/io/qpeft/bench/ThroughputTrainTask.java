@@ -1,6 +1,7 @@
 package io.qpeft.bench;
 
 import ai.djl.pytorch.jni.JniUtils;
+import io.qpeft.cli.Cli;
 import io.qpeft.cli.DeviceOptions;
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
@@ -91,6 +92,17 @@ final class ThroughputTrainTask implements BenchTrainTask {
 
   @Override
   public void run(PrintWriter out, PrintWriter err) {
+    Cli.requirePositive("--layers", layers);
+    Cli.requirePositive("--hidden", hidden);
+    Cli.requirePositive("--heads", heads);
+    if (hidden % heads != 0) {
+      throw new IllegalArgumentException(
+          "--hidden " + hidden + " must be a multiple of --heads " + heads);
+    }
+    Cli.requirePositive("--vocab", vocab);
+    Cli.requirePositive("--steps", steps);
+    Cli.requirePositive("--batch-queries", batchQueries);
+    Cli.requirePositive("--passage-words", passageWords);
     throughput(out);
   }
 

@@ -179,7 +179,18 @@ class BenchCommandTest {
     assertEquals(1, run.exitCode());
     assertEquals(
         "qpeft-bench bench: unknown --shape 'gpt5'; allowed: gpt2-small, llama-0.5b, llama-135m,"
-            + " qwen3-0.6b, llama-2-7b\n",
+            + " qwen3-0.6b, llama-3.2-1b, llama-2-7b\n",
         run.err());
+  }
+
+  @Test
+  void newFamilyShapesFollowTheirConfigs() {
+    // Qwen3-0.6B: q_proj is 16 heads x 128 = 2048 wide on a 1024 hidden size
+    assertEquals(
+        "[64x1024 @ 1024x2048, 64x1024 @ 1024x1024, 64x2048 @ 2048x1024, 64x1024 @ 1024x3072,"
+            + " 64x3072 @ 3072x1024]",
+        MatmulPeak.blockGemms(BenchShape.qwen3_0_6b.config, 64).toString());
+    assertEquals("llama3", BenchShape.llama3_2_1b.config.ropeScaling().type());
+    assertEquals(BenchShape.llama3_2_1b, BenchShape.parse("Llama-3.2-1B"));
   }
 }

@@ -1,5 +1,6 @@
 package io.qpeft.bench;
 
+import io.qpeft.Fixtures;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -8,8 +9,7 @@ import picocli.CommandLine;
 /** Runs the {@code qpeft-bench} command line in-process and captures what it prints. */
 record BenchRun(int exitCode, String out, String err) {
   /** The tiny Llama fixture model shared by the core tests. */
-  static final Path TINY_LLAMA =
-      Path.of("../qpeft-core/src/test/resources/fixtures/models/tiny-llama");
+  static final Path TINY_LLAMA = Fixtures.model("tiny-llama");
 
   static BenchRun of(String... args) {
     StringWriter out = new StringWriter();

@@ -87,7 +87,7 @@ class LearnabilityBenchTest {
         TextTokenizer tok = TextTokenizer.load(BenchRun.TINY_LLAMA)) {
       LearnabilityTask t =
           LearnabilityTask.generate(
-              tok, lm.config(), new LearnabilityTask.Shape(8, 4, 5, 12, 8), 42);
+              tok, lm.config(), new LearnabilityTask.Shape(8, 4, 5, 12, 8, false), 42);
       double[] m = new LearnabilityBench(lm, tok, t, null, null).measure(firstStage(t));
       assertEquals(String.format(Locale.ROOT, "%.3f", m[0]), rows.get(0)[2]);
       assertEquals(String.format(Locale.ROOT, "%.3f", m[1]), rows.get(0)[3]);

@@ -40,11 +40,41 @@ class LearnabilityTaskTest {
    * of 10 words.
    */
   static LearnabilityTask task(long seed) {
+    return task(seed, false);
+  }
+
+  static LearnabilityTask task(long seed, boolean synonyms) {
     try (TransformerLm lm = Models.load(BenchRun.TINY_LLAMA);
         TextTokenizer t = TextTokenizer.load(BenchRun.TINY_LLAMA)) {
       return LearnabilityTask.generate(
-          t, lm.config(), new LearnabilityTask.Shape(40, 6, 10, 12, 10), seed);
+          t, lm.config(), new LearnabilityTask.Shape(40, 6, 10, 12, 10, synonyms), seed);
     }
+  }
+
+  /**
+   * The synonym variant: a passage never holds a key word, only synonyms; a relevant passage holds
+   * the synonyms of all its query's words (the same word for the same key everywhere), and shares
+   * no word with the query.
+   */
+  @Test
+  void synonymPassagesHoldNoQueryWord() {
+    LearnabilityTask t = task(7, true);
+    Set<String> keys = new HashSet<>(t.keys());
+    java.util.Map<String, Set<String>> seenFor = new java.util.HashMap<>();
+    for (LearnabilityTask.TestQuery q : t.test()) {
+      List<String> qw = List.of(q.query().text().split(" "));
+      for (Passage p : q.candidates()) {
+        List<String> pw = Arrays.asList(p.text().split(" "));
+        assertTrue(pw.stream().noneMatch(keys::contains), p.text());
+        if (!q.relevant().contains(p.docid())) continue;
+        Set<String> others = new HashSet<>(pw);
+        others.removeAll(t.fillers());
+        assertEquals(qw.size(), others.size(), p.text()); // one synonym per query word
+        seenFor.computeIfAbsent(String.join(" ", qw), k -> new HashSet<>()).add(others.toString());
+      }
+    }
+    // both relevant passages of a query hold the same synonyms
+    for (Set<String> s : seenFor.values()) assertEquals(1, s.size(), s.toString());
   }
 
   @Test

@@ -3,17 +3,11 @@ package io.qpeft.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.qpeft.data.AnswerMatcher;
 import io.qpeft.data.AtomicOutput;
-import io.qpeft.data.CandidatesReader;
-import io.qpeft.data.CandidatesRecord;
-import io.qpeft.data.CandidatesSource;
-import io.qpeft.data.ErrorPolicy;
 import io.qpeft.data.PartFiles;
 import io.qpeft.data.Qrels;
-import io.qpeft.data.RecordReader;
-import io.qpeft.data.TrecRun;
 import io.qpeft.eval.AnswerJudgments;
+import io.qpeft.eval.AnswerMatcher;
 import io.qpeft.eval.Evaluation;
 import io.qpeft.eval.Measure;
 import io.qpeft.eval.RankMeasure;
@@ -139,15 +133,7 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try {
-      return evaluate();
-    } catch (IllegalArgumentException
-        | UnsupportedOperationException
-        | java.io.UncheckedIOException e) {
-      spec.commandLine().getErr().println("error: " + e.getMessage());
-      spec.commandLine().getErr().flush();
-      return 2;
-    }
+    return Cli.run(spec, this::evaluate);
   }
 
   private int evaluate() {
@@ -172,18 +158,12 @@ public final class EvalCommand implements Callable<Integer> {
     List<Map<String, List<String>>> rankings = new ArrayList<>();
     if (relevance.qrels != null) {
       judgments = Qrels.read(relevance.qrels).asMap();
-      for (Path r : runs) rankings.add(readRanking(r, null));
+      for (Path r : runs) rankings.add(Rankings.read(r, null, passages));
     } else {
       AnswerJudgments answers =
           new AnswerJudgments(regex ? AnswerMatcher.REGEX : AnswerMatcher.STRING);
-      if (TrecRunCheck.isTrec(relevance.answers)) {
-        throw new IllegalArgumentException(
-            "--answers " + relevance.answers + " must be DPR JSON or JSONL with \"answers\"");
-      }
-      try (RecordReader<CandidatesRecord> in = records(relevance.answers)) {
-        in.forEachRemaining(answers::addAnswers);
-      }
-      for (Path r : runs) rankings.add(readRanking(r, answers));
+      answers.addAnswers(relevance.answers, passages);
+      for (Path r : runs) rankings.add(Rankings.read(r, answers, passages));
       judgments = answers.judgments();
     }
     if (depth > 0) {
@@ -192,71 +172,57 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     // 2. evaluate and report
-    List<Evaluation> evals = new ArrayList<>();
-    for (Map<String, List<String>> run : rankings) evals.add(Evaluation.of(run, judgments, ms));
     List<String> names = runNames();
+    List<EvaluatedRun> evaluated = new ArrayList<>();
+    for (int r = 0; r < runs.size(); r++) {
+      Map<String, List<String>> ranking = rankings.get(r);
+      evaluated.add(
+          new EvaluatedRun(
+              names.get(r), runs.get(r), ranking, Evaluation.of(ranking, judgments, ms)));
+    }
     PrintWriter out = spec.commandLine().getOut();
-    if (perQuery) printPerQuery(out, names, evals);
-    printSummary(out, names, evals);
-    if (json != null) writeJson(names, evals);
-    if (plot != null) plot(names, rankings, judgments);
+    if (perQuery) printPerQuery(out, evaluated);
+    printSummary(out, evaluated);
+    if (json != null) writeJson(evaluated);
+    if (plot != null) plot(evaluated, judgments);
     out.flush();
     return 0;
   }
 
+  /**
+   * One run as evaluated.
+   *
+   * @param name its name in the table, the JSON and the figure
+   * @param path its file or folder
+   * @param ranking docids per query, best first (cut to --depth)
+   * @param evaluation its measures
+   */
+  private record EvaluatedRun(
+      String name, Path path, Map<String, List<String>> ranking, Evaluation evaluation) {}
+
   /** Hit@k and Recall@k curves of every run, k = 1..depth, into {@link #plot}. */
-  private void plot(
-      List<String> names,
-      List<Map<String, List<String>>> rankings,
-      Map<String, Map<String, Integer>> judgments) {
+  private void plot(List<EvaluatedRun> evaluated, Map<String, Map<String, Integer>> judgments) {
     int deepest = 1;
-    for (Map<String, List<String>> run : rankings)
-      for (List<String> r : run.values()) deepest = Math.max(deepest, r.size());
+    for (EvaluatedRun run : evaluated)
+      for (List<String> r : run.ranking().values()) deepest = Math.max(deepest, r.size());
     int k = depth > 0 ? depth : Math.min(deepest, PLOT_MAX_DEPTH);
     List<Measure> curve = new ArrayList<>();
     for (int i = 1; i <= k; i++) curve.add(RankMeasure.parse("Hit@" + i, threshold));
     for (int i = 1; i <= k; i++) curve.add(RankMeasure.parse("Recall@" + i, threshold));
     Map<String, double[]> hit = new LinkedHashMap<>();
     Map<String, double[]> recall = new LinkedHashMap<>();
-    for (int r = 0; r < rankings.size(); r++) {
-      Evaluation e = Evaluation.of(rankings.get(r), judgments, curve);
+    for (EvaluatedRun run : evaluated) {
+      Evaluation e = Evaluation.of(run.ranking(), judgments, curve);
       double[] h = new double[k];
       double[] c = new double[k];
       for (int i = 0; i < k; i++) {
         h[i] = e.mean(i);
         c[i] = e.mean(k + i);
       }
-      hit.put(names.get(r), h);
-      recall.put(names.get(r), c);
+      hit.put(run.name(), h);
+      recall.put(run.name(), c);
     }
     Figures.hitRecall(hit, recall).write(plot);
-  }
-
-  private RecordReader<CandidatesRecord> records(Path file) {
-    return CandidatesReader.openRecords(
-        CandidatesSource.detect(file, passages, null), ErrorPolicy.FAIL);
-  }
-
-  /** Rankings of one run: trec_eval order for TREC runs, list order for JSON runs. */
-  private Map<String, List<String>> readRanking(Path run, AnswerJudgments answers) {
-    if (TrecRunCheck.isTrec(run))
-      return new LinkedHashMap<>(Rankings.fromRun(TrecRun.read(run), run.toString()));
-    Map<String, List<String>> out = new LinkedHashMap<>();
-    try (RecordReader<CandidatesRecord> in = records(run)) {
-      while (in.hasNext()) {
-        CandidatesRecord rec = in.next();
-        List<String> ranking =
-            answers != null
-                ? answers.judge(rec)
-                : rec.candidates().passages().stream().map(p -> p.docid()).toList();
-        if (ranking == null) continue; // a question without answers: not judged, ignored
-        if (out.put(rec.query().qid(), ranking) != null) {
-          throw new IllegalArgumentException(
-              run + ": query " + rec.query().qid() + " appears twice");
-        }
-      }
-    }
-    return out;
   }
 
   private List<String> runNames() {
@@ -288,13 +254,13 @@ public final class EvalCommand implements Callable<Integer> {
     return String.format(Locale.ROOT, "%+.1f%%", 100 * (v - base) / base);
   }
 
-  private void printPerQuery(PrintWriter out, List<String> names, List<Evaluation> evals) {
-    for (int r = 0; r < evals.size(); r++) {
-      Evaluation e = evals.get(r);
+  private void printPerQuery(PrintWriter out, List<EvaluatedRun> evaluated) {
+    for (EvaluatedRun run : evaluated) {
+      Evaluation e = run.evaluation();
       for (int m = 0; m < e.measures().size(); m++) {
         for (int q = 0; q < e.qids().size(); q++) {
           out.println(
-              names.get(r)
+              run.name()
                   + "\t"
                   + e.measures().get(m).name()
                   + "\t"
@@ -306,27 +272,27 @@ public final class EvalCommand implements Callable<Integer> {
     }
   }
 
-  private void printSummary(PrintWriter out, List<String> names, List<Evaluation> evals) {
-    Evaluation base = evals.get(0);
+  private void printSummary(PrintWriter out, List<EvaluatedRun> evaluated) {
+    Evaluation base = evaluated.get(0).evaluation();
     out.println("queries: " + base.qids().size());
-    for (int r = 0; r < evals.size(); r++) {
-      if (evals.get(r).missing() > 0) {
+    for (EvaluatedRun run : evaluated) {
+      if (run.evaluation().missing() > 0) {
         out.println(
-            names.get(r)
+            run.name()
                 + ": "
-                + evals.get(r).missing()
+                + run.evaluation().missing()
                 + " judged queries not in the run (scored 0)");
       }
     }
     List<List<String>> rows = new ArrayList<>();
-    List<String> header = new ArrayList<>(List.of("measure", names.get(0)));
-    for (int r = 1; r < evals.size(); r++)
-      header.addAll(List.of(names.get(r), "change", "p-value"));
+    List<String> header = new ArrayList<>(List.of("measure", evaluated.get(0).name()));
+    for (EvaluatedRun run : evaluated.subList(1, evaluated.size()))
+      header.addAll(List.of(run.name(), "change", "p-value"));
     rows.add(header);
     for (int m = 0; m < base.measures().size(); m++) {
       List<String> row = new ArrayList<>(List.of(base.measures().get(m).name(), num(base.mean(m))));
-      for (int r = 1; r < evals.size(); r++) {
-        Evaluation e = evals.get(r);
+      for (EvaluatedRun run : evaluated.subList(1, evaluated.size())) {
+        Evaluation e = run.evaluation();
         row.addAll(
             List.of(num(e.mean(m)), change(e.mean(m), base.mean(m)), num(e.pValue(m, base))));
       }
@@ -343,16 +309,17 @@ public final class EvalCommand implements Callable<Integer> {
     }
   }
 
-  private void writeJson(List<String> names, List<Evaluation> evals) {
+  private void writeJson(List<EvaluatedRun> evaluated) {
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode root = mapper.createObjectNode();
-    root.put("queries", evals.get(0).qids().size());
+    Evaluation first = evaluated.get(0).evaluation();
+    root.put("queries", first.qids().size());
     var runsNode = root.putArray("runs");
-    for (int r = 0; r < evals.size(); r++) {
-      Evaluation e = evals.get(r);
+    for (int r = 0; r < evaluated.size(); r++) {
+      Evaluation e = evaluated.get(r).evaluation();
       ObjectNode run = runsNode.addObject();
-      run.put("name", names.get(r));
-      run.put("path", runs.get(r).toString());
+      run.put("name", evaluated.get(r).name());
+      run.put("path", evaluated.get(r).path().toString());
       run.put("missing_queries", e.missing());
       ObjectNode means = run.putObject("measures");
       ObjectNode vs = run.putObject("vs_first");
@@ -365,10 +332,8 @@ public final class EvalCommand implements Callable<Integer> {
           putNumber(
               cmp,
               "change",
-              evals.get(0).mean(m) == 0
-                  ? Double.NaN
-                  : (e.mean(m) - evals.get(0).mean(m)) / evals.get(0).mean(m));
-          putNumber(cmp, "p_value", e.pValue(m, evals.get(0)));
+              first.mean(m) == 0 ? Double.NaN : (e.mean(m) - first.mean(m)) / first.mean(m));
+          putNumber(cmp, "p_value", e.pValue(m, first));
         }
         for (int q = 0; q < e.qids().size(); q++) {
           ObjectNode qn =
@@ -391,12 +356,5 @@ public final class EvalCommand implements Callable<Integer> {
   private static void putNumber(ObjectNode node, String field, double v) {
     if (Double.isNaN(v)) node.putNull(field);
     else node.put(field, v);
-  }
-
-  /** Format sniffing for runs: JSON starts with '[' or '{', anything else is a TREC run. */
-  static final class TrecRunCheck {
-    static boolean isTrec(Path file) {
-      return CandidatesSource.detectFormat(file) == CandidatesSource.Format.TREC;
-    }
   }
 }

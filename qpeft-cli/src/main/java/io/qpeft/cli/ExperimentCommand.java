@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qpeft.experiment.ExperimentConfig;
+import io.qpeft.rerank.KnownRerankers;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -83,7 +85,9 @@ public final class ExperimentCommand implements Callable<Integer> {
   @Option(
       names = "--model",
       paramLabel = "MODEL",
-      description = "Adds the reranker 'upr': UPR with this model (folder or hub id).")
+      description =
+          "Adds a reranker with this model (folder or hub id): UPR, named 'upr'; or, for a known"
+              + " reranker such as Qwen3-Reranker, its own method, named after the method.")
   String model;
 
   @Option(
@@ -155,7 +159,12 @@ public final class ExperimentCommand implements Callable<Integer> {
           tree.has("rerankers") && tree.get("rerankers").isArray()
               ? (ArrayNode) tree.get("rerankers")
               : tree.putArray("rerankers");
-      list.addObject().put("name", "upr").put("model", model);
+      Path folder = Path.of(model);
+      String name =
+          KnownRerankers.detect(model, Files.isDirectory(folder) ? folder : null)
+              .map(k -> k.method().id())
+              .orElse("upr");
+      list.addObject().put("name", name).put("model", model);
       for (String a : adapters == null ? List.<String>of() : adapters) {
         int eq = a.indexOf('=');
         if (eq <= 0 || eq == a.length() - 1)

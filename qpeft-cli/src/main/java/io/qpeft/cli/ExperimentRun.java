@@ -399,10 +399,12 @@ final class ExperimentRun {
     }
   }
 
+  /** How a run was made, as the rerank options that made it. */
   private static String describe(RerankerSpec r, Path adapter) {
-    String how = adapter == null ? "UPR" : "Q-PEFT adapter " + adapter.getFileName();
-    String s = how + " on " + r.model();
-    return r.args().isEmpty() ? s : s + " " + String.join(" ", r.args());
+    StringBuilder s = new StringBuilder("qpeft rerank --model ").append(r.model());
+    if (adapter != null) s.append(" --adapter ").append(adapter.getFileName());
+    for (String a : r.args()) s.append(' ').append(a);
+    return s.toString();
   }
 
   private String rel(Path p) {

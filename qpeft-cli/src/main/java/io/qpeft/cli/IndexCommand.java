@@ -16,7 +16,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code qpeft index}: builds a Lucene BM25 (and optionally dense) index from a corpus. */
 @Command(
@@ -79,8 +81,14 @@ public final class IndexCommand implements Callable<Integer> {
           "Merge the index into one segment at the end (slower to build, faster to search).")
   boolean optimize;
 
+  @Spec CommandSpec spec;
+
   @Override
-  public Integer call() throws Exception {
+  public Integer call() {
+    return Cli.run(spec, this::index);
+  }
+
+  private int index() throws IOException {
     boolean withVectors = dense || encoder != null;
     long expected = countLines(corpus);
     long start = System.nanoTime();
@@ -102,13 +110,15 @@ public final class IndexCommand implements Callable<Integer> {
       if (bar != null) bar.maxHint(meta.passages());
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    System.out.printf(
-        "Indexed %d passages into %s in %.1f s (%.0f passages/s)%s%n",
-        meta.passages(),
-        index,
-        seconds,
-        meta.passages() / seconds,
-        meta.dense() ? ", dense: " + meta.encoder() + " (" + meta.dimensions() + " dims)" : "");
+    spec.commandLine()
+        .getOut()
+        .printf(
+            "Indexed %d passages into %s in %.1f s (%.0f passages/s)%s%n",
+            meta.passages(),
+            index,
+            seconds,
+            meta.passages() / seconds,
+            meta.dense() ? ", dense: " + meta.encoder() + " (" + meta.dimensions() + " dims)" : "");
     return 0;
   }
 

@@ -2,6 +2,8 @@ package io.qpeft.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** Entry point of the {@code qpeft} command line. */
 @Command(
@@ -21,13 +23,19 @@ import picocli.CommandLine.Command;
       ServeCommand.class
     })
 public final class Main implements Runnable {
+  @Spec CommandSpec spec;
+
   public static void main(String[] args) {
     System.setProperty("ai.djl.offline", "true");
-    System.exit(new CommandLine(new Main()).execute(args));
+    CommandLine cl = new CommandLine(new Main());
+    int code = cl.execute(args);
+    cl.getOut().flush();
+    cl.getErr().flush();
+    System.exit(code);
   }
 
   @Override
   public void run() {
-    new CommandLine(this).usage(System.out);
+    spec.commandLine().usage(spec.commandLine().getOut());
   }
 }

@@ -9,9 +9,8 @@ import io.qpeft.data.CandidatesRecord;
 import io.qpeft.data.CandidatesSource;
 import io.qpeft.data.CandidatesWriter;
 import io.qpeft.data.ErrorPolicy;
-import io.qpeft.data.Passage;
-import io.qpeft.data.Query;
 import io.qpeft.data.RecordReader;
+import io.qpeft.eval.AnswerMatcher;
 import io.qpeft.model.Models;
 import io.qpeft.model.TransformerLm;
 import io.qpeft.rerank.Reranker;
@@ -174,7 +173,9 @@ public final class RerankCommand implements Callable<Integer> {
         }
       }
       try (RecordReader<CandidatesRecord> in = CandidatesReader.openRecords(source, quiet());
-          CandidatesWriter out = CandidatesWriter.open(output, outFormat, tag)) {
+          CandidatesWriter out =
+              CandidatesWriter.open(output, outFormat, tag)
+                  .optHasAnswer(AnswerMatcher.STRING::hasAnswer)) {
         for (int i = 0; in.hasNext(); i++) {
           CandidatesRecord rec = in.next();
           RerankJournal.Entry done =
@@ -209,45 +210,42 @@ public final class RerankCommand implements Callable<Integer> {
             : ErrorPolicy.skip(e -> err.println("qpeft rerank: skipped " + e.getMessage()));
     ProgressBar bar = Progress.bar("rerank", total, journal.size(), "queries");
     try (RecordReader<Candidates> in = CandidatesReader.open(source, policy)) {
-      List<Integer> ids = new ArrayList<>();
-      List<Query> qs = new ArrayList<>();
-      List<List<Passage>> ps = new ArrayList<>();
+      List<Pending> group = new ArrayList<>();
       int passagesInGroup = 0;
       for (int i = 0; in.hasNext(); i++) {
         Candidates c = in.next();
         if (journal.done(i, c.query().qid(), c.candidates().size()) != null) continue;
-        ids.add(i);
-        qs.add(c.query());
-        ps.add(c.passages());
+        group.add(new Pending(i, c));
         passagesInGroup += c.candidates().size();
         if (passagesInGroup >= GROUP_PASSAGES) {
-          flush(reranker, journal, ids, qs, ps, bar);
+          flush(reranker, journal, group, bar);
           passagesInGroup = 0;
         }
       }
-      flush(reranker, journal, ids, qs, ps, bar);
+      flush(reranker, journal, group, bar);
     } finally {
       Progress.close(bar);
     }
   }
 
+  /** A query not scored yet: its position in the input and its candidates. */
+  private record Pending(int index, Candidates candidates) {}
+
+  /** Scores the group in one call (the reranker batches across its queries) and journals it. */
   private static void flush(
-      Reranker reranker,
-      RerankJournal journal,
-      List<Integer> ids,
-      List<Query> qs,
-      List<List<Passage>> ps,
-      ProgressBar bar)
+      Reranker reranker, RerankJournal journal, List<Pending> group, ProgressBar bar)
       throws IOException {
-    if (ids.isEmpty()) return;
-    List<double[]> scores = reranker.scoreAll(qs, ps);
-    for (int k = 0; k < ids.size(); k++) {
-      journal.add(ids.get(k), qs.get(k).qid(), scores.get(k));
+    if (group.isEmpty()) return;
+    List<double[]> scores =
+        reranker.scoreAll(
+            group.stream().map(p -> p.candidates().query()).toList(),
+            group.stream().map(p -> p.candidates().passages()).toList());
+    for (int k = 0; k < group.size(); k++) {
+      Pending p = group.get(k);
+      journal.add(p.index(), p.candidates().query().qid(), scores.get(k));
       Progress.step(bar, 1);
     }
-    ids.clear();
-    qs.clear();
-    ps.clear();
+    group.clear();
   }
 
   /**

@@ -125,23 +125,24 @@ public final class RetrieveCommand implements Callable<Integer> {
   int batchSize = 64;
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() {
+    return Cli.run(spec, this::retrieve);
+  }
+
+  private int retrieve() throws Exception {
     if (run == null && jsonl == null)
       throw new ParameterException(spec.commandLine(), "give --run and/or --jsonl");
-    if (hits <= 0)
-      throw new ParameterException(spec.commandLine(), "--hits must be positive, got " + hits);
+    if (hits <= 0) throw new IllegalArgumentException("--hits must be positive, got " + hits);
     if (threads <= 0)
-      throw new ParameterException(
-          spec.commandLine(), "--threads must be positive, got " + threads);
+      throw new IllegalArgumentException("--threads must be positive, got " + threads);
     if (batchSize <= 0)
-      throw new ParameterException(
-          spec.commandLine(), "--batch-size must be positive, got " + batchSize);
+      throw new IllegalArgumentException("--batch-size must be positive, got " + batchSize);
     Bm25Params params = new Bm25Params(k1, b);
     List<Query> qs = QueryReader.read(queries);
     String runTag = tag != null ? tag : "qpeft-" + mode;
     if (runTag.isEmpty() || runTag.chars().anyMatch(Character::isWhitespace)) {
-      throw new ParameterException(
-          spec.commandLine(), "--tag must be non-empty without spaces, got '" + runTag + "'");
+      throw new IllegalArgumentException(
+          "--tag must be non-empty without spaces, got '" + runTag + "'");
     }
     long start = System.nanoTime();
     ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -181,9 +182,11 @@ public final class RetrieveCommand implements Callable<Integer> {
       pool.shutdownNow();
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    System.out.printf(
-        "Retrieved %d queries x %d hits (%s) in %.1f s (%.1f queries/s)%n",
-        qs.size(), hits, mode, seconds, qs.size() / seconds);
+    spec.commandLine()
+        .getOut()
+        .printf(
+            "Retrieved %d queries x %d hits (%s) in %.1f s (%.1f queries/s)%n",
+            qs.size(), hits, mode, seconds, qs.size() / seconds);
     return 0;
   }
 

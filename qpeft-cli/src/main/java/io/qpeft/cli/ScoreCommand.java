@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,7 +71,8 @@ public final class ScoreCommand implements Callable<Integer> {
   }
 
   private int score() throws IOException {
-    if (!Files.isRegularFile(input)) throw new NoSuchFileException(input + " (--input)");
+    if (!Files.isRegularFile(input))
+      throw new IllegalArgumentException("--input " + input + ": no such file");
     Path dir = modelOptions.modelDir();
     int errors = 0;
     try (LanguageModel model = modelOptions.load(dir);

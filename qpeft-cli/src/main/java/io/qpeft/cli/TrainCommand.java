@@ -8,7 +8,7 @@ import io.qpeft.peft.Variant;
 import io.qpeft.report.Figures;
 import io.qpeft.tokenizer.TextTokenizer;
 import io.qpeft.train.EpochMetrics;
-import io.qpeft.train.LossType;
+import io.qpeft.train.Recipe;
 import io.qpeft.train.TrainConfig;
 import io.qpeft.train.Trainer;
 import io.qpeft.train.TrainingExample;
@@ -63,79 +63,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Continue from the checkpoint in --output.")
   boolean resume;
 
-  @Option(names = "--epochs", defaultValue = "20")
-  int epochs;
-
-  @Option(names = "--lr", defaultValue = "3e-2")
-  double lr;
-
-  @Option(names = "--weight-decay", defaultValue = "0.01")
-  double weightDecay;
-
-  @Option(names = "--beta1", defaultValue = "0.9")
-  double beta1;
-
-  @Option(names = "--beta2", defaultValue = "0.999")
-  double beta2;
-
-  @Option(names = "--batch-queries", defaultValue = "4")
-  int batchQueries;
-
-  @Option(names = "--hard-negatives", defaultValue = "1")
-  int hardNegatives;
-
-  @Option(
-      names = "--no-in-batch-negatives",
-      description = "Do not use other queries' positives as negatives.")
-  boolean noInBatch;
-
-  @Option(
-      names = "--loss",
-      defaultValue = "both",
-      description = "pointwise, pairwise or both (default ${DEFAULT-VALUE}).")
-  String loss;
-
-  @Option(names = "--margin", defaultValue = "0.5")
-  double margin;
-
-  @Option(names = "--clip-norm", defaultValue = "1.0")
-  double clipNorm;
-
-  @Option(names = "--linear-decay")
-  boolean linearDecay;
-
-  @Option(names = "--patience", defaultValue = "5")
-  int patience;
-
-  @Option(names = "--seed", defaultValue = "42")
-  long seed;
-
-  @Option(
-      names = "--checkpoint-every",
-      defaultValue = "50",
-      description = "Steps between checkpoints (and every epoch end).")
-  int checkpointEvery;
-
-  @Option(names = "--top-k", defaultValue = "10")
-  int topK;
-
-  @Option(names = "--heads", defaultValue = "2")
-  int heads;
-
-  @Option(names = "--dropout", defaultValue = "0.1")
-  double dropout;
-
-  @Option(names = "--max-tokens", defaultValue = "300")
-  int maxTokens;
-
-  @Option(names = "--train-soft-prompt", description = "Also train the soft prompt.")
-  boolean trainSoftPrompt;
-
-  @Option(names = "--no-stop-words-filter")
-  boolean keepStopWords;
-
-  @Option(names = "--keep-non-alphabetic")
-  boolean keepNonAlphabetic;
+  @Mixin TrainingOptions training;
 
   @Option(
       names = "--split",
@@ -160,7 +88,9 @@ public final class TrainCommand implements Callable<Integer> {
       description = "BEIR data: BM25 hard negatives kept per query (default ${DEFAULT-VALUE}).")
   int mine;
 
-  private List<TrainingExample> examples(Path path, String qrelsSplit) {
+  private List<TrainingExample> examples(String option, Path path, String qrelsSplit) {
+    if (!java.nio.file.Files.exists(path))
+      throw new IllegalArgumentException(option + " " + path + ": no such file or folder");
     java.io.PrintWriter err = spec.commandLine().getErr();
     if (java.nio.file.Files.isDirectory(path))
       return TrainingData.readBeir(path, qrelsSplit, index, mine, err);
@@ -174,41 +104,17 @@ public final class TrainCommand implements Callable<Integer> {
 
   private int train() {
     Variant v = Variant.parse(variant);
-    PeftConfig peft =
-        PeftConfig.builder()
-            .setVariant(v)
-            .optTopK(topK)
-            .optHeads(heads)
-            .optDropout(dropout)
-            .optMaxTokens(maxTokens)
-            .optStopWords(!keepStopWords)
-            .optAlphabeticOnly(!keepNonAlphabetic)
-            .optTrainSoftPrompt(trainSoftPrompt || v == Variant.PROMPT)
-            .build();
-    TrainConfig cfg =
-        TrainConfig.builder()
-            .optLearningRate(lr)
-            .optWeightDecay(weightDecay)
-            .optBetas(beta1, beta2)
-            .optEpochs(epochs)
-            .optBatchQueries(batchQueries)
-            .optHardNegatives(hardNegatives)
-            .optInBatchNegatives(!noInBatch)
-            .optLoss(LossType.parse(loss))
-            .optMargin(margin)
-            .optClipNorm(clipNorm)
-            .optLinearDecay(linearDecay)
-            .optPatience(patience)
-            .optSeed(seed)
-            .optCheckpointEvery(checkpointEvery)
-            .build();
-    List<TrainingExample> trainSet = examples(train, split);
-    List<TrainingExample> devSet = dev == null ? List.of() : examples(dev, devSplit);
+    Recipe recipe = training.recipe(v);
+    PeftConfig peft = recipe.peft();
+    TrainConfig cfg = recipe.train();
+    List<TrainingExample> trainSet = examples("--train", train, split);
+    List<TrainingExample> devSet = dev == null ? List.of() : examples("--dev", dev, devSplit);
     Path model = modelOptions.modelDir();
     try (TransformerLm lm = modelOptions.load(model);
         TextTokenizer tok = TextTokenizer.load(model)) {
-      PeftModel pm = new PeftModel(lm, tok, peft, PeftModel.initialParameters(lm, tok, peft, seed));
-      long total = (long) Trainer.stepsPerEpoch(trainSet.size(), cfg) * epochs;
+      PeftModel pm =
+          new PeftModel(lm, tok, peft, PeftModel.initialParameters(lm, tok, peft, cfg.seed()));
+      long total = (long) Trainer.stepsPerEpoch(trainSet.size(), cfg) * cfg.epochs();
       java.io.PrintWriter out = spec.commandLine().getOut();
       java.io.PrintWriter err = spec.commandLine().getErr();
       err.printf(

@@ -64,7 +64,7 @@ public final class Figures {
     XYSeries train = new XYSeries("train loss");
     XYSeries dev = new XYSeries("dev loss");
     for (EpochMetrics m : history) {
-      train.add(m.epoch(), m.trainLoss());
+      if (!Double.isNaN(m.trainLoss())) train.add(m.epoch(), m.trainLoss()); // epoch 0: untrained
       if (!Double.isNaN(m.devLoss())) dev.add(m.epoch(), m.devLoss());
     }
     XYSeriesCollection data = new XYSeriesCollection(train);

@@ -1,5 +1,6 @@
 package io.qpeft.cli;
 
+import io.qpeft.Fixtures;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -19,11 +20,9 @@ record CliRun(int exitCode, String out, String err, List<String> startup) {
       Pattern.compile("qpeft [a-z-]+: device (cpu|cuda:\\d+)( \\(.*\\))?, PyTorch .*\n");
 
   /** The tiny Llama fixture model shared by the core tests. */
-  static final Path TINY_LLAMA =
-      Path.of("../qpeft-core/src/test/resources/fixtures/models/tiny-llama");
+  static final Path TINY_LLAMA = Fixtures.model("tiny-llama");
 
-  static final Path GOLDEN_TINY_LLAMA =
-      Path.of("../qpeft-core/src/test/resources/fixtures/golden/tiny-llama.json");
+  static final Path GOLDEN_TINY_LLAMA = Fixtures.file("golden/tiny-llama.json");
 
   static CliRun of(String... args) {
     StringWriter out = new StringWriter();

@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * End-to-end runs of {@code qpeft eval} on tiny files, asserting exact output. The values are
@@ -40,15 +37,10 @@ class EvalCommandTest {
   }
 
   private int run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = new CommandLine(new Main());
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute(args);
-    stdout = out.toString();
-    stderr = err.toString();
-    return code;
+    CliRun r = CliRun.of(args);
+    stdout = r.out();
+    stderr = r.err();
+    return r.exitCode();
   }
 
   private String p(String name) {
@@ -106,7 +98,7 @@ class EvalCommandTest {
     assertEquals(0, run("eval", "--run", folder.toString(), "--qrels", p("qrels.txt")), stderr);
     assertEquals(fromFile, stdout);
     Files.delete(folder.resolve("_SUCCESS"));
-    assertEquals(2, run("eval", "--run", folder.toString(), "--qrels", p("qrels.txt")));
+    assertEquals(1, run("eval", "--run", folder.toString(), "--qrels", p("qrels.txt")));
     assertTrue(stderr.contains("has no _SUCCESS marker"), stderr);
   }
 
@@ -179,13 +171,13 @@ class EvalCommandTest {
   }
 
   @Test
-  void badInputGivesAClearMessageAndExitCode2() throws Exception {
+  void badInputGivesOneLineAndExitCode1() throws Exception {
     Files.writeString(dir.resolve("bad.trec"), "q1 Q0 d1 1 x tag\n");
-    assertEquals(2, run("eval", "--run", p("bad.trec"), "--qrels", p("qrels.txt")));
-    assertEquals("error: " + p("bad.trec") + ":1: score 'x' is not a number", stderr.strip());
+    assertEquals(1, run("eval", "--run", p("bad.trec"), "--qrels", p("qrels.txt")));
+    assertEquals("qpeft eval: " + p("bad.trec") + ":1: score 'x' is not a number\n", stderr);
     assertEquals(
-        2, run("eval", "--run", p("run-a.trec"), "--qrels", p("qrels.txt"), "--measures", "F1"));
-    assertTrue(stderr.startsWith("error: unknown measure 'F1'"), stderr);
+        1, run("eval", "--run", p("run-a.trec"), "--qrels", p("qrels.txt"), "--measures", "F1"));
+    assertTrue(stderr.startsWith("qpeft eval: unknown measure 'F1'"), stderr);
   }
 
   @Test
@@ -218,7 +210,7 @@ class EvalCommandTest {
     assertEquals(1280, javax.imageio.ImageIO.read(dir.resolve("c.png").toFile()).getWidth());
 
     assertEquals(
-        2, run("eval", "--run", p("run-a.trec"), "--qrels", p("qrels.txt"), "--plot", p("c.gif")));
+        1, run("eval", "--run", p("run-a.trec"), "--qrels", p("qrels.txt"), "--plot", p("c.gif")));
     assertTrue(stderr.contains("FILE.png or FILE.svg"), stderr);
   }
 }

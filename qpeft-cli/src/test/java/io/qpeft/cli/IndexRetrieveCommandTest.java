@@ -12,15 +12,11 @@ import io.qpeft.data.ErrorPolicy;
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
 import io.qpeft.data.RecordReader;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * End-to-end: {@code qpeft index} then {@code qpeft retrieve} on a tiny corpus, exact output lines.
@@ -28,18 +24,8 @@ import picocli.CommandLine;
 class IndexRetrieveCommandTest {
   @TempDir Path tmp;
 
-  record Result(int exit, String out) {}
-
-  static Result run(String... args) {
-    PrintStream old = System.out;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-    try {
-      int exit = new CommandLine(new Main()).execute(args);
-      return new Result(exit, buf.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(old);
-    }
+  static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   Path corpus() throws Exception {
@@ -57,7 +43,7 @@ class IndexRetrieveCommandTest {
   @Test
   void indexThenRetrieveBm25() throws Exception {
     Path index = tmp.resolve("index");
-    Result indexed =
+    CliRun indexed =
         run(
             "index",
             "--corpus",
@@ -66,7 +52,7 @@ class IndexRetrieveCommandTest {
             index.toString(),
             "--threads",
             "2");
-    assertEquals(0, indexed.exit());
+    assertEquals(0, indexed.exitCode());
     assertTrue(
         indexed
             .out()
@@ -77,7 +63,7 @@ class IndexRetrieveCommandTest {
     Files.write(queries, List.of("q1\tcats and birds", "q2\tthe fish", "q3\tunicorn"));
     Path runFile = tmp.resolve("out/run.trec");
     Path jsonl = tmp.resolve("out/cands.jsonl");
-    Result retrieved =
+    CliRun retrieved =
         run(
             "retrieve",
             "--index",
@@ -94,7 +80,7 @@ class IndexRetrieveCommandTest {
             "2",
             "--batch-size",
             "1");
-    assertEquals(0, retrieved.exit());
+    assertEquals(0, retrieved.exitCode());
     assertTrue(
         retrieved.out().startsWith("Retrieved 3 queries x 3 hits (bm25) in "), retrieved.out());
     // by hand: every term has df 2 of N 4, idf = ln 2; score = ln 2 * tf / (tf + 0.9 (0.6 + 0.4 dl
@@ -140,12 +126,13 @@ class IndexRetrieveCommandTest {
   void badInvocationsFailWithMessages() throws Exception {
     Path index = tmp.resolve("index");
     assertEquals(
-        0, run("index", "--corpus", corpus().toString(), "--index", index.toString()).exit());
+        0, run("index", "--corpus", corpus().toString(), "--index", index.toString()).exitCode());
     Path queries = tmp.resolve("q.tsv");
     Files.write(queries, List.of("q1\tcat"));
     // no output named
     assertNotEquals(
-        0, run("retrieve", "--index", index.toString(), "--queries", queries.toString()).exit());
+        0,
+        run("retrieve", "--index", index.toString(), "--queries", queries.toString()).exitCode());
     // dense retrieval on a BM25-only index
     Path out = tmp.resolve("r.trec");
     assertNotEquals(
@@ -160,7 +147,7 @@ class IndexRetrieveCommandTest {
                 "dense",
                 "--run",
                 out.toString())
-            .exit());
+            .exitCode());
     assertTrue(Files.notExists(out));
     // missing index, bad k1
     assertNotEquals(
@@ -173,7 +160,7 @@ class IndexRetrieveCommandTest {
                 queries.toString(),
                 "--run",
                 out.toString())
-            .exit());
+            .exitCode());
     assertNotEquals(
         0,
         run(
@@ -186,13 +173,14 @@ class IndexRetrieveCommandTest {
                 out.toString(),
                 "--k1",
                 "-1")
-            .exit());
+            .exitCode());
     // malformed corpus line is named
     Path bad = tmp.resolve("bad.jsonl");
     Files.write(bad, List.of("{\"_id\": \"a\", \"text\": \"ok\"}", "{not json"));
     assertNotEquals(
         0,
-        run("index", "--corpus", bad.toString(), "--index", tmp.resolve("i2").toString()).exit());
+        run("index", "--corpus", bad.toString(), "--index", tmp.resolve("i2").toString())
+            .exitCode());
   }
 
   @Test
@@ -205,9 +193,9 @@ class IndexRetrieveCommandTest {
             "{\"_id\": \"everest\", \"title\": \"Mount Everest\", \"text\": \"Everest is Earth's highest mountain above sea level.\"}",
             "{\"_id\": \"python\", \"title\": \"Python\", \"text\": \"Python is a programming language.\"}"));
     Path index = tmp.resolve("dense");
-    Result indexed =
+    CliRun indexed =
         run("index", "--corpus", corpus.toString(), "--index", index.toString(), "--dense");
-    assertEquals(0, indexed.exit());
+    assertEquals(0, indexed.exitCode());
     assertTrue(indexed.out().contains(", dense: bge-small-en-v1.5-q (384 dims)"), indexed.out());
     Path queries = tmp.resolve("q.jsonl");
     Files.write(queries, List.of("{\"_id\": \"1\", \"text\": \"tallest mountain on the planet\"}"));
@@ -227,7 +215,7 @@ class IndexRetrieveCommandTest {
                   "2",
                   "--run",
                   out.toString())
-              .exit());
+              .exitCode());
       List<String> lines = Files.readAllLines(out);
       assertEquals(2, lines.size());
       assertTrue(lines.get(0).startsWith("1 Q0 everest 1 "), mode + ": " + lines);

@@ -3,10 +3,10 @@ package io.qpeft.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qpeft.Fixtures;
 import io.qpeft.data.Candidates;
 import io.qpeft.data.CandidatesReader;
 import io.qpeft.data.CandidatesSource;
@@ -14,7 +14,6 @@ import io.qpeft.data.ErrorPolicy;
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
 import io.qpeft.data.RecordReader;
-import io.qpeft.model.HfConfig;
 import io.qpeft.rerank.RerankMethod;
 import io.qpeft.rerank.Reranker;
 import io.qpeft.rerank.RerankerFactory;
@@ -35,7 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RerankMethodsTest {
   static final Path EXAMPLE = Path.of("../examples/rerank-requests.jsonl");
-  static final Path FIXTURES = Path.of("../qpeft-core/src/test/resources/fixtures/models");
   static final String TEMPLATE = "<s>Query: {query}\\nPassage: {passage}\\n{instruction}\\nAnswer:";
   static final ObjectMapper JSON = new ObjectMapper();
 
@@ -83,9 +81,8 @@ class RerankMethodsTest {
    */
   @Test
   void knownRerankerIsDetectedAndItsPresetUsed() throws IOException {
-    assumeTrue(HfConfig.SUPPORTED.contains("qwen3"), "the Qwen3 family is not in this build yet");
     Path model = Files.createDirectories(tmp.resolve("Qwen3-Reranker-0.6B"));
-    try (Stream<Path> files = Files.list(FIXTURES.resolve("tiny-qwen3"))) {
+    try (Stream<Path> files = Files.list(Fixtures.model("tiny-qwen3"))) {
       for (Path f : files.toList()) Files.copy(f, model.resolve(f.getFileName()));
     }
     Path out = tmp.resolve("reranked.jsonl");

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class ServeCommandTest {
-  static final String TINY_LLAMA = "../qpeft-core/src/test/resources/fixtures/models/tiny-llama";
+  static final String TINY_LLAMA = CliRun.TINY_LLAMA.toString();
 
   @Test
   void servesTheModelWithATokenUntilStopped(@TempDir Path tmp) throws Exception {
@@ -149,13 +149,12 @@ class ServeCommandTest {
 
   @Test
   void badOptionsAreNamed(@TempDir Path tmp) {
-    CliRunner.Result missing =
-        CliRunner.run(
-            "serve", "--model", TINY_LLAMA, "--token-file", tmp.resolve("nope").toString());
+    CliRun missing =
+        CliRun.of("serve", "--model", TINY_LLAMA, "--token-file", tmp.resolve("nope").toString());
     assertEquals(1, missing.exitCode());
     assertTrue(missing.err().startsWith("qpeft serve: --token-file "), missing.err());
-    CliRunner.Result unset =
-        CliRunner.run(
+    CliRun unset =
+        CliRun.of(
             "serve", "--model", TINY_LLAMA, "--api-key-env", "QPEFT_TEST_SURELY_UNSET_VARIABLE");
     assertEquals(1, unset.exitCode());
     assertTrue(
@@ -165,9 +164,9 @@ class ServeCommandTest {
                 "QPEFT_TEST_SURELY_UNSET_VARIABLE: the environment variable is"
                     + " not set or empty"),
         unset.err());
-    CliRunner.Result queue = CliRunner.run("serve", "--model", TINY_LLAMA, "--queue", "0");
+    CliRun queue = CliRun.of("serve", "--model", TINY_LLAMA, "--queue", "0");
     assertEquals("qpeft serve: --queue must be positive, got 0\n", queue.err());
-    CliRunner.Result noModel = CliRunner.run("serve", "--model", tmp.resolve("m").toString());
+    CliRun noModel = CliRun.of("serve", "--model", tmp.resolve("m").toString());
     assertTrue(noModel.err().startsWith("qpeft serve: --model "), noModel.err());
     assertTrue(noModel.err().contains("no such folder"), noModel.err());
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qpeft.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -129,7 +130,7 @@ class TrainCommandTest {
         CliRun.of(
             "rerank",
             "--model",
-            "../qpeft-core/src/test/resources/fixtures/models/tiny-gpt2",
+            Fixtures.model("tiny-gpt2").toString(),
             "--adapter",
             adapter.toString(),
             "--input",

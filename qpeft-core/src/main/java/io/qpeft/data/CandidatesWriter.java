@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.BiPredicate;
 
 /**
  * Writes reranked candidates, one query at a time, to a temporary file that {@link #commit()} moves
@@ -55,7 +56,7 @@ public final class CandidatesWriter implements AutoCloseable {
   private final String tag;
   private final AtomicOutput out;
   private boolean first = true;
-  private static final AnswerMatcher MATCHER = AnswerMatcher.STRING;
+  private BiPredicate<List<String>, String> hasAnswer;
 
   private CandidatesWriter(Path target, Format format, String tag) {
     this.format = format;
@@ -70,12 +71,23 @@ public final class CandidatesWriter implements AutoCloseable {
     return new CandidatesWriter(target, format, tag);
   }
 
+  /**
+   * DPR JSON written from non-DPR input gets {@code has_answer} on every ctx from this check of the
+   * answers against the passage text (e.g. {@code io.qpeft.eval.AnswerMatcher.STRING::hasAnswer},
+   * DPR's own rule); without it, such ctxs have no {@code has_answer}. DPR input keeps its ctxs'
+   * fields as they are.
+   */
+  public CandidatesWriter optHasAnswer(BiPredicate<List<String>, String> hasAnswer) {
+    this.hasAnswer = hasAnswer;
+    return this;
+  }
+
   /** Writes one query; {@code scores[i]} is the new score of candidate {@code i} of the input. */
   public void write(CandidatesRecord input, double[] scores) {
     if (format == Format.DPR) {
       List<Integer> order = order(input, scores);
       out.write(first ? "" : ",\n");
-      out.write(json(dpr(input, scores, order)));
+      out.write(json(dpr(input, scores, order, hasAnswer)));
     } else {
       out.write(render(input, scores, format, tag));
     }
@@ -178,7 +190,11 @@ public final class CandidatesWriter implements AutoCloseable {
     return root;
   }
 
-  private static ObjectNode dpr(CandidatesRecord input, double[] scores, List<Integer> order) {
+  private static ObjectNode dpr(
+      CandidatesRecord input,
+      double[] scores,
+      List<Integer> order,
+      BiPredicate<List<String>, String> hasAnswer) {
     List<Candidate> cands = input.candidates().candidates();
     JsonNode srcCtxs =
         input.source() == null
@@ -206,8 +222,8 @@ public final class CandidatesWriter implements AutoCloseable {
         c.put("title", p.title());
         c.put("text", p.text());
         c.put("score", cands.get(i).score());
-        if (!input.answers().isEmpty())
-          c.put("has_answer", MATCHER.hasAnswer(input.answers(), p.text()));
+        if (!input.answers().isEmpty() && hasAnswer != null)
+          c.put("has_answer", hasAnswer.test(input.answers(), p.text()));
       }
       c.put(RERANK_SCORE, scores[i]);
       ctxs.add(c);

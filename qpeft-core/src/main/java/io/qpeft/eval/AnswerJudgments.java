@@ -1,8 +1,9 @@
 package io.qpeft.eval;
 
-import io.qpeft.data.AnswerMatcher;
 import io.qpeft.data.Candidate;
 import io.qpeft.data.CandidatesRecord;
+import io.qpeft.data.RecordReader;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,21 @@ public final class AnswerJudgments {
 
   public AnswerJudgments(AnswerMatcher matcher) {
     this.matcher = matcher;
+  }
+
+  /**
+   * Registers the answers of every question of a DPR JSON or JSONL file with {@code "answers"}.
+   *
+   * @param passages the collection for DPR files whose ctxs have no text, or null
+   */
+  public void addAnswers(Path file, Path passages) {
+    if (Rankings.isTrec(file)) {
+      throw new IllegalArgumentException(
+          "--answers " + file + " must be DPR JSON or JSONL with \"answers\"");
+    }
+    try (RecordReader<CandidatesRecord> in = Rankings.records(file, passages)) {
+      in.forEachRemaining(this::addAnswers);
+    }
   }
 
   /** Registers a question's answers (first registration wins) and judges its passages. */

@@ -1,6 +1,13 @@
 package io.qpeft.eval;
 
+import io.qpeft.data.CandidatesReader;
+import io.qpeft.data.CandidatesRecord;
+import io.qpeft.data.CandidatesSource;
+import io.qpeft.data.ErrorPolicy;
+import io.qpeft.data.RecordReader;
 import io.qpeft.data.RunEntry;
+import io.qpeft.data.TrecRun;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -19,6 +26,46 @@ import java.util.Set;
  */
 public final class Rankings {
   private Rankings() {}
+
+  /**
+   * The rankings of one run: a TREC run file in trec_eval's order; DPR/UPR JSON, JSONL or a job's
+   * output folder (part files) in list order. With {@code answers}, the passages of a JSON run are
+   * judged as they are read, and its questions without registered answers are left out (not
+   * judged).
+   *
+   * @param answers answer judgments (open-domain QA), or null for qrels
+   * @param passages the collection for DPR runs whose ctxs have no text, or null
+   */
+  public static Map<String, List<String>> read(Path run, AnswerJudgments answers, Path passages) {
+    if (isTrec(run)) return new LinkedHashMap<>(fromRun(TrecRun.read(run), run.toString()));
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    try (RecordReader<CandidatesRecord> in = records(run, passages)) {
+      while (in.hasNext()) {
+        CandidatesRecord rec = in.next();
+        List<String> ranking =
+            answers != null
+                ? answers.judge(rec)
+                : rec.candidates().passages().stream().map(p -> p.docid()).toList();
+        if (ranking == null) continue; // a question without answers: not judged, ignored
+        if (out.put(rec.query().qid(), ranking) != null) {
+          throw new IllegalArgumentException(
+              run + ": query " + rec.query().qid() + " appears twice");
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Whether a run is a TREC run (format sniffing: JSON starts with '[' or '{'). */
+  public static boolean isTrec(Path run) {
+    return CandidatesSource.detectFormat(run) == CandidatesSource.Format.TREC;
+  }
+
+  /** The records of a JSON run or answers file, failing on the first malformed one. */
+  static RecordReader<CandidatesRecord> records(Path file, Path passages) {
+    return CandidatesReader.openRecords(
+        CandidatesSource.detect(file, passages, null), ErrorPolicy.FAIL);
+  }
 
   /** Orders the entries of each query the way trec_eval does. */
   public static Map<String, List<String>> fromRun(Map<String, List<RunEntry>> run, String runName) {

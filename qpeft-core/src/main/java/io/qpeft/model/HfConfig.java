@@ -18,7 +18,7 @@ import java.util.List;
 public final class HfConfig {
   /** {@code model_type} values we can run. */
   public static final List<String> SUPPORTED =
-      List.of("llama", "mistral", "qwen2", "qwen3", "gemma2", "phi3", "gpt2");
+      List.of("llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "phi3", "gpt2");
 
   private HfConfig() {}
 
@@ -40,7 +40,7 @@ public final class HfConfig {
     String type = c.path("model_type").asText("");
     try {
       return switch (type) {
-        case "llama", "mistral", "qwen2", "qwen3", "gemma2", "phi3" -> decoder(c, type);
+        case "llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "phi3" -> decoder(c, type);
         case "gpt2" -> gpt2(c);
         default ->
             throw new UnsupportedOperationException(
@@ -58,7 +58,7 @@ public final class HfConfig {
     }
   }
 
-  /** The RMSNorm rotary decoders: Llama, Mistral, Qwen2, Qwen3, Gemma 2, Phi-3. */
+  /** The RMSNorm rotary decoders: Llama, Mistral, Qwen2, Qwen3, Gemma, Gemma 2, Phi-3. */
   private static ModelConfig decoder(JsonNode c, String type) {
     int hidden = required(c, "hidden_size");
     int heads = required(c, "num_attention_heads");
@@ -66,14 +66,13 @@ public final class HfConfig {
     int defaultHeadDim =
         switch (type) {
           case "qwen3" -> 128;
-          case "gemma2" -> 256;
+          case "gemma", "gemma2" -> 256;
           default -> hidden / heads;
         };
-    boolean gemma = type.equals("gemma2");
+    boolean gemma = type.equals("gemma") || type.equals("gemma2");
+    // Gemma's MLP reads hidden_activation only (hidden_act is ignored; absent: the tanh GELU).
     String activation =
-        gemma
-            ? text(c, "hidden_activation", text(c, "hidden_act", "gelu_pytorch_tanh"))
-            : text(c, "hidden_act", "silu");
+        gemma ? text(c, "hidden_activation", "gelu_pytorch_tanh") : text(c, "hidden_act", "silu");
     Activation.fromName(activation, gemma ? "hidden_activation" : "hidden_act"); // refuse early
 
     // Biases as each attention class creates them.
@@ -81,12 +80,12 @@ public final class HfConfig {
     boolean qkvBias =
         switch (type) {
           case "qwen2" -> true;
-          case "llama", "qwen3", "gemma2" -> attentionBias;
+          case "llama", "qwen3", "gemma", "gemma2" -> attentionBias;
           default -> false; // mistral, phi3
         };
     boolean outputBias =
         switch (type) {
-          case "llama", "qwen3", "gemma2" -> attentionBias;
+          case "llama", "qwen3", "gemma", "gemma2" -> attentionBias;
           default -> false;
         };
 
@@ -130,7 +129,7 @@ public final class HfConfig {
       b.optPartialRotaryFactor(number(c, "partial_rotary_factor", 1.0));
     }
     slidingWindow(b, c, type, layers);
-    if (gemma) {
+    if (type.equals("gemma2")) {
       // Gemma2Config's defaults apply when a field is absent; an explicit null turns it off.
       b.optQueryPreAttnScalar(number(c, "query_pre_attn_scalar", 256))
           .optAttnLogitSoftcapping(number(c, "attn_logit_softcapping", 50.0))
@@ -142,12 +141,12 @@ public final class HfConfig {
   /**
    * Which layers attend through {@code sliding_window}, as each Hugging Face model applies it:
    * Mistral and Phi-3 on every layer, Gemma 2 on layers 0, 2, 4, ... (or as {@code layer_types}
-   * says), Llama never; Qwen only with {@code use_sliding_window}, which we refuse.
+   * says), Llama and Gemma never; Qwen only with {@code use_sliding_window}, which we refuse.
    */
   private static void slidingWindow(ModelConfig.Builder b, JsonNode c, String type, int layers) {
     int window = integer(c, "sliding_window", 0);
     switch (type) {
-      case "llama" -> window = 0; // LlamaModel has no sliding window
+      case "llama", "gemma" -> window = 0; // their Hugging Face models have no sliding window
       case "qwen2", "qwen3" -> {
         if (bool(c, "use_sliding_window", false)) {
           throw new UnsupportedOperationException(

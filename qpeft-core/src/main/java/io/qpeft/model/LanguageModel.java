@@ -12,9 +12,9 @@ public interface LanguageModel extends AutoCloseable {
   ModelConfig config();
 
   /**
-   * Default padded-token budget of one forward pass. Measured with {@code qpeft bench} on CPU: 2048
-   * ran GPT-2 small 1.4x faster than 8192 (smaller intermediates stay in cache and are cheaper to
-   * allocate) and took less memory.
+   * Default padded-token budget of one forward pass. Measured with {@code qpeft-bench bench} on
+   * CPU: 2048 ran GPT-2 small 1.4x faster than 8192 (smaller intermediates stay in cache and are
+   * cheaper to allocate) and took less memory.
    */
   int DEFAULT_BATCH_TOKENS = 2048;
 

@@ -21,7 +21,7 @@ package io.qpeft.model;
  * and cuBLAS workspaces).
  */
 public final class MemoryBudget {
-  /** The CPU budget: measured with {@code qpeft bench}, see {@link LanguageModel}. */
+  /** The CPU budget: measured with {@code qpeft-bench bench}, see {@link LanguageModel}. */
   public static final int CPU_TOKENS = LanguageModel.DEFAULT_BATCH_TOKENS;
 
   /** Bounds of a derived GPU budget. */

@@ -2,6 +2,7 @@ package io.qpeft.model;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import io.qpeft.model.gemma.GemmaModel;
 import io.qpeft.model.gemma2.Gemma2Model;
 import io.qpeft.model.gpt2.Gpt2Model;
 import io.qpeft.model.llama.LlamaModel;
@@ -71,6 +72,7 @@ public final class Models {
       return switch (config.family()) {
         case "llama", "mistral", "qwen2" -> new LlamaModel(config, source, manager);
         case "qwen3" -> new Qwen3Model(config, source, manager);
+        case "gemma" -> new GemmaModel(config, source, manager);
         case "gemma2" -> new Gemma2Model(config, source, manager);
         case "phi3" -> new Phi3Model(config, source, manager);
         case "gpt2" -> new Gpt2Model(config, source, manager);

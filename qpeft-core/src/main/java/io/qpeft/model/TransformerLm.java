@@ -27,8 +27,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * right padding and a causal mask, padded keys lie after every real query position, so no extra key
  * mask is needed and batched results equal unbatched ones.
  *
- * <p>Subclasses give the token embedding, the transformer body and the head. Every operation puts a
- * per-call array first, so results belong to the call's manager, never to the weights' manager.
+ * <p>A family (one class per sub-package: {@code llama}, {@code qwen3}, {@code gemma}, {@code
+ * gemma2}, {@code phi3}, {@code gpt2}) answers hooks rather than being asked what it is: its
+ * embedding table and scale, positions added to the input, the layers (which attend through the
+ * masks this class builds, sliding windows included), the head, the final-logit transform, and its
+ * sequence-length limit. Every operation puts a per-call array first, so results belong to the
+ * call's manager, never to the weights' manager.
  *
  * <p>The weights live on one device in one dtype (F32, or F16; see {@link EngineOptions}); whatever
  * it is, soft vectors arrive in F32 and are cast at the splice, and the logits rows are cast to F32
@@ -419,7 +423,7 @@ public abstract class TransformerLm implements LanguageModel {
    * The straightforward scorer, as the UPR reference code does it: fixed-size batches in input
    * order, padded to the longest, logits over the whole vocabulary at every position, then the
    * target tokens picked out. Same numbers as {@link #score}, much slower; the baseline of {@code
-   * qpeft bench} and of the optimized-vs-naive tests. Soft segments are not supported.
+   * qpeft-bench bench} and of the optimized-vs-naive tests. Soft segments are not supported.
    */
   public List<TargetScore> scoreFullVocabulary(List<ScoreRequest> requests, int batchSize) {
     if (batchSize <= 0)

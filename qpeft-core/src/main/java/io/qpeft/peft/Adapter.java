@@ -46,6 +46,15 @@ public final class Adapter {
     h.put("alphabetic_only", config.alphabeticOnly());
     h.put("max_tokens", config.maxTokens());
     h.put("train_soft_prompt", config.trainSoftPrompt());
+    h.put("mlp", config.residualMlp() ? "residual" : "plain");
+    h.put("attention_score", config.attentionScore().id());
+    h.put("attention_temperature", config.attentionTemperature());
+    h.put("attention_init", config.attentionInit().id());
+    h.put("hint_source", config.hintSource().id());
+    h.put("trainable_query_side", config.trainableQuerySide());
+    h.put("resample", config.resample());
+    h.put("wrap_hints", config.wrapHints());
+    h.put("truncation", config.truncation().id());
     ObjectNode t = root.putObject("template");
     t.put("soft_prompt_text", config.softPromptText());
     t.put("passage_prefix", config.passagePrefix());
@@ -104,6 +113,15 @@ public final class Adapter {
                   text(t, "hints", file),
                   text(t, "question", file))
               .optQueryPrefix(text(t, "query_prefix", file))
+              .optResidualMlp(h.path("mlp").asText("plain").equals("residual"))
+              .optAttentionScore(AttentionScore.parse(h.path("attention_score").asText("dot")))
+              .optAttentionTemperature(h.path("attention_temperature").asDouble(10))
+              .optAttentionInit(AttentionInit.parse(h.path("attention_init").asText("xavier")))
+              .optHintSource(HintSource.parse(h.path("hint_source").asText("passage")))
+              .optTrainableQuerySide(h.path("trainable_query_side").asBoolean(false))
+              .optResample(h.path("resample").asBoolean(false))
+              .optWrapHints(h.path("wrap_hints").asBoolean(false))
+              .optTruncation(Truncation.parse(h.path("truncation").asText("start")))
               .build();
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);

@@ -23,6 +23,20 @@ import java.util.Objects;
  * @param hintsText text after the passage, before the hint vectors (omitted without a module)
  * @param questionText text after the hints
  * @param queryPrefix text before the query in the target (after its BOS)
+ * @param residualMlp the hint MLP adds its input back ({@code x + MLP(x)}) and its last layer
+ *     starts at zero, so an untrained module's hints are its input rows: for Q-PEFT-R the selected
+ *     tokens' own embeddings, i.e. the hints written as text
+ * @param attentionScore Q-PEFT-A: dot product (paper) or scaled cosine
+ * @param attentionTemperature Q-PEFT-A with {@link AttentionScore#COSINE}: the scale {@code tau}
+ * @param attentionInit Q-PEFT-A: Xavier (paper) or identity projections
+ * @param hintSource the tokens hints are drawn from: the passage, or the whole prompt (paper)
+ * @param trainableQuerySide Q-PEFT-R: rank passage tokens against the query rows of the trainable
+ *     copy (paper) rather than of the frozen table
+ * @param resample Q-PEFT-R: when fewer than top-k tokens pass the filters, draw (with replacement,
+ *     seeded by the pair) from them up to k, as the official code does
+ * @param wrapHints the hint words' rows ({@code hintsText} before, a newline after) come from the
+ *     trainable copy through the MLP, as the official code does, instead of being plain text
+ * @param truncation which part of a too-long passage is kept
  */
 public record PeftConfig(
     Variant variant,
@@ -37,7 +51,16 @@ public record PeftConfig(
     String passagePrefix,
     String hintsText,
     String questionText,
-    String queryPrefix) {
+    String queryPrefix,
+    boolean residualMlp,
+    AttentionScore attentionScore,
+    double attentionTemperature,
+    AttentionInit attentionInit,
+    HintSource hintSource,
+    boolean trainableQuerySide,
+    boolean resample,
+    boolean wrapHints,
+    Truncation truncation) {
 
   public static final String DEFAULT_SOFT_PROMPT =
       "given the hints, please generate a question for the input passage";
@@ -53,6 +76,13 @@ public record PeftConfig(
     Objects.requireNonNull(hintsText, "hintsText");
     Objects.requireNonNull(questionText, "questionText");
     Objects.requireNonNull(queryPrefix, "queryPrefix");
+    Objects.requireNonNull(attentionScore, "attentionScore");
+    Objects.requireNonNull(attentionInit, "attentionInit");
+    Objects.requireNonNull(hintSource, "hintSource");
+    Objects.requireNonNull(truncation, "truncation");
+    require(
+        attentionTemperature > 0 && Double.isFinite(attentionTemperature),
+        "--attention-temperature must be positive, got " + attentionTemperature);
     if (variant == Variant.PROMPT) trainSoftPrompt = true;
     if (variant == Variant.INSTRUCTION) trainSoftPrompt = false;
   }
@@ -82,6 +112,15 @@ public record PeftConfig(
     b.hintsText = hintsText;
     b.questionText = questionText;
     b.queryPrefix = queryPrefix;
+    b.residualMlp = residualMlp;
+    b.attentionScore = attentionScore;
+    b.attentionTemperature = attentionTemperature;
+    b.attentionInit = attentionInit;
+    b.hintSource = hintSource;
+    b.trainableQuerySide = trainableQuerySide;
+    b.resample = resample;
+    b.wrapHints = wrapHints;
+    b.truncation = truncation;
     return b;
   }
 
@@ -103,6 +142,15 @@ public record PeftConfig(
     private String hintsText = "\nhints:";
     private String questionText = "\nQuestion:\n";
     private String queryPrefix = " ";
+    private boolean residualMlp;
+    private AttentionScore attentionScore = AttentionScore.DOT;
+    private double attentionTemperature = 10;
+    private AttentionInit attentionInit = AttentionInit.XAVIER;
+    private HintSource hintSource = HintSource.PASSAGE;
+    private boolean trainableQuerySide;
+    private boolean resample;
+    private boolean wrapHints;
+    private Truncation truncation = Truncation.START;
 
     private Builder() {}
 
@@ -166,6 +214,52 @@ public record PeftConfig(
       return this;
     }
 
+    /** {@code x + MLP(x)} with the last layer starting at zero (see {@link #residualMlp()}). */
+    public Builder optResidualMlp(boolean residual) {
+      this.residualMlp = residual;
+      return this;
+    }
+
+    public Builder optAttentionScore(AttentionScore score) {
+      this.attentionScore = score;
+      return this;
+    }
+
+    public Builder optAttentionTemperature(double tau) {
+      this.attentionTemperature = tau;
+      return this;
+    }
+
+    public Builder optAttentionInit(AttentionInit init) {
+      this.attentionInit = init;
+      return this;
+    }
+
+    public Builder optHintSource(HintSource source) {
+      this.hintSource = source;
+      return this;
+    }
+
+    public Builder optTrainableQuerySide(boolean trainable) {
+      this.trainableQuerySide = trainable;
+      return this;
+    }
+
+    public Builder optResample(boolean resample) {
+      this.resample = resample;
+      return this;
+    }
+
+    public Builder optWrapHints(boolean wrap) {
+      this.wrapHints = wrap;
+      return this;
+    }
+
+    public Builder optTruncation(Truncation truncation) {
+      this.truncation = truncation;
+      return this;
+    }
+
     /** Validates and builds; a bad value fails naming the option and what is allowed. */
     public PeftConfig build() {
       return new PeftConfig(
@@ -181,7 +275,16 @@ public record PeftConfig(
           passagePrefix,
           hintsText,
           questionText,
-          queryPrefix);
+          queryPrefix,
+          residualMlp,
+          attentionScore,
+          attentionTemperature,
+          attentionInit,
+          hintSource,
+          trainableQuerySide,
+          resample,
+          wrapHints,
+          truncation);
     }
   }
 

@@ -49,6 +49,7 @@ public final class PeftModel {
   private final int[] passagePrefixIds;
   private final int[] hintsIds;
   private final int[] questionIds;
+  private final int[] newlineIds; // closes the hint segment with wrapHints
 
   public PeftModel(
       TransformerLm lm, TextTokenizer tokenizer, PeftConfig config, ParameterSet params) {
@@ -56,12 +57,13 @@ public final class PeftModel {
     this.tokenizer = tokenizer;
     this.config = config;
     this.params = params;
-    this.module = createModule(lm, tokenizer, config);
+    this.module = createModule(lm, tokenizer, config, params);
     int b = lm.config().bosTokenId();
     this.bos = b >= 0 ? new int[] {b} : new int[0];
     this.passagePrefixIds = tokenizer.encode(config.passagePrefix());
     this.hintsIds = module == null ? new int[0] : tokenizer.encode(config.hintsText());
     this.questionIds = tokenizer.encode(config.questionText());
+    this.newlineIds = module == null || !config.wrapHints() ? new int[0] : tokenizer.encode("\n");
     for (String name :
         module == null ? List.of(ParameterSet.SOFT_PROMPT) : module.parameterNames()) {
       params.get(name); // fails early, naming the missing tensor
@@ -100,7 +102,7 @@ public final class PeftModel {
             true);
       }
     }
-    QueryDependentModule module = createModule(lm, tokenizer, config);
+    QueryDependentModule module = createModule(lm, tokenizer, config, null);
     if (module != null) {
       for (Map.Entry<String, Tensor> e : module.initialParameters(d, new Rng(seed)).entrySet()) {
         p.put(e.getKey(), e.getValue(), true);
@@ -110,10 +112,10 @@ public final class PeftModel {
   }
 
   private static QueryDependentModule createModule(
-      TransformerLm lm, TextTokenizer tokenizer, PeftConfig config) {
+      TransformerLm lm, TextTokenizer tokenizer, PeftConfig config, ParameterSet params) {
     TokenFilter filter = new TokenFilter(tokenizer, lm.config());
     return switch (config.variant()) {
-      case RETRIEVAL -> new RetrievalModule(lm, filter, config);
+      case RETRIEVAL -> new RetrievalModule(lm, filter, config, params);
       case ATTENTION -> new AttentionModule(lm, filter, config);
       case PROMPT, INSTRUCTION -> null;
     };
@@ -149,17 +151,30 @@ public final class PeftModel {
             + passagePrefixIds.length
             + hintsIds.length
             + hintBound
+            + newlineIds.length
             + questionIds.length
             + target.length;
     String joined =
         passage.title().isEmpty() ? passage.text() : passage.title() + " " + passage.text();
     int[] passageIds = tokenizer.encode(" " + joined);
     int budget = Math.max(0, config.maxTokens() - fixed);
-    if (passageIds.length > budget)
-      passageIds = Arrays.copyOf(passageIds, budget); // keep the start
-    QueryDependentModule.Input input = module == null ? null : module.prepare(queryIds, passageIds);
+    if (passageIds.length > budget) {
+      passageIds =
+          config.truncation() == Truncation.END
+              ? Arrays.copyOfRange(passageIds, passageIds.length - budget, passageIds.length)
+              : Arrays.copyOf(passageIds, budget);
+    }
+    int[] source =
+        config.hintSource() == HintSource.PROMPT
+            ? concat(passagePrefixIds, passageIds, questionIds)
+            : passageIds;
+    QueryDependentModule.Input input = module == null ? null : module.prepare(queryIds, source);
     int hints = module == null ? 0 : module.hintCount(input);
-    int[] beforeHints = concat(bos, passagePrefixIds, passageIds, hintsIds);
+    if (hints > 0 && config.wrapHints()) hints += hintsIds.length + newlineIds.length;
+    int[] beforeHints =
+        config.wrapHints()
+            ? concat(bos, passagePrefixIds, passageIds)
+            : concat(bos, passagePrefixIds, passageIds, hintsIds);
     int[] prompt = concat(beforeHints, questionIds);
     int d = lm.config().hiddenSize();
     List<SoftSegment> segments = new ArrayList<>();
@@ -171,8 +186,9 @@ public final class PeftModel {
   /** Learnable-embedding rows the pairs' hints read. */
   public int[] embeddingRows(List<Prepared> pairs) {
     if (module == null) return new int[0];
-    return pairs.stream()
-        .flatMapToInt(p -> Arrays.stream(module.embeddingRows(p.input())))
+    return java.util.stream.IntStream.concat(
+            pairs.stream().flatMapToInt(p -> Arrays.stream(module.embeddingRows(p.input()))),
+            Arrays.stream(wrapperIds()))
         .distinct()
         .toArray();
   }
@@ -190,7 +206,7 @@ public final class PeftModel {
     for (Prepared p : pairs) {
       requests.add(p.request());
       rows.add(softPrompt);
-      if (p.hintCount() > 0) rows.add(module.hints(b, p.input(), dropout)); // (hints, d)
+      if (p.hintCount() > 0) rows.add(hints(b, p, dropout)); // (hints, d)
     }
     NDArray soft = NDArrays.concat(new NDList(rows), 0); // (all soft vectors, d)
     NDArray lp = lm.targetLogprobs(m, requests, soft, b.withGradient()); // (all target tokens)
@@ -206,6 +222,56 @@ public final class PeftModel {
     return m.create(w, new Shape(pairs.size(), total))
         .matMul(lp.reshape(total, 1))
         .reshape(pairs.size());
+  }
+
+  /** Rows of the trainable copy that wrap the hints ({@link PeftConfig#wrapHints()}), or none. */
+  private int[] wrapperIds() {
+    return config.wrapHints() ? concat(hintsIds, newlineIds) : new int[0];
+  }
+
+  /**
+   * One pair's hint segment {@code (hintCount, d)}: the module's hints, with the wrapper words'
+   * trainable rows through the MLP around them when {@link PeftConfig#wrapHints()}.
+   */
+  private NDArray hints(Binding b, Prepared p, Rng dropout) {
+    NDArray h = module.hints(b, p.input(), dropout);
+    if (!config.wrapHints()) return h;
+    NDArray before = Mlp.forward(b, b.embed(hintsIds), config.residualMlp());
+    NDArray after = Mlp.forward(b, b.embed(newlineIds), config.residualMlp());
+    return NDArrays.concat(new NDList(before, h, after), 0);
+  }
+
+  /**
+   * Whether parameter {@code name} decides where hints look rather than what they carry (see {@link
+   * QueryDependentModule#isMatching}).
+   */
+  public boolean isMatching(String name) {
+    return module != null && module.isMatching(name);
+  }
+
+  /**
+   * One pair's hint vectors {@code (hintCount, hidden)}, row-major, without gradient or dropout.
+   */
+  public float[] hintVectors(Prepared p) {
+    if (p.hintCount() == 0) return new float[0];
+    try (NDManager m = lm.inputEmbeddings().getManager().getEngine().newBaseManager()) {
+      Binding b = new Binding(m, params, embeddingRows(List.of(p)), false);
+      return hints(b, p, null).toFloatArray();
+    }
+  }
+
+  /**
+   * One pair's attention weights {@code (heads, query tokens, passage keys)}, row-major; {@code
+   * null} when the module does not attend or the passage has no keys. The keys are {@code
+   * p.input().passageIds()}.
+   */
+  public float[] attentionWeights(Prepared p) {
+    if (module == null || p.input().passageIds().length == 0) return null;
+    try (NDManager m = lm.inputEmbeddings().getManager().getEngine().newBaseManager()) {
+      Binding b = new Binding(m, params, module.embeddingRows(p.input()), false);
+      NDArray a = module.attention(b, p.input());
+      return a == null ? null : a.toFloatArray();
+    }
   }
 
   /**

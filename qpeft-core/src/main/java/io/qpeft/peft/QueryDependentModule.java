@@ -37,4 +37,20 @@ public interface QueryDependentModule {
    * dropout masks, {@code null} at inference (no dropout).
    */
   NDArray hints(Binding b, Input in, Rng dropout);
+
+  /**
+   * Whether parameter {@code name} decides which passage tokens a hint draws on (query and key
+   * side), rather than what the hint carries; training may give these a smaller learning rate.
+   */
+  default boolean isMatching(String name) {
+    return false;
+  }
+
+  /**
+   * The attention weights {@code (heads, queryIds, passage keys)} of an attention module, for
+   * diagnostics; {@code null} for modules without attention.
+   */
+  default NDArray attention(Binding b, Input in) {
+    return null;
+  }
 }

@@ -25,16 +25,22 @@ import java.util.TreeMap;
  * differentiable, so a learnable query side would receive no gradient through it; the frozen table
  * equals the learnable copy at initialisation and makes the selection a fixed function of the pair,
  * computed once per pair. Gradients reach the selected rows of the embedding copy and the MLP.
+ * ({@link PeftConfig#trainableQuerySide()} reproduces the official code, which takes the query side
+ * from the trainable copy: there the selection drifts as the copy trains, though no gradient asks
+ * it to. {@link PeftConfig#resample()} fills up to k as the official code does.)
  */
 public final class RetrievalModule implements QueryDependentModule {
   private final TransformerLm lm;
   private final TokenFilter filter;
   private final PeftConfig config;
+  private final ParameterSet params; // the trainable copy, for trainableQuerySide; may be null
 
-  public RetrievalModule(TransformerLm lm, TokenFilter filter, PeftConfig config) {
+  public RetrievalModule(
+      TransformerLm lm, TokenFilter filter, PeftConfig config, ParameterSet params) {
     this.lm = lm;
     this.filter = filter;
     this.config = config;
+    this.params = params;
   }
 
   @Override
@@ -45,7 +51,7 @@ public final class RetrievalModule implements QueryDependentModule {
   @Override
   public Map<String, Tensor> initialParameters(int hidden, Rng rng) {
     Map<String, Tensor> out = new TreeMap<>();
-    Mlp.init(out, hidden, rng);
+    Mlp.init(out, hidden, rng, config.residualMlp());
     return out;
   }
 
@@ -62,13 +68,18 @@ public final class RetrievalModule implements QueryDependentModule {
       if (filter.allowed(passageIds[j], config.stopWords(), config.alphabeticOnly()))
         positions.add(j);
     }
+    if (positions.isEmpty() && config.resample()) {
+      // the official code: nothing passes the filters, so the filters are not applied
+      for (int j = 0; j < passageIds.length; j++)
+        if (!filter.isSpecial(passageIds[j])) positions.add(j);
+    }
     if (q.length == 0 || positions.isEmpty()) return new int[0];
     int d = lm.config().hiddenSize();
     int[] p = positions.stream().mapToInt(j -> passageIds[j]).toArray();
     float[] qe;
     float[] pe;
     try (NDManager m = lm.newManager()) {
-      qe = frozenRows(m, q).toFloatArray();
+      qe = config.trainableQuerySide() ? trainableRows(q, d) : frozenRows(m, q).toFloatArray();
       pe = frozenRows(m, p).toFloatArray();
     }
     normalize(qe, d);
@@ -93,7 +104,25 @@ public final class RetrievalModule implements QueryDependentModule {
       if (chosen.size() == config.topK()) break;
       chosen.add(p[j]);
     }
-    return chosen.stream().mapToInt(Integer::intValue).toArray();
+    int[] out = chosen.stream().mapToInt(Integer::intValue).toArray();
+    if (config.resample() && out.length > 0 && out.length < config.topK()) {
+      // draw with replacement up to k; seeded by the pair, so a pair always gets the same hints
+      Rng rng = new Rng(31L * Arrays.hashCode(queryIds) + Arrays.hashCode(passageIds));
+      int[] filled = Arrays.copyOf(out, config.topK());
+      for (int i = out.length; i < filled.length; i++) filled[i] = out[rng.nextInt(out.length)];
+      out = filled;
+    }
+    return out;
+  }
+
+  /** Rows of the trainable embedding copy (as they are now) for {@code ids}. */
+  private float[] trainableRows(int[] ids, int d) {
+    if (params == null)
+      throw new IllegalStateException("the trainable query side needs the module's parameters");
+    float[] table = params.get(ParameterSet.EMBEDDING).data();
+    float[] out = new float[ids.length * d];
+    for (int i = 0; i < ids.length; i++) System.arraycopy(table, ids[i] * d, out, i * d, d);
+    return out;
   }
 
   private NDArray frozenRows(NDManager m, int[] ids) {
@@ -125,6 +154,6 @@ public final class RetrievalModule implements QueryDependentModule {
   @Override
   public NDArray hints(Binding b, Input in, Rng dropout) {
     NDArray e = b.embed(in.selected()); // (k, d) rows of the learnable copy
-    return Mlp.forward(b, e); // (k, d)
+    return Mlp.forward(b, e, config.residualMlp()); // (k, d)
   }
 }

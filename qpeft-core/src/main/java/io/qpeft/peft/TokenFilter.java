@@ -34,6 +34,11 @@ public final class TokenFilter {
     this.eos = config.eosTokenId();
   }
 
+  /** Whether {@code word} (lower case) is on the stop-word list. */
+  public static boolean isStopWord(String word) {
+    return STOP_WORDS.contains(word);
+  }
+
   /** The token's text, trimmed and lower-cased; empty for special tokens. */
   public String text(int id) {
     return raw(id).trim().toLowerCase(Locale.ROOT);

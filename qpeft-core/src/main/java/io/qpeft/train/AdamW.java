@@ -43,11 +43,23 @@ public final class AdamW {
 
   /** One step on every trainable parameter of {@code params} with gradients {@code grads}. */
   public void step(ParameterSet params, Map<String, float[]> grads, double lr) {
+    step(params, grads, name -> lr);
+  }
+
+  /**
+   * One step with a learning rate per parameter (parameter groups, as PyTorch's optimizer {@code
+   * param_groups}): {@code lrOf.applyAsDouble(name)}.
+   */
+  public void step(
+      ParameterSet params,
+      Map<String, float[]> grads,
+      java.util.function.ToDoubleFunction<String> lrOf) {
     t++;
     double bc1 = 1 - Math.pow(beta1, t);
     double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
-    float decay = (float) (1 - lr * weightDecay);
     for (String name : params.trainableNames()) {
+      double lr = lrOf.applyAsDouble(name);
+      float decay = (float) (1 - lr * weightDecay);
       float[] p = params.get(name).data();
       float[] g = grads.get(name);
       float[] mm = m.computeIfAbsent(name, k -> new float[p.length]);

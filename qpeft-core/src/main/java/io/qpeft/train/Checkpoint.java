@@ -38,7 +38,8 @@ final class Checkpoint {
   static final class State {
     int epoch; // 0-based epoch in progress
     int batch; // next batch of that epoch
-    long step;
+    long step; // batches done
+    long updates; // optimizer steps done (more than step with pairsPerStep)
     double lossSum;
     int lossCount;
     double lastLr;
@@ -79,6 +80,10 @@ final class Checkpoint {
     n.put("linear_decay", cfg.linearDecay());
     n.put("patience", cfg.patience());
     n.put("seed", cfg.seed());
+    n.put("pairs_per_step", cfg.pairsPerStep());
+    n.put("match_lr_scale", cfg.matchLrScale());
+    n.put("selection", cfg.selection().id());
+    n.put("batch_tokens", cfg.batchTokens());
     return n;
   }
 
@@ -93,6 +98,7 @@ final class Checkpoint {
     st.put("epoch", s.epoch);
     st.put("batch", s.batch);
     st.put("step", s.step);
+    st.put("updates", s.updates);
     st.put("loss_sum", s.lossSum);
     st.put("loss_count", s.lossCount);
     st.put("last_lr", s.lastLr);
@@ -135,6 +141,7 @@ final class Checkpoint {
     s.epoch = st.get("epoch").asInt();
     s.batch = st.get("batch").asInt();
     s.step = st.get("step").asLong();
+    s.updates = st.path("updates").asLong(s.step);
     s.lossSum = st.get("loss_sum").asDouble();
     s.lossCount = st.get("loss_count").asInt();
     s.lastLr = st.get("last_lr").asDouble();
@@ -160,7 +167,7 @@ final class Checkpoint {
         throw new IllegalArgumentException("corrupt history in " + file, e);
       }
     }
-    adam.restore(tensors, params, s.step);
+    adam.restore(tensors, params, s.updates);
     return s;
   }
 

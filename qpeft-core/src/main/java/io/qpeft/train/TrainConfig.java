@@ -16,6 +16,16 @@ package io.qpeft.train;
  * @param patience stop after this many epochs without a better dev loss
  * @param checkpointEvery write a checkpoint every this many steps (and at every epoch end); 0:
  *     epoch ends only
+ * @param pairsPerStep 0: one optimizer step per batch of queries, over all its (positive, negative)
+ *     pairs; n > 0: the batch's pairs in order, n at a time, one step each (the official Q-PEFT
+ *     code takes a step every 2 pairs)
+ * @param matchLrScale learning-rate factor for the parameters that decide where a hint looks
+ *     (Q-PEFT-A's query side: embedding copy and q/k projections); 1: one learning rate
+ * @param selection what keeps the best adapter and drives early stopping
+ * @param batchTokens padded tokens per forward pass of a step: a step's pairs share passes as
+ *     scoring does; when they need more than one pass, a first pass without gradient gives the
+ *     loss's gradient with respect to each pair's NLL, and each pass then back-propagates its
+ *     share, so memory is bounded by one pass at the cost of one extra forward; 0: one pass
  */
 public record TrainConfig(
     double learningRate,
@@ -33,7 +43,11 @@ public record TrainConfig(
     boolean linearDecay,
     int patience,
     long seed,
-    int checkpointEvery) {
+    int checkpointEvery,
+    int pairsPerStep,
+    double matchLrScale,
+    Selection selection,
+    int batchTokens) {
 
   public TrainConfig {
     require(
@@ -49,7 +63,13 @@ public record TrainConfig(
     require(clipNorm >= 0, "--clip-norm must be >= 0, got " + clipNorm);
     require(patience > 0, "--patience must be positive, got " + patience);
     require(checkpointEvery >= 0, "--checkpoint-every must be >= 0, got " + checkpointEvery);
+    require(pairsPerStep >= 0, "--pairs-per-step must be >= 0, got " + pairsPerStep);
+    require(
+        matchLrScale > 0 && Double.isFinite(matchLrScale),
+        "--match-lr-scale must be positive, got " + matchLrScale);
+    require(batchTokens >= 0, "--train-batch-tokens must be >= 0, got " + batchTokens);
     if (loss == null) loss = LossType.BOTH;
+    if (selection == null) selection = Selection.LOSS;
   }
 
   public static TrainConfig defaults() {
@@ -79,6 +99,10 @@ public record TrainConfig(
     b.patience = patience;
     b.seed = seed;
     b.checkpointEvery = checkpointEvery;
+    b.pairsPerStep = pairsPerStep;
+    b.matchLrScale = matchLrScale;
+    b.selection = selection;
+    b.batchTokens = batchTokens;
     return b;
   }
 
@@ -100,6 +124,10 @@ public record TrainConfig(
     private int patience = 5;
     private long seed = 42;
     private int checkpointEvery = 50;
+    private int pairsPerStep;
+    private double matchLrScale = 1;
+    private Selection selection = Selection.LOSS;
+    private int batchTokens = 8192;
 
     private Builder() {}
 
@@ -180,6 +208,26 @@ public record TrainConfig(
       return this;
     }
 
+    public Builder optPairsPerStep(int pairs) {
+      this.pairsPerStep = pairs;
+      return this;
+    }
+
+    public Builder optMatchLrScale(double scale) {
+      this.matchLrScale = scale;
+      return this;
+    }
+
+    public Builder optSelection(Selection selection) {
+      this.selection = selection;
+      return this;
+    }
+
+    public Builder optBatchTokens(int tokens) {
+      this.batchTokens = tokens;
+      return this;
+    }
+
     /** Validates and builds; a bad value fails naming the option and what is allowed. */
     public TrainConfig build() {
       return new TrainConfig(
@@ -198,7 +246,11 @@ public record TrainConfig(
           linearDecay,
           patience,
           seed,
-          checkpointEvery);
+          checkpointEvery,
+          pairsPerStep,
+          matchLrScale,
+          selection,
+          batchTokens);
     }
   }
 

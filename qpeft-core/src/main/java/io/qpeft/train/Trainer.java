@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import io.qpeft.model.Batching;
 import io.qpeft.model.TransformerLm;
 import io.qpeft.peft.Adapter;
 import io.qpeft.peft.BaseModel;
@@ -20,8 +21,14 @@ import java.util.Map;
 /**
  * Trains an adapter's parameters with the frozen LM (single-threaded: DJL allows one gradient
  * collector at a time). Each step: build the batch's pairs, forward through the QD module and the
- * LM, the ranking loss, backward, global-norm clipping, AdamW. After each epoch the dev loss
- * decides early stopping (patience) and which adapter is kept.
+ * LM, the ranking loss, backward, global-norm clipping, AdamW (the matching parameters, see {@link
+ * PeftModel#isMatching}, at {@link TrainConfig#matchLrScale()} times the learning rate). With
+ * {@link TrainConfig#pairsPerStep()} a batch's pairs are split into several optimizer steps.
+ *
+ * <p>With a dev set, the untrained module is measured first (epoch 0), so training keeps it when no
+ * epoch beats it; after each epoch the dev loss, the dev ranking measures ({@link
+ * RankingValidation}) and diagnostics ({@link TrainingProbe}) are logged, and the {@link
+ * TrainConfig#selection()} measure decides early stopping (patience) and which adapter is kept.
  *
  * <p>Repeatable and resumable: every random choice comes from a stream derived from (seed, epoch,
  * batch), so the checkpoint (parameters, best parameters, AdamW state, position) is all the state
@@ -41,7 +48,11 @@ public final class Trainer {
   private final Map<String, float[]> grads = new LinkedHashMap<>();
   private final Engine engine = Engine.getEngine("PyTorch");
 
-  /** The outcome: per-epoch metrics, the best adapter's parameters (also left in the model). */
+  /**
+   * The outcome: per-epoch metrics (epoch 0 first when there is a dev set), the kept epoch and its
+   * loss (dev loss, or train loss without dev), the best adapter's parameters (also left in the
+   * model).
+   */
   public record Result(
       List<EpochMetrics> history,
       double bestLoss,
@@ -78,10 +89,18 @@ public final class Trainer {
     if (train.isEmpty()) throw new IllegalArgumentException("the training set is empty");
     int perEpoch = stepsPerEpoch(train.size(), cfg);
     long totalSteps = (long) perEpoch * cfg.epochs();
+    if (cfg.selection() == Selection.RANKING && dev.isEmpty()) {
+      throw new IllegalArgumentException(
+          "--selection ranking needs dev queries (--dev) to rank; use --selection loss without them");
+    }
     String fingerprint = Checkpoint.fingerprint(model.config(), cfg, train.size(), dev.size());
     Checkpoint.State s =
         resume && output != null ? Checkpoint.load(output, fingerprint, params, adam) : null;
     if (s == null) s = Checkpoint.State.fresh();
+    if (s.history.isEmpty() && !dev.isEmpty()) {
+      long start = System.nanoTime();
+      endEpoch(s, true, Double.NaN, dev, start, fingerprint); // epoch 0: the untrained module
+    }
     while (s.epoch < cfg.epochs() && !s.stopped) {
       long epochStart = System.nanoTime();
       int[] order = new int[train.size()];
@@ -100,7 +119,13 @@ public final class Trainer {
             cfg.linearDecay()
                 ? cfg.learningRate() * (1 - (double) s.step / totalSteps)
                 : cfg.learningRate();
-        double loss = step(batch, rng, lr, s);
+        double loss = 0;
+        List<TrainingBatch> parts =
+            cfg.pairsPerStep() > 0 ? batch.split(cfg.pairsPerStep()) : List.of(batch);
+        for (TrainingBatch part : parts) {
+          loss += step(part, rng, lr, s) / parts.size();
+          s.updates++;
+        }
         s.step++;
         s.batch = b + 1;
         s.lossSum += loss;
@@ -110,59 +135,94 @@ public final class Trainer {
         listener.onStep(s.epoch + 1, s.step, totalSteps, loss);
       }
       double trainLoss = s.lossSum / Math.max(1, s.lossCount);
-      double devLoss = dev.isEmpty() ? Double.NaN : evaluate(dev);
-      double decisive = dev.isEmpty() ? trainLoss : devLoss;
-      if (!Double.isFinite(decisive)) {
-        throw new TrainingDivergedException(
-            (dev.isEmpty() ? "train" : "dev")
-                + " loss is "
-                + decisive
-                + " after epoch "
-                + (s.epoch + 1)
-                + "; training stopped."
-                + (output == null
-                    ? ""
-                    : " The last good checkpoint (step "
-                        + Checkpoint.savedStep(output)
-                        + ") is kept in "
-                        + Checkpoint.dir(output)
-                        + "."));
-      }
-      boolean best = s.best == null || decisive < s.bestLoss;
-      if (best) {
-        s.best = params.copy();
-        s.bestLoss = decisive;
-        s.bestEpoch = s.epoch + 1;
-        s.badEpochs = 0;
-        if (output != null)
-          Adapter.save(output, model.config(), s.best, base, Checkpoint.trainingJson(cfg));
-      } else {
-        s.badEpochs++;
-      }
-      EpochMetrics metrics =
-          new EpochMetrics(
-              s.epoch + 1,
-              s.step,
-              trainLoss,
-              devLoss,
-              s.lastLr,
-              best,
-              (System.nanoTime() - epochStart) / 1e9);
-      s.history.add(metrics);
+      endEpoch(s, false, trainLoss, dev, epochStart, fingerprint);
+    }
+    if (s.best != null) params.assign(s.best);
+    double bestLoss = Double.NaN;
+    for (EpochMetrics m : s.history)
+      if (m.epoch() == s.bestEpoch) bestLoss = dev.isEmpty() ? m.trainLoss() : m.devLoss();
+    return new Result(List.copyOf(s.history), bestLoss, s.bestEpoch, s.step, s.stopped, s.best);
+  }
+
+  /**
+   * Measures the epoch that ended (or, with no step yet, the untrained module as epoch 0), keeps
+   * the best adapter, logs and checkpoints.
+   */
+  private void endEpoch(
+      Checkpoint.State s,
+      boolean initial,
+      double trainLoss,
+      List<TrainingExample> dev,
+      long epochStart,
+      String fingerprint) {
+    double devLoss = dev.isEmpty() ? Double.NaN : evaluate(dev);
+    Map<String, Double> measures = new LinkedHashMap<>();
+    if (!dev.isEmpty()) {
+      measures.putAll(RankingValidation.evaluate(model, dev));
+      measures.putAll(
+          TrainingProbe.measure(model, model.lm().inputEmbeddings(), dev, PROBE_QUERIES));
+    }
+    double decisive =
+        cfg.selection() == Selection.RANKING
+            ? -measures.get(RankingValidation.SELECTED)
+            : dev.isEmpty() ? trainLoss : devLoss;
+    if (!Double.isFinite(decisive)) {
+      throw new TrainingDivergedException(
+          (dev.isEmpty() ? "train" : "dev")
+              + " "
+              + (cfg.selection() == Selection.RANKING ? RankingValidation.SELECTED : "loss")
+              + " is "
+              + decisive
+              + " after epoch "
+              + (initial ? 0 : s.epoch + 1)
+              + "; training stopped."
+              + (output == null
+                  ? ""
+                  : " The last good checkpoint (step "
+                      + Checkpoint.savedStep(output)
+                      + ") is kept in "
+                      + Checkpoint.dir(output)
+                      + "."));
+    }
+    int epoch = initial ? 0 : s.epoch + 1;
+    boolean best = s.best == null || decisive < s.bestLoss;
+    if (best) {
+      s.best = params.copy();
+      s.bestLoss = decisive;
+      s.bestEpoch = epoch;
+      s.badEpochs = 0;
+      if (output != null)
+        Adapter.save(output, model.config(), s.best, base, Checkpoint.trainingJson(cfg));
+    } else {
+      s.badEpochs++;
+    }
+    EpochMetrics metrics =
+        new EpochMetrics(
+            epoch,
+            s.step,
+            trainLoss,
+            devLoss,
+            s.lastLr,
+            best,
+            (System.nanoTime() - epochStart) / 1e9,
+            measures);
+    s.history.add(metrics);
+    if (!initial) {
       s.epoch++;
       s.batch = 0;
       s.lossSum = 0;
       s.lossCount = 0;
       s.stopped = s.badEpochs >= cfg.patience();
-      if (output != null) {
-        Checkpoint.writeLog(output, s.history);
-        save(s, fingerprint);
-      }
-      listener.onEpoch(metrics);
     }
-    if (s.best != null) params.assign(s.best);
-    return new Result(List.copyOf(s.history), s.bestLoss, s.bestEpoch, s.step, s.stopped, s.best);
+    if (output != null) {
+      Checkpoint.writeLog(output, s.history);
+      save(s, fingerprint);
+    }
+    listener.onEpoch(metrics);
   }
+
+  /** Dev queries the {@link TrainingProbe} diagnostics look at. */
+  static final int PROBE_QUERIES = 16;
 
   private void save(Checkpoint.State s, String fingerprint) {
     if (output != null) Checkpoint.save(output, fingerprint, s, params, adam);
@@ -190,18 +250,36 @@ public final class Trainer {
               + "Try a lower --lr or --clip-norm.");
     }
     clip();
-    adam.step(params, grads, lr);
+    adam.step(params, grads, name -> model.isMatching(name) ? lr * cfg.matchLrScale() : lr);
     for (float[] g : grads.values()) java.util.Arrays.fill(g, 0f);
     return loss;
   }
 
   /**
    * The batch loss and its gradient, added into {@code into} (name -> buffer of the parameter's
-   * size, trainable parameters only). Nothing is added when the loss is not finite.
+   * size, trainable parameters only). Nothing is added when the loss is not finite. The pairs share
+   * forward passes of at most {@link TrainConfig#batchTokens()} padded tokens.
    */
   public double lossAndGradients(TrainingBatch batch, Rng dropout, Map<String, float[]> into) {
     List<PeftModel.Prepared> pairs = prepare(batch);
+    List<int[]> passes =
+        cfg.batchTokens() > 0
+            ? Batching.plan(
+                pairs.stream().map(PeftModel.Prepared::request).toList(), cfg.batchTokens())
+            : List.of();
     TransformerLm.gradientLock().lock(); // one GradientCollector at a time, process-wide
+    try {
+      return passes.size() <= 1
+          ? onePass(batch, pairs, dropout, into)
+          : severalPasses(batch, pairs, passes, dropout, into);
+    } finally {
+      TransformerLm.gradientLock().unlock();
+    }
+  }
+
+  /** All pairs in one forward pass, one backward. */
+  private double onePass(
+      TrainingBatch batch, List<PeftModel.Prepared> pairs, Rng dropout, Map<String, float[]> into) {
     try (NDManager m = model.lm().newManager()) {
       Binding b = new Binding(m, params, model.embeddingRows(pairs), true);
       try (GradientCollector gc = engine.newGradientCollector()) {
@@ -213,9 +291,68 @@ public final class Trainer {
         b.addGradientsTo(into);
         return loss;
       }
-    } finally {
-      TransformerLm.gradientLock().unlock();
     }
+  }
+
+  /**
+   * Pairs in several passes: the loss depends on the pairs only through their NLLs, so a first pass
+   * without gradient gives g = dLoss/dNLL, and each pass then back-propagates sum_i g_i NLL_i over
+   * its own pairs; the sum over passes is the full gradient. Both rounds draw the same dropout
+   * masks (same stream state, same order).
+   */
+  private double severalPasses(
+      TrainingBatch batch,
+      List<PeftModel.Prepared> pairs,
+      List<int[]> passes,
+      Rng dropout,
+      Map<String, float[]> into) {
+    float[] nll = new float[pairs.size()];
+    Rng first = dropout == null ? null : new Rng(dropout.state());
+    for (int[] pass : passes) {
+      List<PeftModel.Prepared> part = select(pairs, pass);
+      try (NDManager m = model.lm().newManager()) {
+        Binding b = new Binding(m, params, model.embeddingRows(part), false);
+        float[] lp = model.meanLogprobs(b, part, first).toFloatArray();
+        for (int k = 0; k < pass.length; k++) nll[pass[k]] = -lp[k];
+      }
+    }
+    float[] g;
+    double loss;
+    try (NDManager m = model.lm().newManager()) {
+      NDArray x = m.create(nll);
+      x.setRequiresGradient(true);
+      try (GradientCollector gc = engine.newGradientCollector()) {
+        NDArray l = batch.loss(m, x, cfg);
+        loss = l.getFloat();
+        if (!Double.isFinite(loss)) return loss;
+        gc.backward(l);
+        g = x.getGradient().toFloatArray();
+      }
+    }
+    for (int[] pass : passes) {
+      List<PeftModel.Prepared> part = select(pairs, pass);
+      float[] w = new float[pass.length];
+      for (int k = 0; k < pass.length; k++) w[k] = g[pass[k]];
+      try (NDManager m = model.lm().newManager()) {
+        Binding b = new Binding(m, params, model.embeddingRows(part), true);
+        try (GradientCollector gc = engine.newGradientCollector()) {
+          NDArray lp = model.meanLogprobs(b, part, dropout); // (part)
+          gc.backward(lp.mul(m.create(w)).sum().neg()); // d/dθ of sum_i g_i NLL_i
+          b.addGradientsTo(into);
+        }
+      }
+    }
+    if (dropout != null && first != null) {
+      // both rounds drew the same numbers; the caller's stream continues after them
+      assert dropout.state() == first.state();
+    }
+    return loss;
+  }
+
+  private static List<PeftModel.Prepared> select(List<PeftModel.Prepared> all, int[] idx) {
+    List<PeftModel.Prepared> out = new ArrayList<>(idx.length);
+    for (int i : idx) out.add(all.get(i));
+    return out;
   }
 
   /** The batch loss without gradient or dropout. */

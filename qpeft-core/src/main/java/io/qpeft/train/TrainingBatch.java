@@ -69,6 +69,44 @@ public record TrainingBatch(
   }
 
   /**
+   * The batch's (positive, negative) pairs in order, {@code pairsPerPart} at a time, each part a
+   * batch of its own (the official Q-PEFT code steps the optimizer once per part). A part holds the
+   * sequences its pairs need; its pointwise term counts each pair's positive, as the official loss
+   * does. A batch without pairs is returned whole.
+   */
+  public List<TrainingBatch> split(int pairsPerPart) {
+    if (pairsPerPart <= 0)
+      throw new IllegalArgumentException("pairs per part must be positive, got " + pairsPerPart);
+    if (pairs.length == 0) return List.of(this);
+    List<TrainingBatch> out = new ArrayList<>();
+    for (int start = 0; start < pairs.length; start += pairsPerPart) {
+      int end = Math.min(pairs.length, start + pairsPerPart);
+      List<Query> qs = new ArrayList<>();
+      List<Passage> ps = new ArrayList<>();
+      java.util.Map<Integer, Integer> local = new java.util.HashMap<>();
+      int[] pos = new int[end - start];
+      int[][] pr = new int[end - start][];
+      for (int k = start; k < end; k++) {
+        int[] ab = new int[2];
+        for (int side = 0; side < 2; side++) {
+          ab[side] =
+              local.computeIfAbsent(
+                  pairs[k][side],
+                  i -> {
+                    qs.add(queries.get(i));
+                    ps.add(passages.get(i));
+                    return ps.size() - 1;
+                  });
+        }
+        pos[k - start] = ab[0];
+        pr[k - start] = ab;
+      }
+      out.add(new TrainingBatch(qs, ps, pos, pr));
+    }
+    return out;
+  }
+
+  /**
    * The loss from each pair's mean NLL {@code nll (size())}: pairwise = mean over pairs of
    * ReLU(L(q|d+) - L(q|d-) + margin), pointwise = mean over positives of L(q|d+). Selections are
    * matrix products with constant matrices, so autograd sees only matmul, add, ReLU and mean.

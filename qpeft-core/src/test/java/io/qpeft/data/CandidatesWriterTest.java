@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.qpeft.eval.AnswerMatcher;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -120,7 +121,9 @@ class CandidatesWriterTest {
         back.get(0).candidates().passages().stream().map(Passage::docid).toList());
 
     Path dpr = dir.resolve("out.json");
-    try (CandidatesWriter w = CandidatesWriter.open(dpr, CandidatesWriter.Format.of(dpr), "t")) {
+    try (CandidatesWriter w =
+        CandidatesWriter.open(dpr, CandidatesWriter.Format.of(dpr), "t")
+            .optHasAnswer(AnswerMatcher.STRING::hasAnswer)) {
       w.write(sample(), new double[] {0.1, 0.3, 0.2});
       w.commit();
     }

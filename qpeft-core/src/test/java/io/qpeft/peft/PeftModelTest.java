@@ -75,7 +75,7 @@ class PeftModelTest {
   @Test
   void retrievalSelectsDistinctAllowedTokensBestFirst() {
     PeftConfig cfg = PeftConfig.builder().setVariant(Variant.RETRIEVAL).optTopK(4).build();
-    RetrievalModule r = new RetrievalModule(lm, new TokenFilter(tok, lm.config()), cfg);
+    RetrievalModule r = new RetrievalModule(lm, new TokenFilter(tok, lm.config()), cfg, null);
     int[] q = tok.encode(" river city");
     int[] p =
         PeftModel.concat(
@@ -104,5 +104,82 @@ class PeftModelTest {
     assertTrue(params.sameAs(a.parameters()));
     Map<String, Tensor> raw = TensorFile.read(dir.resolve(Adapter.WEIGHTS_FILE));
     assertEquals(params.names(), List.copyOf(raw.keySet()));
+  }
+
+  /** Frozen input embedding rows of {@code ids}. */
+  private static float[] frozenRows(int[] ids) {
+    float[] table = lm.inputEmbeddings().toFloatArray();
+    int d = lm.config().hiddenSize();
+    float[] out = new float[ids.length * d];
+    for (int i = 0; i < ids.length; i++) System.arraycopy(table, ids[i] * d, out, i * d, d);
+    return out;
+  }
+
+  /**
+   * With the residual MLP, an untrained Q-PEFT-R's hints are exactly the selected tokens' own
+   * embeddings: the hints written as text.
+   */
+  @Test
+  void untrainedResidualRetrievalHintsAreTheSelectedTokens() {
+    PeftConfig cfg =
+        PeftConfig.builder().setVariant(Variant.RETRIEVAL).optTopK(3).optResidualMlp(true).build();
+    PeftModel m = new PeftModel(lm, tok, cfg, PeftModel.initialParameters(lm, tok, cfg, 1));
+    PeftModel.Prepared p =
+        m.prepare(new Query("q", "river city"), new Passage("d", "the city near the river bank"));
+    assertEquals(3, p.hintCount());
+    assertArrayEquals(frozenRows(p.input().selected()), m.hintVectors(p), 1e-6f);
+  }
+
+  /**
+   * Identity projections, sharp cosine scores and the residual MLP: an untrained Q-PEFT-A's hint
+   * for a query token the passage holds is (nearly) that token's embedding, and its attention mass
+   * sits on that key.
+   */
+  @Test
+  void sharpIdentityAttentionHintsAreTheMatchedTokens() {
+    PeftConfig cfg =
+        PeftConfig.builder()
+            .setVariant(Variant.ATTENTION)
+            .optResidualMlp(true)
+            .optAttentionInit(AttentionInit.IDENTITY)
+            .optAttentionScore(AttentionScore.COSINE)
+            .optAttentionTemperature(200)
+            .build();
+    PeftModel m = new PeftModel(lm, tok, cfg, PeftModel.initialParameters(lm, tok, cfg, 1));
+    PeftModel.Prepared p =
+        m.prepare(new Query("q", "river"), new Passage("d", "the city near the river bank"));
+    int[] q = p.input().queryIds();
+    int[] keys = p.input().passageIds();
+    float[] hints = m.hintVectors(p);
+    float[] a = m.attentionWeights(p);
+    int d = lm.config().hiddenSize();
+    int checked = 0;
+    for (int i = 0; i < q.length; i++) {
+      int match = Arrays.stream(keys).boxed().toList().indexOf(q[i]);
+      if (match < 0) continue; // a query token the passage lacks attends to its nearest keys
+      float[] expected = frozenRows(new int[] {q[i]});
+      assertArrayEquals(expected, Arrays.copyOfRange(hints, i * d, (i + 1) * d), 1e-3f);
+      for (int h = 0; h < 2; h++) {
+        float mass = a[(h * q.length + i) * keys.length + match];
+        assertTrue(mass > 0.99, "head " + h + " mass " + mass);
+      }
+      checked++;
+    }
+    assertTrue(checked > 0, "no query token occurs in the passage");
+  }
+
+  @Test
+  void newHyperParametersRoundTripThroughTheAdapterFile(@TempDir Path dir) {
+    PeftConfig cfg =
+        PeftConfig.builder()
+            .setVariant(Variant.ATTENTION)
+            .optResidualMlp(true)
+            .optAttentionInit(AttentionInit.IDENTITY)
+            .optAttentionScore(AttentionScore.COSINE)
+            .optAttentionTemperature(12.5)
+            .build();
+    ParameterSet params = PeftModel.initialParameters(lm, tok, cfg, 5);
+    Adapter.save(dir, cfg, params, BaseModel.of(lm.config(), null), null);
+    assertEquals(cfg, Adapter.load(dir).config());
   }
 }

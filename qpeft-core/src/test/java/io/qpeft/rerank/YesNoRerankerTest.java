@@ -3,13 +3,11 @@ package io.qpeft.rerank;
 import static io.qpeft.Fixtures.ints;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qpeft.Fixtures;
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
-import io.qpeft.model.HfConfig;
 import io.qpeft.model.Models;
 import io.qpeft.model.ScoreRequest;
 import io.qpeft.model.TargetScore;
@@ -55,7 +53,6 @@ class YesNoRerankerTest {
    */
   @Test
   void qwen3RerankerMatchesTheGoldenCases() {
-    assumeTrue(HfConfig.SUPPORTED.contains("qwen3"), "the Qwen3 family is not in this build yet");
     Path dir = Fixtures.model("tiny-qwen3");
     try (TransformerLm lm = Models.load(dir);
         TextTokenizer tok = TextTokenizer.load(dir)) {
@@ -78,16 +75,9 @@ class YesNoRerankerTest {
         assertEquals(c.get("logit_yes").asDouble(), logits[0], 1e-4, name + " logit_yes");
         assertEquals(c.get("logit_no").asDouble(), logits[1], 1e-4, name + " logit_no");
         assertEquals(c.get("score").asDouble(), r.score(q, List.of(d))[0], 1e-4, name + " score");
-        // the full-vocabulary reference agrees, and so do its log-softmax values
+        // the full-vocabulary reference agrees (its log-softmax values: LastPositionLogitsTest)
         float[] full = lm.lastPositionLogitsFullVocabulary(List.of(ids), r.answerIds(), 1)[0];
         assertArrayEquals(logits, full, 2e-5f, name + " answer rows vs full vocabulary");
-        List<TargetScore> lp =
-            lm.score(
-                List.of(
-                    new ScoreRequest(ids, new int[] {r.answerIds()[0]}),
-                    new ScoreRequest(ids, new int[] {r.answerIds()[1]})));
-        assertEquals(c.get("logprob_yes").asDouble(), lp.get(0).sumLogprob(), 1e-4, name);
-        assertEquals(c.get("logprob_no").asDouble(), lp.get(1).sumLogprob(), 1e-4, name);
       }
     }
   }

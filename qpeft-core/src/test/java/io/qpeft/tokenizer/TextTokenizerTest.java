@@ -21,7 +21,7 @@ class TextTokenizerTest {
 
   @Test
   void encodesLikeTheReferenceWithoutTruncation() throws Exception {
-    Path dir = Fixtures.resource("fixtures/tokenizer");
+    Path dir = Fixtures.file("tokenizer");
     JsonNode cases =
         new ObjectMapper().readTree(dir.resolve("tokenizer_cases.json").toFile()).get("cases");
     int longest = 0;

@@ -39,4 +39,20 @@ class AdamWTest {
     assertEquals(5f, p.get("frozen").data()[0]);
     assertEquals(2, adam.stepCount());
   }
+
+  /** Parameter groups: each parameter steps with its own learning rate (as param_groups do). */
+  @Test
+  void parameterGroupsStepWithTheirOwnLearningRate() {
+    ParameterSet p = new ParameterSet();
+    p.put("slow", new Tensor(new int[] {1}, new float[] {1f}), true);
+    p.put("fast", new Tensor(new int[] {1}, new float[] {1f}), true);
+    AdamW adam = new AdamW(0.9, 0.999, 1e-8, 0);
+    adam.step(
+        p,
+        Map.of("slow", new float[] {0.5f}, "fast", new float[] {0.5f}),
+        name -> name.equals("slow") ? 0.01 : 0.1);
+    // the first step moves every coordinate by lr * sign(g)
+    assertEquals(1 - 0.01, p.get("slow").data()[0], 1e-6);
+    assertEquals(1 - 0.1, p.get("fast").data()[0], 1e-6);
+  }
 }

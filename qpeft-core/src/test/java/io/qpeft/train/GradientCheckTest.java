@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.qpeft.Fixtures;
 import io.qpeft.model.Models;
 import io.qpeft.model.TransformerLm;
+import io.qpeft.peft.AttentionInit;
+import io.qpeft.peft.AttentionScore;
 import io.qpeft.peft.BaseModel;
+import io.qpeft.peft.Mlp;
 import io.qpeft.peft.ParameterSet;
 import io.qpeft.peft.PeftConfig;
 import io.qpeft.peft.PeftModel;
@@ -20,6 +23,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -50,14 +54,91 @@ class GradientCheckTest {
   void gradientsMatchFiniteDifferences(String modelName, Variant variant) {
     try (TransformerLm lm = Models.load(Fixtures.model(modelName));
         TextTokenizer tok = TextTokenizer.load(Fixtures.model(modelName))) {
-      check(lm, tok, variant);
+      check(
+          lm,
+          tok,
+          PeftConfig.builder().setVariant(variant).optHeads(2).optDropout(0).optTopK(4).build());
     }
   }
 
-  private static void check(TransformerLm lm, TextTokenizer tok, Variant variant) {
-    PeftConfig cfg =
-        PeftConfig.builder().setVariant(variant).optHeads(2).optDropout(0).optTopK(4).build();
+  /**
+   * The residual MLP, identity projections and scaled-cosine scores. The residual MLP's last layer
+   * starts at zero, where the first layer's gradient is exactly zero; it is set to small random
+   * values first so that every path carries gradient.
+   */
+  @ParameterizedTest
+  @EnumSource(
+      value = Variant.class,
+      names = {"RETRIEVAL", "ATTENTION"})
+  void residualAndCosineGradientsMatchFiniteDifferences(Variant variant) {
+    try (TransformerLm lm = Models.load(Fixtures.model("tiny-llama"));
+        TextTokenizer tok = TextTokenizer.load(Fixtures.model("tiny-llama"))) {
+      check(
+          lm,
+          tok,
+          PeftConfig.builder()
+              .setVariant(variant)
+              .optHeads(2)
+              .optDropout(0)
+              .optTopK(4)
+              .optResidualMlp(true)
+              .optAttentionInit(AttentionInit.IDENTITY)
+              .optAttentionScore(AttentionScore.COSINE)
+              .optAttentionTemperature(5)
+              .optWrapHints(true)
+              .build());
+    }
+  }
+
+  /**
+   * A step split into several forward passes by the token budget (a pass without gradient for
+   * dLoss/dNLL, then one backward per pass) gives the loss and gradient of one pass over all pairs,
+   * dropout included (both rounds draw the same masks).
+   */
+  @ParameterizedTest
+  @EnumSource(
+      value = Variant.class,
+      names = {"RETRIEVAL", "ATTENTION"})
+  void severalPassesGiveTheGradientOfOnePass(Variant variant) {
+    try (TransformerLm lm = Models.load(Fixtures.model("tiny-llama"));
+        TextTokenizer tok = TextTokenizer.load(Fixtures.model("tiny-llama"))) {
+      PeftConfig cfg = PeftConfig.builder().setVariant(variant).optTopK(4).optDropout(0.3).build();
+      ParameterSet params = PeftModel.initialParameters(lm, tok, cfg, 42);
+      PeftModel model = new PeftModel(lm, tok, cfg, params);
+      TrainConfig one = TrainConfig.builder().optBatchQueries(2).optBatchTokens(0).build();
+      TrainConfig many = one.toBuilder().optBatchTokens(40).build();
+      TrainingBatch batch = TrainingBatch.of(TrainFixtures.examples(2, 3), one, null);
+      Map<String, float[]> g1 = new HashMap<>();
+      Map<String, float[]> g2 = new HashMap<>();
+      for (String n : params.trainableNames()) {
+        g1.put(n, new float[params.get(n).data().length]);
+        g2.put(n, new float[params.get(n).data().length]);
+      }
+      double l1 = new Trainer(model, null, one, null, null).lossAndGradients(batch, new Rng(5), g1);
+      double l2 =
+          new Trainer(model, null, many, null, null).lossAndGradients(batch, new Rng(5), g2);
+      assertEquals(l1, l2, 1e-5);
+      for (String n : params.trainableNames()) {
+        float[] a = g1.get(n);
+        float[] b = g2.get(n);
+        double scale = 1e-6;
+        for (float x : a) scale = Math.max(scale, Math.abs(x));
+        for (int i = 0; i < a.length; i++)
+          assertEquals(a[i], b[i], 1e-4 * scale, n + "[" + i + "]");
+      }
+    }
+  }
+
+  private static void check(TransformerLm lm, TextTokenizer tok, PeftConfig cfg) {
+    Variant variant = cfg.variant();
     ParameterSet params = PeftModel.initialParameters(lm, tok, cfg, 42);
+    if (cfg.residualMlp()) {
+      Rng r = new Rng(11);
+      for (String n : List.of(Mlp.W2, Mlp.B2)) {
+        float[] w = params.get(n).data();
+        for (int i = 0; i < w.length; i++) w[i] = r.uniform(0.1);
+      }
+    }
     PeftModel model = new PeftModel(lm, tok, cfg, params);
     TrainConfig tc = TrainConfig.builder().optBatchQueries(2).build();
     Trainer trainer = new Trainer(model, BaseModel.of(lm.config(), null), tc, null, null);

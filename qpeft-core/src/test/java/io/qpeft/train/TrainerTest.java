@@ -91,6 +91,97 @@ class TrainerTest {
     assertTrue(Files.isRegularFile(dir.resolve("b/training_log.jsonl")));
   }
 
+  /**
+   * Resume stays exact with several optimizer steps per batch (the official granularity), a smaller
+   * learning rate for Q-PEFT-A's query side, ranking selection and the probes; epoch 0 (the
+   * untrained module) is logged with the ranking measures and diagnostics.
+   */
+  @Test
+  void resumeIsExactWithPairStepsParameterGroupsAndRankingSelection(@TempDir Path dir) {
+    TrainConfig cfg =
+        CFG.toBuilder()
+            .optPairsPerStep(2)
+            .optMatchLrScale(0.1)
+            .optSelection(Selection.RANKING)
+            .optClipNorm(0)
+            .build();
+    PeftConfig peft =
+        PeftConfig.builder()
+            .setVariant(Variant.ATTENTION)
+            .optResidualMlp(true)
+            .optAttentionInit(io.qpeft.peft.AttentionInit.IDENTITY)
+            .optAttentionScore(io.qpeft.peft.AttentionScore.COSINE)
+            .build();
+    java.util.function.Supplier<PeftModel> fresh =
+        () -> new PeftModel(lm, tok, peft, PeftModel.initialParameters(lm, tok, peft, 42));
+    BaseModel base = BaseModel.of(lm.config(), null);
+    PeftModel straight = fresh.get();
+    Trainer.Result r1 =
+        new Trainer(straight, base, cfg, dir.resolve("a"), null).train(TRAIN, DEV, false);
+    assertEquals(0, r1.history().get(0).epoch());
+    assertTrue(Double.isNaN(r1.history().get(0).trainLoss()));
+    for (String m : List.of(RankingValidation.SELECTED, "drift", "hint_gap", "attn_match"))
+      assertTrue(Double.isFinite(r1.history().get(1).measure(m)), m);
+    assertEquals(0.0, r1.history().get(0).measure("drift"));
+    PeftModel killed = fresh.get();
+    TrainingListener crash =
+        new TrainingListener() {
+          @Override
+          public void onStep(int epoch, long step, long total, double loss) {
+            if (step == 3) throw new IllegalStateException("simulated kill");
+          }
+        };
+    assertThrows(
+        IllegalStateException.class,
+        () -> new Trainer(killed, base, cfg, dir.resolve("b"), crash).train(TRAIN, DEV, false));
+    PeftModel resumed = fresh.get();
+    Trainer.Result r2 =
+        new Trainer(resumed, base, cfg, dir.resolve("b"), null).train(TRAIN, DEV, true);
+    assertTrue(straight.parameters().sameAs(resumed.parameters()), "final parameters differ");
+    assertEquals(r1.bestEpoch(), r2.bestEpoch());
+    assertEquals(
+        r1.history(), r2.history().stream().map(m -> withSeconds(m, r1.history())).toList());
+  }
+
+  /** {@code m} with the seconds of the same epoch in {@code ref} (timings differ between runs). */
+  private static EpochMetrics withSeconds(EpochMetrics m, List<EpochMetrics> ref) {
+    double s = ref.stream().filter(r -> r.epoch() == m.epoch()).findFirst().orElseThrow().seconds();
+    return new EpochMetrics(
+        m.epoch(),
+        m.step(),
+        m.trainLoss(),
+        m.devLoss(),
+        m.learningRate(),
+        m.best(),
+        s,
+        m.measures());
+  }
+
+  /**
+   * Ranking selection keeps the epoch with the best dev nDCG@10, the untrained module (epoch 0)
+   * included: with it kept, the parameters are the initial ones.
+   */
+  @Test
+  void rankingSelectionKeepsTheBestRankingEpochUntrainedIncluded() {
+    TrainConfig cfg =
+        CFG.toBuilder()
+            .optSelection(Selection.RANKING)
+            .optLearningRate(3)
+            .optClipNorm(0)
+            .optEpochs(2)
+            .build();
+    PeftModel m = fresh();
+    ParameterSet initial = m.parameters().copy();
+    Trainer.Result r = new Trainer(m, null, cfg, null, null).train(TRAIN, DEV, false);
+    EpochMetrics best = r.history().get(0);
+    for (EpochMetrics e : r.history())
+      if (e.measure(RankingValidation.SELECTED) > best.measure(RankingValidation.SELECTED))
+        best = e;
+    assertEquals(best.epoch(), r.bestEpoch());
+    assertEquals(best.devLoss(), r.bestLoss());
+    assertEquals(r.bestEpoch() == 0, initial.sameAs(m.parameters()));
+  }
+
   @Test
   void savedAdapterScoresLikeTheTrainedModelAndChecksTheBase(@TempDir Path dir) {
     PeftModel m = fresh();

@@ -55,4 +55,27 @@ class TrainingBatchTest {
       assertEquals(0.65 + 1.0, loss, 1e-6);
     }
   }
+
+  /**
+   * The official step granularity: the batch's pairs in order, two per part; each part holds its
+   * pairs' sequences and counts each pair's positive in the pointwise term.
+   */
+  @Test
+  void splitsPairsInOrderTwoPerPart() {
+    TrainingBatch b =
+        TrainingBatch.of(
+            List.of(ex("a", "pa", "ha"), ex("b", "pb", "hb")), TrainConfig.defaults(), null);
+    List<TrainingBatch> parts = b.split(2);
+    assertEquals(3, parts.size()); // 6 pairs
+    TrainingBatch first = parts.get(0); // (pa, pb), (pa, ha) for query a
+    assertEquals(List.of("pa", "pb", "ha"), first.passages().stream().map(Passage::docid).toList());
+    assertArrayEquals(new int[] {0, 0}, first.positives());
+    assertArrayEquals(new int[] {0, 2}, first.pairs()[1]);
+    TrainingBatch second = parts.get(1); // (pa, hb) for a, (pb, pa) for b
+    assertEquals(
+        List.of("pa", "hb", "pb", "pa"), second.passages().stream().map(Passage::docid).toList());
+    assertEquals(List.of("a", "a", "b", "b"), second.queries().stream().map(Query::qid).toList());
+    int pairs = parts.stream().mapToInt(p -> p.pairs().length).sum();
+    assertEquals(b.pairs().length, pairs);
+  }
 }

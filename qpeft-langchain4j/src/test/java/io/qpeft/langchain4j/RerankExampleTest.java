@@ -2,13 +2,12 @@ package io.qpeft.langchain4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.langchain4j.data.document.Metadata;
 import dev.langchain4j.data.segment.TextSegment;
+import io.qpeft.Fixtures;
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
-import io.qpeft.model.HfConfig;
 import io.qpeft.model.LanguageModel;
 import io.qpeft.model.Models;
 import io.qpeft.rerank.RerankMethod;
@@ -25,8 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /** Runs the documented example and checks the scoring model against UPR on the tiny fixture. */
 class RerankExampleTest {
-  static final Path FIXTURES = Path.of("../qpeft-core/src/test/resources/fixtures/models");
-  static final Path TINY_LLAMA = FIXTURES.resolve("tiny-llama");
+  static final Path TINY_LLAMA = Fixtures.model("tiny-llama");
 
   @Test
   void exampleRunsOnTheTinyModel() {
@@ -40,8 +38,7 @@ class RerankExampleTest {
   /** With its defaults' method (qwen3-reranker) on tiny-qwen3: probabilities of "yes". */
   @Test
   void exampleRunsTheQwen3RerankerPreset() {
-    assumeTrue(HfConfig.SUPPORTED.contains("qwen3"), "the Qwen3 family is not in this build yet");
-    List<String> lines = runExample(FIXTURES.resolve("tiny-qwen3").toString(), "qwen3-reranker");
+    List<String> lines = runExample(Fixtures.model("tiny-qwen3").toString(), "qwen3-reranker");
     assertTrue(lines.get(0).matches("\\[0\\.[0-9E-]+, 0\\.[0-9E-]+\\]"), lines.get(0));
   }
 

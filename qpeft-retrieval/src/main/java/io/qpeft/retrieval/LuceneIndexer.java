@@ -252,8 +252,9 @@ public final class LuceneIndexer {
   private void prepareFolder() throws IOException {
     if (Files.isDirectory(indexDir)) {
       boolean empty;
+      // a failed run rolls back to nothing but leaves Lucene's write.lock: that folder is empty
       try (Stream<Path> s = Files.list(indexDir)) {
-        empty = s.findAny().isEmpty();
+        empty = s.filter(p -> !p.getFileName().toString().equals("write.lock")).findAny().isEmpty();
       }
       if (!empty) {
         try (Directory dir = FSDirectory.open(indexDir)) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.qpeft.Fixtures;
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
 import io.qpeft.rerank.Reranker;
@@ -50,8 +51,7 @@ class LlmRescorerTest {
           new Passage("d6", "Cats", "cats sleep all day"));
 
   /** The tiny Llama fixture of the core tests (as a folder: the test-jar copy is zipped). */
-  static final Path TINY_LLAMA =
-      Path.of("../qpeft-core/src/test/resources/fixtures/models/tiny-llama");
+  static final Path TINY_LLAMA = Fixtures.model("tiny-llama");
 
   static ByteBuffersDirectory dir;
   static DirectoryReader reader;

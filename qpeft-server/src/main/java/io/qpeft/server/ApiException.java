@@ -1,5 +1,6 @@
 package io.qpeft.server;
 
+import java.util.Collection;
 import java.util.Map;
 
 /**
@@ -40,6 +41,52 @@ final class ApiException extends RuntimeException {
 
   static ApiException tooLarge(String field, String message, long limit, long value) {
     return new ApiException(413, "limit_exceeded", message, field, limit, value, Map.of());
+  }
+
+  static ApiException unauthorized() {
+    return new ApiException(
+        401,
+        "unauthorized",
+        "missing or wrong bearer token (header 'Authorization: Bearer <token>')",
+        null,
+        null,
+        null,
+        Map.of("WWW-Authenticate", "Bearer"));
+  }
+
+  static ApiException notFound(String path, Collection<String> endpoints) {
+    return new ApiException(
+        404,
+        "not_found",
+        "no such endpoint: " + path + "; endpoints: " + endpoints.stream().sorted().toList(),
+        null,
+        null,
+        null,
+        Map.of());
+  }
+
+  static ApiException methodNotAllowed(String method, String path, Collection<String> allowed) {
+    String allow = String.join(", ", allowed.stream().sorted().toList());
+    return new ApiException(
+        405,
+        "method_not_allowed",
+        method + " " + path + " is not allowed; use " + allow,
+        null,
+        null,
+        null,
+        Map.of("Allow", allow));
+  }
+
+  /** A failure that is the server's, not the request's; the details go to the server log. */
+  static ApiException internal() {
+    return new ApiException(
+        500,
+        "internal_error",
+        "internal error while scoring; see server log",
+        null,
+        null,
+        null,
+        Map.of());
   }
 
   static ApiException unavailable(String message, int retryAfterSeconds) {

@@ -1,13 +1,9 @@
 package io.qpeft.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.qpeft.data.Query;
 import io.qpeft.rerank.Reranker;
-import io.qpeft.rerank.Scored;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -15,18 +11,13 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,25 +36,14 @@ import org.slf4j.LoggerFactory;
  * BatchScheduler}; the HTTP thread is released while the request waits, and the answer is written
  * when its batch completes. {@link #stop} refuses new requests, lets the ones in flight finish,
  * then closes the reranker if the server owns it. Binds to 127.0.0.1 unless told otherwise.
+ *
+ * <p>This class holds the lifecycle and the dispatch; {@link Routes} checks paths, methods and the
+ * bearer token, {@link RerankEndpoint} the rerank requests, {@link RequestBody} reads bodies,
+ * {@link ResponseWriter} writes every answer (bodies from {@link ResponseBodies}), and {@link
+ * InFlight} counts the requests a graceful stop waits for.
  */
 public final class RerankServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RerankServer.class);
-  static final String RERANK = "/v1/rerank";
-  static final String TEI_RERANK = "/rerank";
-  private static final Map<String, Set<String>> ROUTES =
-      Map.of(
-          RERANK,
-          Set.of("POST"),
-          TEI_RERANK,
-          Set.of("POST"),
-          "/healthz",
-          Set.of("GET"),
-          "/v1/models",
-          Set.of("GET"),
-          "/openapi.json",
-          Set.of("GET"),
-          "/metrics",
-          Set.of("GET"));
 
   private final Reranker reranker;
   private final String modelId;
@@ -71,20 +51,21 @@ public final class RerankServer implements AutoCloseable {
   private final int requestedPort;
   private final Limits limits;
   private final BatchPolicy policy;
-  private final BearerAuth auth;
+  private final Routes routes;
   private final ToIntFunction<String> tokenCounter;
   private final int handlerThreads;
   private final boolean closeReranker;
   private final ObjectMapper mapper = new ObjectMapper();
   private final ServerMetrics metrics = new ServerMetrics();
   private final ResponseBodies bodies;
-  private final AtomicInteger inFlight = new AtomicInteger();
-  private final AtomicLong queryIds = new AtomicLong();
+  private final InFlight inFlight = new InFlight();
+  private final ResponseWriter writer;
   private final long createdEpochSeconds = System.currentTimeMillis() / 1000;
   private volatile boolean stopping;
   private HttpServer http;
   private ExecutorService executor;
   private BatchScheduler scheduler;
+  private RerankEndpoint rerank;
   private boolean stopped;
   private final CountDownLatch terminated = new CountDownLatch(1);
 
@@ -95,11 +76,12 @@ public final class RerankServer implements AutoCloseable {
     this.requestedPort = b.port;
     this.limits = b.limits;
     this.policy = b.policy;
-    this.auth = b.token == null ? null : new BearerAuth(b.token);
+    this.routes = new Routes(b.token == null ? null : new BearerAuth(b.token));
     this.tokenCounter = b.tokenCounter;
     this.handlerThreads = b.handlerThreads;
     this.closeReranker = b.closeReranker;
     this.bodies = new ResponseBodies(mapper, modelId);
+    this.writer = new ResponseWriter(mapper, bodies, metrics, inFlight);
     if (limits.maxDocumentTokens() > 0 && tokenCounter == null) {
       throw new IllegalArgumentException("--max-document-tokens needs a tokenizer to count tokens");
     }
@@ -126,6 +108,7 @@ public final class RerankServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    rerank = new RerankEndpoint(writer, scheduler, executor, limits, tokenCounter, modelId);
     http = HttpServer.create(new InetSocketAddress(host, requestedPort), 256);
     http.setExecutor(executor);
     http.createContext("/", this::handle);
@@ -168,22 +151,17 @@ public final class RerankServer implements AutoCloseable {
     scheduler.stopAccepting();
     long deadline = System.nanoTime() + grace.toNanos();
     try {
-      synchronized (inFlight) {
-        while (inFlight.get() > 0) {
-          long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-          if (left <= 0) break;
-          inFlight.wait(left);
-        }
-      }
-      if (inFlight.get() > 0) LOG.warn("{} requests still in flight at shutdown", inFlight.get());
+      inFlight.awaitNone(deadline);
+      int left = inFlight.count();
+      if (left > 0) LOG.warn("{} requests still in flight at shutdown", left);
       // JDK 17's HttpServer.stop(n) waits the full n seconds when idle, so we drained above.
       http.stop(0);
-      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-      if (!scheduler.awaitTermination(Math.max(left, 1000))) {
+      long millis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+      if (!scheduler.awaitTermination(Math.max(millis, 1000))) {
         LOG.warn("scheduler still scoring at shutdown");
       }
       executor.shutdown();
-      executor.awaitTermination(Math.max(left, 1000), TimeUnit.MILLISECONDS);
+      executor.awaitTermination(Math.max(millis, 1000), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
@@ -206,246 +184,44 @@ public final class RerankServer implements AutoCloseable {
     stop(Duration.ofSeconds(30));
   }
 
-  // ---- request handling ----
+  // ---- request handling: routing here, the rest in Routes, RerankEndpoint, ResponseWriter ----
 
   private void handle(HttpExchange ex) {
-    long start = System.nanoTime();
-    inFlight.incrementAndGet();
+    inFlight.enter();
     String path = ex.getRequestURI().getPath();
-    String endpoint = ROUTES.containsKey(path) ? path : "other";
+    ResponseWriter.Call call =
+        new ResponseWriter.Call(ex, Routes.endpoint(path), System.nanoTime());
     try {
       if (stopping) throw ApiException.unavailable("server is shutting down", 5);
-      Set<String> methods = ROUTES.get(path);
-      if (methods == null) {
-        throw new ApiException(
-            404,
-            "not_found",
-            "no such endpoint: "
-                + path
-                + "; endpoints: "
-                + ROUTES.keySet().stream().sorted().toList(),
-            null,
-            null,
-            null,
-            Map.of());
-      }
-      if (!methods.contains(ex.getRequestMethod())) {
-        throw new ApiException(
-            405,
-            "method_not_allowed",
-            ex.getRequestMethod()
-                + " "
-                + path
-                + " is not allowed; use "
-                + String.join(", ", methods),
-            null,
-            null,
-            null,
-            Map.of("Allow", String.join(", ", methods)));
-      }
-      if (auth != null
-          && !path.equals("/healthz")
-          && !auth.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
-        throw new ApiException(
-            401,
-            "unauthorized",
-            "missing or wrong bearer token (header 'Authorization: Bearer <token>')",
-            null,
-            null,
-            null,
-            Map.of("WWW-Authenticate", "Bearer"));
-      }
+      routes.check(path, ex.getRequestMethod(), ex.getRequestHeaders().getFirst("Authorization"));
       switch (path) {
-        case RERANK -> rerank(ex, endpoint, start, RerankRequest.Shape.COHERE);
-        case TEI_RERANK -> rerank(ex, endpoint, start, RerankRequest.Shape.TEI);
-        case "/healthz" -> sendJson(ex, endpoint, start, 200, health());
-        case "/v1/models" -> sendJson(ex, endpoint, start, 200, bodies.models(createdEpochSeconds));
-        case "/openapi.json" -> send(ex, endpoint, start, 200, "application/json", openApi());
-        case "/metrics" ->
-            send(
-                ex,
-                endpoint,
-                start,
+        case Routes.RERANK -> rerank.handle(call, RerankRequest.Shape.COHERE);
+        case Routes.TEI_RERANK -> rerank.handle(call, RerankRequest.Shape.TEI);
+        case Routes.HEALTH -> writer.json(call, 200, bodies.health(scheduler.queueDepth()));
+        case Routes.MODELS -> writer.json(call, 200, bodies.models(createdEpochSeconds));
+        case Routes.OPENAPI -> writer.send(call, 200, "application/json", openApi());
+        case Routes.METRICS ->
+            writer.send(
+                call,
                 200,
                 "text/plain; version=0.0.4; charset=utf-8",
                 metrics.render().getBytes(StandardCharsets.UTF_8));
         default -> throw new IllegalStateException("unrouted " + path);
       }
     } catch (ApiException e) {
-      sendError(ex, endpoint, start, e);
+      writer.error(call, e);
     } catch (RuntimeException e) {
       LOG.error("internal error on {} {}", ex.getRequestMethod(), path, e);
-      sendError(ex, endpoint, start, internalError());
+      writer.error(call, ApiException.internal());
     }
   }
 
-  private void rerank(HttpExchange ex, String endpoint, long start, RerankRequest.Shape shape) {
-    RerankRequest request = RerankRequest.parse(mapper, readBody(ex), limits, tokenCounter, shape);
-    if (request.model() != null && !request.model().equals(modelId)) {
-      LOG.debug("request names model {}, serving {}", request.model(), modelId);
-    }
-    if (request.passages().isEmpty()) {
-      sendJson(
-          ex,
-          endpoint,
-          start,
-          200,
-          shape == RerankRequest.Shape.TEI
-              ? mapper.createArrayNode()
-              : bodies.rerank(request, List.of(), null));
-      return;
-    }
-    Query query = new Query("q" + queryIds.incrementAndGet(), request.query());
-    scheduler
-        .submit(query, request.passages())
-        .whenCompleteAsync(
-            (result, error) -> answer(ex, endpoint, start, shape, request, result, error),
-            executor);
-  }
-
-  private void answer(
-      HttpExchange ex,
-      String endpoint,
-      long start,
-      RerankRequest.Shape shape,
-      RerankRequest request,
-      BatchScheduler.Result result,
-      Throwable error) {
-    try {
-      if (error == null) {
-        List<Scored> ranked =
-            Reranker.sortScores(request.passages(), result.scores(), request.topN());
-        sendJson(
-            ex,
-            endpoint,
-            start,
-            200,
-            shape == RerankRequest.Shape.TEI
-                ? bodies.tei(request, ranked)
-                : bodies.rerank(request, ranked, result));
-        return;
-      }
-      Throwable cause = error instanceof CompletionException ? error.getCause() : error;
-      if (cause instanceof IllegalArgumentException) {
-        sendError(
-            ex,
-            endpoint,
-            start,
-            ApiException.badRequest(null, "cannot score request: " + cause.getMessage()));
-      } else {
-        LOG.error("scoring failed", cause);
-        sendError(ex, endpoint, start, internalError());
-      }
-    } catch (RuntimeException e) {
-      LOG.error("cannot answer a rerank request", e);
-      sendError(ex, endpoint, start, internalError());
-    }
-  }
-
-  private ObjectNode health() {
-    ObjectNode n = mapper.createObjectNode();
-    n.put("status", "ok");
-    n.put("model", modelId);
-    n.put("queue_depth", scheduler.queueDepth());
-    return n;
-  }
-
-  private byte[] openApi() {
+  private static byte[] openApi() {
     try (InputStream in = RerankServer.class.getResourceAsStream("openapi.json")) {
       if (in == null) throw new IllegalStateException("openapi.json resource missing");
       return in.readAllBytes();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Reads the body, refusing more than {@code maxBodyBytes} (413) before and while reading. */
-  private byte[] readBody(HttpExchange ex) {
-    long max = limits.maxBodyBytes();
-    String declared = ex.getRequestHeaders().getFirst("Content-Length");
-    if (declared != null) {
-      long length;
-      try {
-        length = Long.parseLong(declared.trim());
-      } catch (NumberFormatException e) {
-        throw ApiException.badRequest(null, "bad Content-Length header: " + declared);
-      }
-      if (length > max) throw bodyTooLarge(max, length);
-    }
-    try (InputStream in = ex.getRequestBody()) {
-      byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
-      if (body.length > max) throw bodyTooLarge(max, body.length);
-      return body;
-    } catch (IOException e) {
-      throw ApiException.badRequest(null, "cannot read request body: " + e.getMessage());
-    }
-  }
-
-  private static ApiException bodyTooLarge(long max, long length) {
-    return ApiException.tooLarge(
-        "body",
-        "request body of "
-            + length
-            + " bytes"
-            + (length == max + 1 ? " or more" : "")
-            + " is over the limit (--max-body-bytes) of "
-            + max
-            + " bytes",
-        max,
-        length);
-  }
-
-  private static ApiException internalError() {
-    return new ApiException(
-        500,
-        "internal_error",
-        "internal error while scoring; see server log",
-        null,
-        null,
-        null,
-        Map.of());
-  }
-
-  private void sendError(HttpExchange ex, String endpoint, long start, ApiException e) {
-    ObjectNode root = mapper.createObjectNode();
-    ObjectNode err = root.putObject("error");
-    err.put("status", e.status);
-    err.put("type", e.type);
-    err.put("message", e.getMessage());
-    if (e.field != null) err.put("field", e.field);
-    if (e.limit != null) err.put("limit", e.limit);
-    if (e.value != null) err.put("value", e.value);
-    e.headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
-    sendJson(ex, endpoint, start, e.status, root);
-  }
-
-  private void sendJson(HttpExchange ex, String endpoint, long start, int status, JsonNode body) {
-    byte[] bytes;
-    try {
-      bytes = mapper.writeValueAsBytes(body);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    send(ex, endpoint, start, status, "application/json", bytes);
-  }
-
-  /** Writes the answer, records its metrics and releases the in-flight slot. */
-  private void send(
-      HttpExchange ex, String endpoint, long start, int status, String type, byte[] body) {
-    try {
-      ex.getResponseHeaders().set("Content-Type", type);
-      ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-      ex.getResponseBody().write(body);
-    } catch (IOException e) {
-      LOG.debug("client went away before the answer was written: {}", e.toString());
-    } finally {
-      ex.close();
-      metrics.recordRequest(endpoint, status, System.nanoTime() - start);
-      if (inFlight.decrementAndGet() == 0) {
-        synchronized (inFlight) {
-          inFlight.notifyAll();
-        }
-      }
     }
   }
 

@@ -7,7 +7,10 @@ import io.qpeft.rerank.Scored;
 import java.util.List;
 import java.util.UUID;
 
-/** The JSON answers of the service: Cohere/Jina rerank, text-embeddings-inference, model list. */
+/**
+ * The JSON answers of the service: Cohere/Jina rerank, text-embeddings-inference, model list,
+ * health and errors.
+ */
 final class ResponseBodies {
   private final ObjectMapper mapper;
   private final String modelId;
@@ -66,6 +69,28 @@ final class ResponseBodies {
     m.put("object", "model");
     m.put("created", createdEpochSeconds);
     m.put("owned_by", "qpeft");
+    return root;
+  }
+
+  /** {@code {status, model, queue_depth}}. */
+  ObjectNode health(int queueDepth) {
+    ObjectNode n = mapper.createObjectNode();
+    n.put("status", "ok");
+    n.put("model", modelId);
+    n.put("queue_depth", queueDepth);
+    return n;
+  }
+
+  /** {@code {"error": {status, type, message, field?, limit?, value?}}}. */
+  ObjectNode error(ApiException e) {
+    ObjectNode root = mapper.createObjectNode();
+    ObjectNode err = root.putObject("error");
+    err.put("status", e.status);
+    err.put("type", e.type);
+    err.put("message", e.getMessage());
+    if (e.field != null) err.put("field", e.field);
+    if (e.limit != null) err.put("limit", e.limit);
+    if (e.value != null) err.put("value", e.value);
     return root;
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qpeft.Fixtures;
 import io.qpeft.data.Passage;
 import io.qpeft.data.Query;
 import io.qpeft.model.LanguageModel;
@@ -23,8 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /** The server over the real UPR reranker and the tiny Llama fixture: answers equal offline ones. */
 class UprServerTest {
-  static final Path TINY_LLAMA =
-      Path.of("../qpeft-core/src/test/resources/fixtures/models/tiny-llama");
+  static final Path TINY_LLAMA = Fixtures.model("tiny-llama");
 
   @Test
   void concurrentBatchedAnswersEqualOfflineRerank() throws Exception {

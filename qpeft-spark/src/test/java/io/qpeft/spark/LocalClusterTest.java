@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
@@ -47,6 +48,12 @@ class LocalClusterTest {
             .config("spark.executor.memory", "640m")
             .config("spark.executor.extraJavaOptions", "-Dai.djl.offline=true -Xss4m")
             .getOrCreate();
+    // executor processes start in the background; on a busy machine that can take a while
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (spark.sparkContext().statusTracker().getExecutorInfos().length < 3) { // + the driver
+      if (System.nanoTime() > deadline) throw new IllegalStateException("executors did not start");
+      Thread.sleep(200);
+    }
   }
 
   @AfterAll

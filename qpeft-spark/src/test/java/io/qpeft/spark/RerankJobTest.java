@@ -342,6 +342,29 @@ class RerankJobTest {
   }
 
   @Test
+  void aModelGivenAsUriIsShippedToTheExecutors() throws Exception {
+    ModelLocation shipped =
+        ModelLocation.prepare(spark.sparkContext(), TINY_LLAMA.toUri().toString(), "--model");
+    assertTrue(shipped.shipped());
+    assertEquals("tiny-llama", shipped.value());
+    Path input = dir.resolve("one.jsonl");
+    Files.write(input, Files.readAllLines(EXAMPLE).subList(0, 1));
+    Path out = dir.resolve("shipped-out");
+    RerankJob.builder()
+        .setReranker(RerankerSpec.builder().setModel(shipped).build())
+        .setInput(RerankInput.jsonl(input.toString()))
+        .setOutput(out.toString())
+        .build()
+        .run(spark);
+    assertSameRun(library(CandidatesSource.jsonl(input)), SparkTests.run(out));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ModelLocation.prepare(spark.sparkContext(), "no/such folder", "--model"));
+    assertTrue(e.getMessage().startsWith("--model no/such folder: no such folder"), e.getMessage());
+  }
+
+  @Test
   void anExistingOutputIsRefusedUnlessOverwriting() throws Exception {
     Path out = dir.resolve("exists");
     Files.createDirectories(out);

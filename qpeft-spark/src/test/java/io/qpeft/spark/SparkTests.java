@@ -2,6 +2,7 @@ package io.qpeft.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.qpeft.Fixtures;
 import io.qpeft.data.Candidates;
 import io.qpeft.data.CandidatesReader;
 import io.qpeft.data.CandidatesSource;
@@ -25,8 +26,7 @@ import org.apache.spark.sql.SparkSession;
 /** Fixtures and comparisons shared by the Spark tests. */
 final class SparkTests {
   /** The tiny Llama fixture of the core tests (random weights, the fixture tokenizer). */
-  static final Path TINY_LLAMA =
-      Path.of("../qpeft-core/src/test/resources/fixtures/models/tiny-llama").toAbsolutePath();
+  static final Path TINY_LLAMA = Fixtures.model("tiny-llama");
 
   /** The shipped example: 5 questions x 20 candidates with texts. */
   static final Path EXAMPLE = Path.of("../examples/rerank-requests.jsonl").toAbsolutePath();

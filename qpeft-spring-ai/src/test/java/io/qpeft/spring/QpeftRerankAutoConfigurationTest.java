@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.qpeft.Fixtures;
 import io.qpeft.data.Passage;
 import io.qpeft.model.Models;
 import io.qpeft.model.TransformerLm;
@@ -44,10 +45,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
  */
 class QpeftRerankAutoConfigurationTest {
   /** The tiny Llama fixture of the core tests (as a folder: the test-jar copy is zipped). */
-  static final Path TINY_LLAMA =
-      Path.of("../qpeft-core/src/test/resources/fixtures/models/tiny-llama")
-          .toAbsolutePath()
-          .normalize();
+  static final Path TINY_LLAMA = Fixtures.model("tiny-llama");
 
   static final String QUERY = "where is the eiffel tower";
 

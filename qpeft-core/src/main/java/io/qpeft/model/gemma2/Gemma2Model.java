@@ -97,12 +97,8 @@ public final class Gemma2Model extends TransformerLm {
     embeddingScale = (float) Math.sqrt(c.hiddenSize());
   }
 
-  /** A Gemma norm weight {@code w} as the multiplier {@code 1 + w}, in float32. */
   private static NDArray norm(TensorSource w, NDManager manager, String name, long d) {
-    NDArray raw = w.get(manager, name, d);
-    NDArray onePlus = raw.add(manager.create(1f));
-    raw.close(); // a view of the file mapping or a widened copy; only 1 + w is kept
-    return onePlus;
+    return RmsNorm.gemmaWeight(w, manager, name, d);
   }
 
   @Override

@@ -1,4 +1,4 @@
-package io.qpeft.data;
+package io.qpeft.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package io.qpeft.data;
+package io.qpeft.eval;
 
 import java.util.ArrayList;
 import java.util.Collections;

@@ -55,8 +55,8 @@ say "device $DEVICE, stated peak ${PEAK} TFLOP/s (dense F16 tensor) for MFU"
 
 # --- 1. build ------------------------------------------------------------------------------------
 if [ "${GPU_CHECK_SKIP_BUILD:-0}" != 1 ]; then
-  say "[1] ./mvnw -Pgpu install (tests skipped here; the GPU ones run next) ..."
-  ./mvnw -B -ntp -q $PROFILE -DskipTests install >"$OUT_DIR/build.log" 2>&1 ||
+  say "[1] ./mvnw $PROFILE install of the command line and the benchmarks (tests run next, on the GPU) ..."
+  ./mvnw -B -ntp -q $PROFILE -DskipTests -pl qpeft-cli,qpeft-bench -am install >"$OUT_DIR/build.log" 2>&1 ||
     { say "build failed: see $OUT_DIR/build.log"; exit 1; }
   say "[1] built in $(elapsed) s"
 fi

@@ -4,6 +4,7 @@ import io.qpeft.cli.Cli;
 import io.qpeft.cli.DeviceOptions;
 import io.qpeft.cli.ModelResolver;
 import io.qpeft.model.EngineOptions;
+import io.qpeft.model.MemoryBudget;
 import io.qpeft.model.ModelConfig;
 import io.qpeft.model.Models;
 import io.qpeft.model.Placement;
@@ -170,7 +171,6 @@ public final class BenchCommand implements Callable<Integer> {
       Placement placement = lm.placement();
       batchTokens = batchTokensOption != null ? batchTokensOption : lm.defaultBatchTokens();
       memory = new DeviceMemory(placement);
-      out.printf("%s, %d tokens per forward pass%n", placement.describe(), batchTokens);
       out.printf(
           "model: %s (%s, %d layers, hidden %d, vocab %d, ~%.0fM parameters), loaded in %.1f s%n",
           model == null ? shape + " (random weights)" : model,
@@ -180,6 +180,7 @@ public final class BenchCommand implements Callable<Integer> {
           c.vocabSize(),
           lm.parameterCount() / 1e6,
           (System.nanoTime() - t0) / 1e9);
+      out.printf("%s, %d tokens per forward pass%n", placement.describe(), batchTokens);
       List<ScoreRequest> requests = requests(c);
       long realTokens = requests.stream().mapToLong(r -> r.length() - 1).sum();
       double usefulFlops = usefulFlops(lm, requests);
@@ -189,7 +190,7 @@ public final class BenchCommand implements Callable<Integer> {
         usefulFlops = yesNoFlops(lm, prompts);
       }
       List<MatmulPeak.Result> gemms =
-          MatmulPeak.measure(MatmulPeak.blockGemms(c, batchTokens), peakRuns, lm);
+          MatmulPeak.measure(MatmulPeak.blockGemms(c, peakRows()), peakRuns, lm);
       double peak = MatmulPeak.best(gemms);
       out.printf(
           "workload: %d queries x %d passages, %d input tokens (passage ~%d, query %d%s)%n",
@@ -210,7 +211,7 @@ public final class BenchCommand implements Callable<Integer> {
               : Runtime.getRuntime().availableProcessors() + " cores",
           peakRuns,
           gemms.size(),
-          batchTokens);
+          peakRows());
       for (MatmulPeak.Result g : gemms) {
         out.printf("  %-34s %7.1f GFLOP/s%n", g.gemm(), g.flopsPerSecond() / 1e9);
       }
@@ -231,6 +232,14 @@ public final class BenchCommand implements Callable<Integer> {
       memory.report(out);
     }
     return 0;
+  }
+
+  /**
+   * Rows of the peak's GEMMs: the token budget, at most {@link MemoryBudget#MAX_TOKENS} (a huge
+   * {@code --batch-tokens} would make the peak's matrices themselves too large).
+   */
+  private int peakRows() {
+    return Math.min(batchTokens, MemoryBudget.MAX_TOKENS);
   }
 
   /** UPR: target log-probabilities, engine then reference. Returns the RSS after the engine. */

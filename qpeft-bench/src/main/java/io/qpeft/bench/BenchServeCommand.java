@@ -157,6 +157,7 @@ public final class BenchServeCommand implements Callable<Integer> {
         RerankerFactory.builder()
             .optMaxPassageTokens(maxPassageTokens)
             .optBatchTokens(modelOptions.batchTokens())
+            .optEngine(modelOptions.engineOptions())
             .build();
     try (Reranker reranker = upr.open(modelOptions.modelDir())) {
       out.printf(

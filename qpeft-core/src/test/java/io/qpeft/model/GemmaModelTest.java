@@ -160,6 +160,33 @@ class GemmaModelTest {
     }
   }
 
+  /** In F16 (on the test device, see {@link DevicePrecisionTest}) within 0.1 of the reference. */
+  @Test
+  void f16LogitsStayWithinATenthOfTheFloat64Reference() {
+    SplittableRandom rnd = new SplittableRandom(5);
+    int[] ids = new int[24];
+    ids[0] = 1;
+    for (int i = 1; i < ids.length; i++) ids[i] = rnd.nextInt(4, VOCAB);
+    double[][] expected = referenceLogits(ids);
+    int[] all = new int[VOCAB];
+    Arrays.setAll(all, i -> i);
+    List<int[]> prefixes = new ArrayList<>();
+    for (int k = 1; k <= ids.length; k++) prefixes.add(Arrays.copyOf(ids, k));
+    EngineOptions f16 =
+        EngineOptions.builder().optDevice(DevicePrecisionTest.DEVICE).optDType("f16").build();
+    try (TransformerLm lm = Models.load(dir, f16)) {
+      float[][] got = lm.lastPositionLogits(prefixes, all);
+      double worst = 0;
+      for (int t = 0; t < ids.length; t++) {
+        for (int v = 0; v < VOCAB; v++) {
+          worst = Math.max(worst, Math.abs(expected[t][v] - got[t][v]));
+        }
+      }
+      System.out.printf("gemma f16: max |logit - float64 reference| = %.2e%n", worst);
+      assertTrue(worst < 0.1, "max |logit difference| " + worst);
+    }
+  }
+
   // ---- the float64 reference: Hugging Face's GemmaForCausalLM, eager attention, in loops ----
 
   private static double[][] referenceLogits(int[] ids) {

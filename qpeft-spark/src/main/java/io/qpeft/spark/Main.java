@@ -160,9 +160,28 @@ public final class Main implements Callable<Integer> {
   @Option(
       names = "--batch-tokens",
       paramLabel = "N",
-      defaultValue = "2048",
-      description = "Padded tokens per forward pass (default: ${DEFAULT-VALUE}).")
-  int batchTokens;
+      description =
+          "Padded tokens per forward pass (default: 2048 on a CPU; on a GPU derived from its free"
+              + " memory).")
+  Integer batchTokens;
+
+  @Option(
+      names = "--device",
+      paramLabel = "DEVICE",
+      defaultValue = "auto",
+      description =
+          "Where each executor runs the model: auto (its first GPU if the CUDA build sees one, else"
+              + " the CPU), cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}).")
+  String device;
+
+  @Option(
+      names = "--dtype",
+      paramLabel = "DTYPE",
+      defaultValue = "auto",
+      description =
+          "Weights and forward pass: auto (F32 on a CPU, the checkpoint's half precision on a GPU),"
+              + " f32 or f16 (default: ${DEFAULT-VALUE}).")
+  String dtype;
 
   @Option(
       names = "--tag",
@@ -237,6 +256,9 @@ public final class Main implements Callable<Integer> {
     }
     SparkSession spark = SparkSession.builder().config(sparkConf).getOrCreate();
     try {
+      if (batchTokens != null && batchTokens <= 0) {
+        throw new IllegalArgumentException("--batch-tokens must be positive, got " + batchTokens);
+      }
       ModelLocation modelLocation = ModelLocation.prepare(spark.sparkContext(), model, "--model");
       RerankerSpec reranker =
           RerankerSpec.builder()
@@ -253,7 +275,9 @@ public final class Main implements Callable<Integer> {
               .optAnswerTokens(
                   answerTokens == null ? null : answerTokens.stream().map(Main::unescape).toList())
               .optMaxPassageTokens(maxPassageTokens)
-              .optBatchTokens(batchTokens)
+              .optBatchTokens(batchTokens == null ? 0 : batchTokens)
+              .optDevice(device)
+              .optDType(dtype)
               .build();
       RerankJob.Result r =
           RerankJob.builder()

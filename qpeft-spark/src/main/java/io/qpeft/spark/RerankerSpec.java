@@ -1,6 +1,6 @@
 package io.qpeft.spark;
 
-import io.qpeft.model.LanguageModel;
+import io.qpeft.model.EngineOptions;
 import io.qpeft.rerank.Aggregation;
 import io.qpeft.rerank.PromptTemplate;
 import io.qpeft.rerank.RerankMethod;
@@ -28,7 +28,10 @@ import java.util.Objects;
  * @param instruction yes/no methods: the instruction; null = the model card's
  * @param answerTokens yesno: YES or YES,NO; null otherwise
  * @param maxPassageTokens passage tokens kept
- * @param batchTokens padded tokens per forward pass
+ * @param batchTokens padded tokens per forward pass; 0: the model's default on the executor's
+ *     device (2048 on a CPU, from free memory on a GPU)
+ * @param device {@code auto}, {@code cpu}, {@code cuda} or {@code cuda:N}, on every executor
+ * @param dtype {@code auto}, {@code f32} or {@code f16}
  */
 public record RerankerSpec(
     ModelLocation model,
@@ -40,7 +43,9 @@ public record RerankerSpec(
     String instruction,
     List<String> answerTokens,
     int maxPassageTokens,
-    int batchTokens)
+    int batchTokens,
+    String device,
+    String dtype)
     implements Serializable {
 
   public RerankerSpec {
@@ -51,8 +56,24 @@ public record RerankerSpec(
       throw new IllegalArgumentException(
           "--max-passage-tokens must be positive, got " + maxPassageTokens);
     }
-    if (batchTokens <= 0) {
+    if (batchTokens < 0) {
       throw new IllegalArgumentException("--batch-tokens must be positive, got " + batchTokens);
+    }
+    engine(device, dtype); // refuses bad values on the driver
+  }
+
+  /** {@code --device} and {@code --dtype} as engine options; a bad value names the option. */
+  private static EngineOptions engine(String device, String dtype) {
+    EngineOptions.Builder b = EngineOptions.builder();
+    try {
+      b.optDevice(device);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--" + e.getMessage(), e);
+    }
+    try {
+      return b.optDType(dtype).build();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--" + e.getMessage(), e);
     }
   }
 
@@ -75,7 +96,8 @@ public record RerankerSpec(
             .optInstruction(instruction)
             .optAnswerTokens(answerTokens)
             .optMaxPassageTokens(maxPassageTokens)
-            .optBatchTokens(batchTokens);
+            .optBatchTokens(batchTokens)
+            .optEngine(engine(device, dtype));
     if (method.isYesNo()) {
       if (target != null) {
         throw new IllegalArgumentException(
@@ -110,7 +132,9 @@ public record RerankerSpec(
     private String instruction;
     private List<String> answerTokens;
     private int maxPassageTokens = 300;
-    private int batchTokens = LanguageModel.DEFAULT_BATCH_TOKENS;
+    private int batchTokens; // 0: the model's default
+    private String device = "auto";
+    private String dtype = "auto";
 
     public Builder setModel(ModelLocation model) {
       this.model = model;
@@ -158,8 +182,21 @@ public record RerankerSpec(
       return this;
     }
 
+    /** Padded tokens per forward pass; 0 (the default): the model's on the executor's device. */
     public Builder optBatchTokens(int batchTokens) {
       this.batchTokens = batchTokens;
+      return this;
+    }
+
+    /** Where executors run the model: auto (default), cpu, cuda or cuda:N. */
+    public Builder optDevice(String device) {
+      this.device = Objects.requireNonNull(device, "device");
+      return this;
+    }
+
+    /** The weights' dtype on executors: auto (default), f32 or f16. */
+    public Builder optDType(String dtype) {
+      this.dtype = Objects.requireNonNull(dtype, "dtype");
       return this;
     }
 
@@ -176,7 +213,9 @@ public record RerankerSpec(
               instruction,
               answerTokens,
               maxPassageTokens,
-              batchTokens)
+              batchTokens,
+              device,
+              dtype)
           .validated();
     }
   }

@@ -232,6 +232,21 @@ class RerankJobTest {
   }
 
   @Test
+  void deviceAndDtypeAreCheckedOnTheDriver() {
+    RerankerSpec.Builder b = RerankerSpec.builder().setModel(ModelLocation.local(TINY_LLAMA));
+    IllegalArgumentException device =
+        assertThrows(IllegalArgumentException.class, () -> b.optDevice("tpu").build());
+    assertEquals("--device must be auto, cpu, cuda or cuda:N, got 'tpu'", device.getMessage());
+    IllegalArgumentException dtype =
+        assertThrows(
+            IllegalArgumentException.class, () -> b.optDevice("cpu").optDType("f8").build());
+    assertEquals("--dtype must be auto, f32 or f16, got 'f8'", dtype.getMessage());
+    RerankerSpec ok = b.optDevice("cuda:1").optDType("f16").build(); // checked where it runs
+    assertEquals("cuda:1", ok.device());
+    assertEquals(0, ok.batchTokens()); // the model's default on the executor's device
+  }
+
+  @Test
   void jsonlOutputKeepsTheRequestFieldsAndAddsRerankScores() throws Exception {
     Path out = dir.resolve("out.jsonl");
     job(RerankInput.jsonl(EXAMPLE.toString()), out)

@@ -44,11 +44,14 @@ public class QpeftRerankProperties {
   /** yesno: the answer token, or YES,NO. */
   private java.util.List<String> answerTokens;
 
-  /** auto (default): the engine's default device. Other devices are not selectable yet. */
+  /** auto (default: the first GPU if the CUDA build sees one, else the CPU), cpu, cuda, cuda:N. */
   private String device = "auto";
 
-  /** Padded tokens per forward pass (default 2048). */
-  private int batchTokens = 2048;
+  /** auto (default: F32 on the CPU, the checkpoint's half precision on a GPU), f32 or f16. */
+  private String dtype = "auto";
+
+  /** Padded tokens per forward pass (default 0: the model's, 2048 on the CPU). */
+  private int batchTokens;
 
   /** Passage tokens kept for scoring, from its start (default 300). */
   private int maxPassageTokens = 300;
@@ -130,6 +133,14 @@ public class QpeftRerankProperties {
 
   public void setDevice(String device) {
     this.device = device;
+  }
+
+  public String getDtype() {
+    return dtype;
+  }
+
+  public void setDtype(String dtype) {
+    this.dtype = dtype;
   }
 
   public int getBatchTokens() {

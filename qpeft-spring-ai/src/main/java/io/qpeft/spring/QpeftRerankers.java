@@ -3,6 +3,8 @@ package io.qpeft.spring;
 import io.qpeft.hub.DownloadListener;
 import io.qpeft.hub.HubClient;
 import io.qpeft.hub.HubModelId;
+import io.qpeft.model.EngineBuild;
+import io.qpeft.model.EngineOptions;
 import io.qpeft.rerank.KnownRerankers;
 import io.qpeft.rerank.PromptTemplate;
 import io.qpeft.rerank.RerankMethod;
@@ -11,7 +13,6 @@ import io.qpeft.rerank.RerankerFactory;
 import io.qpeft.server.RemoteReranker;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
  * Builds the {@link Reranker} that {@code qpeft.rerank.*} describes: a local one through the
@@ -47,27 +48,42 @@ public final class QpeftRerankers {
     if (!local)
       throw new IllegalArgumentException(
           "set qpeft.rerank.model (a model folder or hub id) or qpeft.rerank.url (a qpeft serve)");
-    String device = p.getDevice() == null ? "auto" : p.getDevice().toLowerCase(Locale.ROOT);
-    if (!device.equals("auto"))
-      throw new IllegalArgumentException(
-          "qpeft.rerank.device="
-              + p.getDevice()
-              + ": only 'auto' (the engine's default device) is supported by this version");
+    EngineOptions engine = engine(p);
     if (p.getMaxPassageTokens() <= 0)
       throw new IllegalArgumentException(
           "qpeft.rerank.max-passage-tokens must be positive, got " + p.getMaxPassageTokens());
     Path dir = modelDir(p.getModel());
     RerankerFactory factory;
     try {
-      factory = factory(p, dir);
+      factory = factory(p, dir, engine);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("qpeft.rerank: " + e.getMessage());
     }
     return factory.open(dir);
   }
 
+  /**
+   * {@code qpeft.rerank.device} and {@code dtype}, checked against this JVM's engine build now, so
+   * that a device that cannot be had fails at start-up naming the property.
+   */
+  static EngineOptions engine(QpeftRerankProperties p) {
+    String device = p.getDevice() == null ? "auto" : p.getDevice();
+    try {
+      EngineOptions engine =
+          EngineOptions.builder()
+              .optDevice(device)
+              .optDType(p.getDtype() == null ? "auto" : p.getDtype())
+              .build();
+      engine.place(EngineBuild.detect());
+      return engine;
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "qpeft.rerank.device=" + device + ", dtype=" + p.getDtype() + ": " + e.getMessage());
+    }
+  }
+
   /** The project's factory for these properties (validates the method's options). */
-  static RerankerFactory factory(QpeftRerankProperties p, Path dir) {
+  static RerankerFactory factory(QpeftRerankProperties p, Path dir, EngineOptions engine) {
     RerankMethod method = method(p, dir);
     RerankerFactory.Builder b =
         RerankerFactory.builder()
@@ -76,7 +92,8 @@ public final class QpeftRerankers {
             .optInstruction(p.getInstruction())
             .optAnswerTokens(p.getAnswerTokens())
             .optMaxPassageTokens(p.getMaxPassageTokens())
-            .optBatchTokens(p.getBatchTokens());
+            .optBatchTokens(p.getBatchTokens())
+            .optEngine(engine);
     if (p.getTemplate() != null) {
       if (method.isYesNo()) b.optYesNoTemplate(p.getTemplate());
       else b.optPromptTemplate(PromptTemplate.of(p.getTemplate(), " {query}"));

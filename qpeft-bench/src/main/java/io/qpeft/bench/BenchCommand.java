@@ -149,7 +149,9 @@ public final class BenchCommand implements Callable<Integer> {
     Cli.requirePositive("--passages", passages);
     Cli.requirePositive("--passage-tokens", passageTokens);
     Cli.requirePositive("--query-tokens", queryTokens);
-    Cli.requirePositive("--batch-tokens", batchTokens);
+    if (batchTokens < 0) {
+      throw new IllegalArgumentException("--batch-tokens must be positive, got " + batchTokens);
+    }
     Cli.requirePositive("--reference-batch", referenceBatch);
     Cli.requirePositive("--peak-runs", peakRuns);
     out = spec.commandLine().getOut();

@@ -5,7 +5,6 @@ import static io.qpeft.Fixtures.matrix;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -141,9 +140,6 @@ class DevicePrecisionTest {
   @ParameterizedTest
   @MethodSource("io.qpeft.Fixtures#models")
   void softPromptGradientsAtF16(String model) {
-    // Known defect, open: Gemma 2's soft-prompt gradient comes out NaN at F16 (its F16 log-probs
-    // pass the golden test above); README "Status and known limits" says so.
-    assumeFalse(model.equals("tiny-gemma2"), "Gemma 2 gradients at F16 are NaN: known defect");
     JsonNode golden = Fixtures.golden(model);
     try (TransformerLm lm = load(model, "f16")) {
       double worst = 0;

@@ -2,6 +2,7 @@ package io.qpeft.model.blocks;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 
 /**
@@ -48,10 +49,16 @@ public final class Ops {
   }
 
   /**
-   * A float scalar owned by {@code like}'s manager (DJL's Number overloads can break gradients).
+   * A float scalar owned by {@code like}'s manager, whose memory PyTorch owns. DJL's {@code
+   * create(float)} wraps a Java direct buffer without copying it ({@code from_blob}); closing the
+   * array (an {@code NDScope} closing a layer's intermediates) lets the garbage collector free that
+   * buffer while autograd still holds the tensor for the backward pass, which then reads freed
+   * memory (NaN or wrong gradients, only when a GC lands in between). {@code full} allocates in
+   * PyTorch, so a closed handle only drops a reference. DJL's Number overloads create and close
+   * such an array per call: never use them on the gradient path.
    */
   public static NDArray scalar(NDArray like, double value) {
-    return like.getManager().create((float) value);
+    return like.getManager().full(new Shape(), (float) value);
   }
 
   /**

@@ -151,6 +151,13 @@ public final class TrainingOptions {
   Boolean keepNonAlphabetic;
 
   @Option(
+      names = "--min-similarity",
+      description =
+          "Q-PEFT-R: least cosine similarity to a query token a hint token needs; 1: the query's "
+              + "own tokens only, -1: any (paper) (default 1).")
+  Double minSimilarity;
+
+  @Option(
       names = "--mlp",
       description =
           "plain (paper: Linear-ReLU-Linear) or residual (x + MLP(x), last layer starting at zero: "
@@ -234,6 +241,7 @@ public final class TrainingOptions {
     if (maxTokens != null) p.optMaxTokens(maxTokens);
     if (keepStopWords != null) p.optStopWords(!keepStopWords);
     if (keepNonAlphabetic != null) p.optAlphabeticOnly(!keepNonAlphabetic);
+    if (minSimilarity != null) p.optMinSimilarity(minSimilarity);
     if (mlp != null) p.optResidualMlp(parseMlp(mlp));
     if (attentionScore != null) p.optAttentionScore(AttentionScore.parse(attentionScore));
     if (attentionTemperature != null) p.optAttentionTemperature(attentionTemperature);

@@ -53,7 +53,7 @@ public final class BenchCommand implements Callable<Integer> {
       defaultValue = "gpt2-small",
       description =
           "Random-weight model shape when --model is absent: gpt2-small, llama-135m, llama-0.5b,"
-              + " qwen3-0.6b, llama-2-7b (default ${DEFAULT-VALUE}).")
+              + " qwen3-0.6b, llama-3.2-1b, llama-2-7b, tiny-gpt2 (default ${DEFAULT-VALUE}).")
   String shape;
 
   @Option(

@@ -138,22 +138,13 @@ final class RealTextTrainTask implements BenchTrainTask {
       List<TrainingExample> train = d.examples("train", d.qids("train", 0, trainQueries), mine);
       List<TrainingExample> val =
           d.examples("train", d.qids("train", trainQueries, valQueries), valDepth);
+      // every row depends on the model and the dev set; trained rows also on what they train on
       ScoreCache scores =
           new ScoreCache(
               cache.resolve("scores"),
-              modelDir.toAbsolutePath().normalize()
-                  + "|dev="
-                  + devQueries
-                  + "@"
-                  + depth
-                  + "|train="
-                  + trainQueries
-                  + "/"
-                  + mine
-                  + "|val="
-                  + valQueries
-                  + "@"
-                  + valDepth);
+              modelDir.toAbsolutePath().normalize() + "|dev=" + devQueries + "@" + depth);
+      String trainingSet =
+          "train=" + trainQueries + "/" + mine + "|val=" + valQueries + "@" + valDepth + "|";
       double recall = 0;
       for (RealTextData.Ranked r : dev) {
         boolean found =
@@ -201,7 +192,7 @@ final class RealTextTrainTask implements BenchTrainTask {
               case "hints" -> scores.get(method, "", runner::hints);
               case "prompt", "retrieval", "attention" -> {
                 Recipe r = training.recipe(Variant.parse(method), RealTextTrainTask::taskDefaults);
-                yield scores.get(method, r.toString(), key -> runner.trained(r, key, cache));
+                yield scores.get(method, trainingSet + r, key -> runner.trained(r, key, cache));
               }
               case "retrieval-untrained", "attention-untrained" -> {
                 Recipe r =

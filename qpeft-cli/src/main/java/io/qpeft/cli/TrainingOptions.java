@@ -35,7 +35,7 @@ public final class TrainingOptions {
   @Option(names = "--epochs", description = "Maximum epochs (default 20).")
   Integer epochs;
 
-  @Option(names = "--lr", description = "AdamW learning rate (default 3e-2).")
+  @Option(names = "--lr", description = "AdamW learning rate (default 1e-3; paper: 3e-2).")
   Double lr;
 
   @Option(names = "--weight-decay", description = "AdamW weight decay (default 0.01).")
@@ -52,7 +52,8 @@ public final class TrainingOptions {
 
   @Option(
       names = "--hard-negatives",
-      description = "Hard negatives per query, each a negative for the whole batch (default 1).")
+      description =
+          "Hard negatives per query, each a negative for the whole batch (default 2; paper: 1).")
   Integer hardNegatives;
 
   @Option(
@@ -60,7 +61,7 @@ public final class TrainingOptions {
       negatable = true,
       description =
           "Draw each step's hard negatives at random from a query's mined ones (paper: shuffled) "
-              + "instead of its best-ranked ones (default off).")
+              + "instead of its best-ranked ones (default on).")
   Boolean sampleHardNegatives;
 
   @Option(
@@ -115,14 +116,15 @@ public final class TrainingOptions {
   @Option(
       names = "--match-lr-scale",
       description =
-          "Learning-rate factor for Q-PEFT-A's query side (embedding copy, q/k projections) (default 1).")
+          "Learning-rate factor for Q-PEFT-A's query side (embedding copy, q/k projections) (default 0.1"
+              + " for attention, else 1; paper: 1).")
   Double matchLrScale;
 
   @Option(
       names = "--selection",
       description =
           "What keeps the best epoch and drives early stopping: loss (dev loss) or ranking "
-              + "(dev nDCG@10 of positives among hard negatives) (default loss).")
+              + "(dev nDCG@10 of positives among hard negatives) (default ranking; paper: loss).")
   String selection;
 
   @Option(names = "--top-k", description = "Q-PEFT-R hint tokens (default 10; paper: per dataset).")
@@ -151,15 +153,22 @@ public final class TrainingOptions {
   Boolean keepNonAlphabetic;
 
   @Option(
+      names = "--min-similarity",
+      description =
+          "Q-PEFT-R: least cosine similarity to a query token a hint token needs; 1: the query's "
+              + "own tokens only, -1: any (paper) (default 1).")
+  Double minSimilarity;
+
+  @Option(
       names = "--mlp",
       description =
           "plain (paper: Linear-ReLU-Linear) or residual (x + MLP(x), last layer starting at zero: "
-              + "the untrained hints are the selected tokens' embeddings) (default plain).")
+              + "the untrained hints are the selected tokens' embeddings) (default residual; paper: plain).")
   String mlp;
 
   @Option(
       names = "--attention-score",
-      description = "Q-PEFT-A: dot (paper) or cosine (tau * cos) (default dot).")
+      description = "Q-PEFT-A: dot (paper) or cosine (tau * cos) (default cosine).")
   String attentionScore;
 
   @Option(
@@ -170,7 +179,7 @@ public final class TrainingOptions {
   @Option(
       names = "--attention-init",
       description =
-          "Q-PEFT-A projections: xavier, xavier_packed (paper) or identity (default xavier).")
+          "Q-PEFT-A projections: xavier, xavier_packed (paper) or identity (default identity).")
   String attentionInit;
 
   @Option(
@@ -234,6 +243,7 @@ public final class TrainingOptions {
     if (maxTokens != null) p.optMaxTokens(maxTokens);
     if (keepStopWords != null) p.optStopWords(!keepStopWords);
     if (keepNonAlphabetic != null) p.optAlphabeticOnly(!keepNonAlphabetic);
+    if (minSimilarity != null) p.optMinSimilarity(minSimilarity);
     if (mlp != null) p.optResidualMlp(parseMlp(mlp));
     if (attentionScore != null) p.optAttentionScore(AttentionScore.parse(attentionScore));
     if (attentionTemperature != null) p.optAttentionTemperature(attentionTemperature);

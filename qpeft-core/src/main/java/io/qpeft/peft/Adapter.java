@@ -44,6 +44,7 @@ public final class Adapter {
     h.put("dropout", config.dropout());
     h.put("stop_words", config.stopWords());
     h.put("alphabetic_only", config.alphabeticOnly());
+    h.put("min_similarity", config.minSimilarity());
     h.put("max_tokens", config.maxTokens());
     h.put("train_soft_prompt", config.trainSoftPrompt());
     h.put("mlp", config.residualMlp() ? "residual" : "plain");
@@ -105,6 +106,7 @@ public final class Adapter {
               .optDropout(h.path("dropout").asDouble(0.1))
               .optStopWords(h.path("stop_words").asBoolean(true))
               .optAlphabeticOnly(h.path("alphabetic_only").asBoolean(true))
+              .optMinSimilarity(h.path("min_similarity").asDouble(-1)) // older adapters: no floor
               .optMaxTokens(h.path("max_tokens").asInt(300))
               .optSoftPromptText(text(t, "soft_prompt_text", file))
               .optTrainSoftPrompt(h.path("train_soft_prompt").asBoolean(false))

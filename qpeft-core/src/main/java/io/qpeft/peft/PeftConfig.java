@@ -14,6 +14,9 @@ import java.util.Objects;
  * @param dropout Q-PEFT-A: dropout on the attention weights while training
  * @param stopWords Q-PEFT-R: skip English stop words when selecting hint tokens
  * @param alphabeticOnly Q-PEFT-R: skip tokens without a letter (punctuation, digits)
+ * @param minSimilarity Q-PEFT-R: a passage token can be a hint only when its best cosine similarity
+ *     to a query token is at least this: 1 keeps the query's own tokens only (what the
+ *     textual-hints baseline writes), -1 any token (the paper's plain top-k)
  * @param maxTokens total input budget; the passage is cut (its start kept) to fit, the query never
  *     is
  * @param softPromptText the text whose token embeddings initialise the soft prompt
@@ -45,6 +48,7 @@ public record PeftConfig(
     double dropout,
     boolean stopWords,
     boolean alphabeticOnly,
+    double minSimilarity,
     int maxTokens,
     String softPromptText,
     boolean trainSoftPrompt,
@@ -70,6 +74,9 @@ public record PeftConfig(
     require(topK > 0, "--top-k must be positive, got " + topK);
     require(heads > 0, "--heads must be positive, got " + heads);
     require(dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got " + dropout);
+    require(
+        minSimilarity >= -1 && minSimilarity <= 1,
+        "--min-similarity must be in [-1, 1], got " + minSimilarity);
     require(maxTokens > 0, "--max-tokens must be positive, got " + maxTokens);
     Objects.requireNonNull(softPromptText, "softPromptText");
     Objects.requireNonNull(passagePrefix, "passagePrefix");
@@ -105,6 +112,7 @@ public record PeftConfig(
     b.dropout = dropout;
     b.stopWords = stopWords;
     b.alphabeticOnly = alphabeticOnly;
+    b.minSimilarity = minSimilarity;
     b.maxTokens = maxTokens;
     b.softPromptText = softPromptText;
     b.trainSoftPrompt = trainSoftPrompt;
@@ -135,6 +143,7 @@ public record PeftConfig(
     private double dropout = 0.1;
     private boolean stopWords = true;
     private boolean alphabeticOnly = true;
+    private double minSimilarity = -1;
     private int maxTokens = 300;
     private String softPromptText = DEFAULT_SOFT_PROMPT;
     private boolean trainSoftPrompt;
@@ -183,6 +192,12 @@ public record PeftConfig(
     /** Q-PEFT-R: skip tokens without a letter. */
     public Builder optAlphabeticOnly(boolean alphabeticOnly) {
       this.alphabeticOnly = alphabeticOnly;
+      return this;
+    }
+
+    /** Q-PEFT-R: the least cosine similarity to a query token a hint token needs. */
+    public Builder optMinSimilarity(double minSimilarity) {
+      this.minSimilarity = minSimilarity;
       return this;
     }
 
@@ -269,6 +284,7 @@ public record PeftConfig(
           dropout,
           stopWords,
           alphabeticOnly,
+          minSimilarity,
           maxTokens,
           softPromptText,
           trainSoftPrompt,

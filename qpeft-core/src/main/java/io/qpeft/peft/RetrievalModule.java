@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * Q-PEFT-R: each passage token scores its best cosine similarity to any query token; the {@code k}
@@ -30,6 +31,9 @@ import java.util.TreeMap;
  * it to. {@link PeftConfig#resample()} fills up to k as the official code does.)
  */
 public final class RetrievalModule implements QueryDependentModule {
+  /** Float rounding of a cosine computed from rows (a near-duplicate row may read 1 - 1e-7). */
+  private static final double SIMILARITY_SLACK = 1e-4;
+
   private final TransformerLm lm;
   private final TokenFilter filter;
   private final PeftConfig config;
@@ -85,7 +89,12 @@ public final class RetrievalModule implements QueryDependentModule {
     normalize(qe, d);
     normalize(pe, d);
     double[] score = new double[p.length];
+    Set<Integer> queryTokens = Arrays.stream(q).boxed().collect(Collectors.toSet());
     for (int j = 0; j < p.length; j++) {
+      if (!config.trainableQuerySide() && queryTokens.contains(p[j])) {
+        score[j] = 1; // a token's cosine with itself, exactly: the query's tokens tie, in order
+        continue;
+      }
       double best = Double.NEGATIVE_INFINITY;
       for (int i = 0; i < q.length; i++) {
         double dot = 0;
@@ -101,7 +110,8 @@ public final class RetrievalModule implements QueryDependentModule {
         Comparator.comparingDouble((Integer j) -> -score[j])); // stable: position breaks ties
     Set<Integer> chosen = new LinkedHashSet<>();
     for (int j : order) {
-      if (chosen.size() == config.topK()) break;
+      if (chosen.size() == config.topK() || score[j] < config.minSimilarity() - SIMILARITY_SLACK)
+        break;
       chosen.add(p[j]);
     }
     int[] out = chosen.stream().mapToInt(Integer::intValue).toArray();

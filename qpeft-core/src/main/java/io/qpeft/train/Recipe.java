@@ -18,15 +18,17 @@ public record Recipe(PeftConfig peft, TrainConfig train) {
 
   /**
    * qpeft's defaults for {@code variant}, chosen from what docs/train.md measures: the residual
-   * hint MLP (training starts from the hints as text), Q-PEFT-A with identity projections and
-   * scaled-cosine scores whose query side learns at a tenth of the rate (its attention starts on
-   * the matching passage tokens and stays there), AdamW at 1e-3 (3e-2 moves the hints several
-   * embedding widths within an epoch), the kept epoch chosen by dev ranking (the untrained module
-   * included), and 2 hard negatives per query drawn from its mined ones instead of in-batch
-   * negatives (the other queries' positives are easy negatives that cost as much as hard ones).
+   * hint MLP and Q-PEFT-R hints from the query's own tokens only (training starts from the hints as
+   * text), Q-PEFT-A with identity projections and scaled-cosine scores whose query side learns at a
+   * tenth of the rate (its attention starts on the matching passage tokens and stays there), AdamW
+   * at 1e-3 (3e-2 moves the hints several embedding widths within an epoch), the kept epoch chosen
+   * by dev ranking (the untrained module included), and 2 hard negatives per query drawn from its
+   * mined ones instead of in-batch negatives (the other queries' positives are easy negatives that
+   * cost as much as hard ones).
    */
   public static Recipe defaults(Variant variant) {
-    PeftConfig.Builder peft = PeftConfig.builder().setVariant(variant).optResidualMlp(true);
+    PeftConfig.Builder peft =
+        PeftConfig.builder().setVariant(variant).optResidualMlp(true).optMinSimilarity(1);
     TrainConfig.Builder train =
         TrainConfig.builder()
             .optLearningRate(1e-3)

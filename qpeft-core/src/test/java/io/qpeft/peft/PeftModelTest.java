@@ -92,6 +92,38 @@ class PeftModelTest {
         "first hint " + f.text(sel[0]) + " is not a query token");
   }
 
+  /**
+   * With the similarity floor at 1 only the query's own tokens become hints, in passage order: the
+   * hints the textual-hints baseline writes; without it the top-k is filled with near tokens.
+   */
+  @Test
+  void similarityFloorKeepsTheQuerysOwnTokensOnly() {
+    int[] q = tok.encode(" river city");
+    int[] p =
+        PeftModel.concat(
+            new int[] {1},
+            tok.encode(" the city, a bridge and the river near town"),
+            new int[] {2});
+    PeftConfig plain = PeftConfig.builder().setVariant(Variant.RETRIEVAL).optTopK(8).build();
+    PeftConfig exact = plain.toBuilder().optMinSimilarity(1).build();
+    TokenFilter f = new TokenFilter(tok, lm.config());
+    int[] any = new RetrievalModule(lm, f, plain, null).select(q, p);
+    int[] own = new RetrievalModule(lm, f, exact, null).select(q, p);
+    int[] inPassageOrder =
+        Arrays.stream(p)
+            .filter(id -> Arrays.stream(q).anyMatch(x -> x == id) && f.allowed(id, true, true))
+            .distinct()
+            .toArray();
+    assertTrue(inPassageOrder.length > 0, "no query token occurs in the passage");
+    assertArrayEquals(inPassageOrder, own);
+    assertTrue(
+        any.length > own.length,
+        "the plain top-k fills up with near tokens: "
+            + Arrays.stream(any).mapToObj(f::text).toList()
+            + " passage "
+            + Arrays.stream(p).mapToObj(f::text).toList());
+  }
+
   @Test
   void adapterRoundTripsBitForBit(@TempDir Path dir) {
     PeftConfig cfg = PeftConfig.defaults(Variant.ATTENTION);
@@ -177,6 +209,7 @@ class PeftModelTest {
             .optAttentionInit(AttentionInit.IDENTITY)
             .optAttentionScore(AttentionScore.COSINE)
             .optAttentionTemperature(12.5)
+            .optMinSimilarity(0.75)
             .build();
     ParameterSet params = PeftModel.initialParameters(lm, tok, cfg, 5);
     Adapter.save(dir, cfg, params, BaseModel.of(lm.config(), null), null);

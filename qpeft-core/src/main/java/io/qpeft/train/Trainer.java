@@ -10,6 +10,7 @@ import io.qpeft.peft.Adapter;
 import io.qpeft.peft.BaseModel;
 import io.qpeft.peft.Binding;
 import io.qpeft.peft.ParameterSet;
+import io.qpeft.peft.PeftConfig;
 import io.qpeft.peft.PeftModel;
 import io.qpeft.peft.Rng;
 import java.nio.file.Path;
@@ -304,8 +305,10 @@ public final class Trainer {
         NDArray l = batch.loss(m, nll, cfg);
         double loss = l.getFloat();
         if (!Double.isFinite(loss)) return loss;
-        gc.backward(l);
-        b.addGradientsTo(into);
+        if (reachesTrainable(pairs)) {
+          gc.backward(l);
+          b.addGradientsTo(into);
+        }
         return loss;
       }
     }
@@ -353,12 +356,24 @@ public final class Trainer {
         Binding b = new Binding(m, params, model.embeddingRows(part), true);
         try (GradientCollector gc = engine.newGradientCollector()) {
           NDArray lp = model.meanLogprobs(b, part, streams(dropoutSeed, pass), false); // (part)
+          if (!reachesTrainable(part)) continue; // a zero gradient
           gc.backward(lp.mul(m.create(w)).sum().neg()); // d/dθ of sum_i g_i NLL_i
           b.addGradientsTo(into);
         }
       }
     }
     return loss;
+  }
+
+  /**
+   * Whether any trainable parameter enters these pairs' forward pass. Not when no pair has a hint
+   * (e.g. no passage holds a query token under {@code --min-similarity 1}) and neither the soft
+   * prompt nor the hint words are trained: the gradient is then zero, and PyTorch refuses a
+   * backward pass from a loss that needs none.
+   */
+  private boolean reachesTrainable(List<PeftModel.Prepared> pairs) {
+    PeftConfig c = model.config();
+    return c.trainSoftPrompt() || c.wrapHints() || pairs.stream().anyMatch(p -> p.hintCount() > 0);
   }
 
   private static List<PeftModel.Prepared> select(List<PeftModel.Prepared> all, int[] idx) {

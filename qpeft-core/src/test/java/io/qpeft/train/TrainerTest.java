@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qpeft.Fixtures;
 import io.qpeft.data.Passage;
+import io.qpeft.data.Query;
 import io.qpeft.model.Models;
 import io.qpeft.model.TransformerLm;
 import io.qpeft.peft.Adapter;
@@ -21,6 +22,7 @@ import io.qpeft.rerank.QpeftReranker;
 import io.qpeft.tokenizer.TextTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,6 +59,33 @@ class TrainerTest {
 
   private static Trainer trainer(PeftModel m, Path out, TrainingListener l) {
     return new Trainer(m, BaseModel.of(lm.config(), Fixtures.model("tiny-llama")), CFG, out, l);
+  }
+
+  /**
+   * Q-PEFT-R hints only from the query's own tokens, and no passage holds one: no pair has hints,
+   * nothing trainable reaches the loss, and training runs on (a zero gradient) instead of failing
+   * in the backward pass; with one forward pass per step and with several.
+   */
+  @Test
+  void batchesWithoutAnyHintTrainWithAZeroGradient(@TempDir Path dir) {
+    List<TrainingExample> unmatched = new ArrayList<>();
+    for (TrainingExample e : TRAIN) {
+      unmatched.add(
+          new TrainingExample(
+              new Query(e.query().qid(), "zebra quartz"), e.positives(), e.hardNegatives()));
+    }
+    PeftConfig exact = PEFT.toBuilder().optMinSimilarity(1).optResidualMlp(true).build();
+    for (int budget : new int[] {0, 16}) {
+      PeftModel m = new PeftModel(lm, tok, exact, PeftModel.initialParameters(lm, tok, exact, 42));
+      TrainConfig cfg = CFG.toBuilder().optBatchTokens(budget).build();
+      Trainer.Result r =
+          new Trainer(m, BaseModel.of(lm.config(), null), cfg, dir.resolve("b" + budget), null)
+              .train(unmatched, unmatched, false);
+      assertEquals(4, r.steps());
+      assertTrue(Double.isFinite(r.history().get(r.history().size() - 1).trainLoss()));
+      // no gradient ever reached the MLP: its last layer is still the zero it started as
+      for (float w : m.parameters().get(Mlp.W2).data()) assertEquals(0f, w);
+    }
   }
 
   /**

@@ -1,6 +1,5 @@
 package io.qpeft.cli;
 
-import io.qpeft.model.DType;
 import io.qpeft.model.EngineOptions;
 import io.qpeft.model.TransformerLm;
 import java.io.PrintWriter;
@@ -33,17 +32,7 @@ public final class DeviceOptions {
 
   /** {@code --device} and {@code --dtype}, checked: a bad value names the option. */
   public EngineOptions engineOptions() {
-    EngineOptions.Builder b = EngineOptions.builder();
-    try {
-      b.optDevice(device);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--" + e.getMessage(), e);
-    }
-    try {
-      return b.optDType(DType.parse(dtype)).build();
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--" + e.getMessage(), e);
-    }
+    return EngineOptions.fromFlags(device, dtype);
   }
 
   /**

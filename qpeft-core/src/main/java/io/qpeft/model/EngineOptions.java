@@ -42,6 +42,21 @@ public final class EngineOptions {
     return new Builder();
   }
 
+  /**
+   * The options of a command line's {@code --device} and {@code --dtype} values; a bad value fails
+   * naming its flag ({@code --device must be auto, cpu, cuda or cuda:N, got 'gpu0'}).
+   */
+  public static EngineOptions fromFlags(String device, String dtype) {
+    Builder b = builder();
+    try {
+      b.optDevice(device);
+      b.optDType(dtype);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--" + e.getMessage(), e);
+    }
+    return b.build();
+  }
+
   public DType dtype() {
     return dtype;
   }

@@ -59,22 +59,7 @@ public record RerankerSpec(
     if (batchTokens < 0) {
       throw new IllegalArgumentException("--batch-tokens must be positive, got " + batchTokens);
     }
-    engine(device, dtype); // refuses bad values on the driver
-  }
-
-  /** {@code --device} and {@code --dtype} as engine options; a bad value names the option. */
-  private static EngineOptions engine(String device, String dtype) {
-    EngineOptions.Builder b = EngineOptions.builder();
-    try {
-      b.optDevice(device);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--" + e.getMessage(), e);
-    }
-    try {
-      return b.optDType(dtype).build();
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--" + e.getMessage(), e);
-    }
+    EngineOptions.fromFlags(device, dtype); // refuses bad values on the driver
   }
 
   /** Checks the options with the factory, on the driver (the adapter need not be local). */
@@ -97,7 +82,7 @@ public record RerankerSpec(
             .optAnswerTokens(answerTokens)
             .optMaxPassageTokens(maxPassageTokens)
             .optBatchTokens(batchTokens)
-            .optEngine(engine(device, dtype));
+            .optEngine(EngineOptions.fromFlags(device, dtype));
     if (method.isYesNo()) {
       if (target != null) {
         throw new IllegalArgumentException(
